@@ -1,0 +1,1 @@
+"""Data layer: database, repository queries, ledger import, exports, demo data and geodata."""

@@ -1,0 +1,247 @@
+"""SQLAlchemy 2.x models. Schema changes go through Alembic (data/migrations).
+
+Rights statuses are stored as small integers (see RIGHT_CODES) to keep monthly snapshots compact;
+`data.repository` maps them back to their Chinese values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, SmallInteger,
+                        String, Text, UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from scoring.frames import POSTS, RIGHTS_CODES
+
+# Stored code -> Chinese status. NULL = blank (未核实 / 漏项).
+RIGHT_CODES = {1: "已落实", 0: "未落实", 9: "不适用"}
+RIGHT_VALUES = {v: k for k, v in RIGHT_CODES.items()}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Setting(Base):
+    """Key/value settings: city_code, city_name, demo ('1'), active catalogue version."""
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class County(Base):
+    __tablename__ = "counties"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    city_code: Mapped[str] = mapped_column(String(12))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    boundary_geojson: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
+    town: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    site_type: Mapped[str] = mapped_column(String(16))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    households: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    batch_year: Mapped[int] = mapped_column(Integer)
+    built_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Household(Base):
+    """Monthly snapshot of a relocated household (搬迁户), one row per (month, household_code)."""
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))
+    household_code: Mapped[str] = mapped_column(String(32))
+    site_code: Mapped[str] = mapped_column(String(32))
+    head_name: Mapped[str] = mapped_column(String(64))
+    head_id: Mapped[str] = mapped_column(String(18))
+    family_size: Mapped[int] = mapped_column(Integer)
+    labour_count: Mapped[int] = mapped_column(Integer)
+    origin_county: Mapped[str] = mapped_column(String(64))
+    origin_town: Mapped[str] = mapped_column(String(64))
+    origin_village: Mapped[str] = mapped_column(String(64))
+    hukou_moved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    monitored: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    income_prev: Mapped[float | None] = mapped_column(Float, nullable=True)
+    income_curr: Mapped[float | None] = mapped_column(Float, nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("month", "household_code", name="uq_households_month_code"),
+                      Index("ix_households_month_site", "month", "site_code"))
+
+
+for _code in RIGHTS_CODES:  # one compact status column per rights item: r01 .. r15
+    setattr(Household, _code.lower(), mapped_column(_code.lower(), SmallInteger, nullable=True))
+    Household.__annotations__[_code.lower()] = Mapped[int | None]
+
+
+class Labourer(Base):
+    """Monthly snapshot of a labourer (劳动力), one row per (month, person_id)."""
+    __tablename__ = "labourers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))
+    person_id: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64))
+    household_code: Mapped[str] = mapped_column(String(32))
+    site_code: Mapped[str] = mapped_column(String(32))
+    gender: Mapped[str] = mapped_column(String(2))
+    trained: Mapped[bool] = mapped_column(Boolean)
+    certified: Mapped[bool] = mapped_column(Boolean)
+    employed: Mapped[bool] = mapped_column(Boolean)
+    employment_form: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    monthly_income: Mapped[float | None] = mapped_column(Float, nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("month", "person_id", name="uq_labourers_month_person"),
+                      Index("ix_labourers_month_site", "month", "site_code"))
+
+
+class SiteOrganisation(Base):
+    """Monthly organisation status of a site (组织建设): three platforms and the ten 双五级 posts."""
+    __tablename__ = "site_organisation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))
+    site_code: Mapped[str] = mapped_column(String(32))
+    platform_party: Mapped[bool] = mapped_column(Boolean)
+    platform_resident: Mapped[bool] = mapped_column(Boolean)
+    platform_convenience: Mapped[bool] = mapped_column(Boolean)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("month", "site_code", name="uq_site_organisation_month_site"),)
+
+
+for _post, _ in POSTS:
+    for _kind in ("required", "actual"):
+        _col = f"{_post}_{_kind}"
+        setattr(SiteOrganisation, _col, mapped_column(_col, Integer, nullable=False, default=0))
+        SiteOrganisation.__annotations__[_col] = Mapped[int]
+
+
+class ReportedIndicator(Base):
+    """Monthly reported indicators (月度指标); NULL = not reported (缺报)."""
+    __tablename__ = "reported_indicators"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))
+    site_code: Mapped[str] = mapped_column(String(32))
+    carriers: Mapped[float | None] = mapped_column(Float, nullable=True)
+    collective_income: Mapped[float | None] = mapped_column(Float, nullable=True)
+    linkage_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    satisfaction_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    civic_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    night_school: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dispute_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mass_incidents: Mapped[float | None] = mapped_column(Float, nullable=True)
+    inspection_problems: Mapped[float | None] = mapped_column(Float, nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("month", "site_code", name="uq_reported_month_site"),)
+
+
+class Rectification(Base):
+    """问题整改台账: one row per item; its state at a past month follows from its dates."""
+    __tablename__ = "rectifications"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(12))
+    site_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(128))
+    found_date: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8))
+    closed_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class FollowUp(Base):
+    """四个跟进 records: 定期调度 / 督导督查 / 通报约谈 / 舆论宣传."""
+    __tablename__ = "followups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    date: Mapped[dt.date] = mapped_column(Date)
+    county_code: Mapped[str] = mapped_column(String(12))
+    site_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    title: Mapped[str] = mapped_column(String(256))
+    content: Mapped[str | None] = mapped_column(Text, nullable=True)
+    import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("kind", "date", "county_code", "title", name="uq_followups_key"),)
+
+
+class ImportRecord(Base):
+    """Audit of every ledger import, with the original file kept."""
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    username: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(256))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    month: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    rows_json: Mapped[str] = mapped_column(Text, default="{}")       # {"搬迁户": 1234, ...}
+    result: Mapped[str] = mapped_column(String(16))                   # 成功 / 失败 / 无变化
+    messages_json: Mapped[str] = mapped_column(Text, default="[]")   # errors and warnings
+    file_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))            # 市领导 / 市级督导 / 县级填报员 / 管理员
+    county_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))          # 导入 / 导出 / 配置变更 / 登录 ...
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataVersion(Base):
+    """Bumped whenever data of a month changes; result fingerprints are built from these."""
+    __tablename__ = "data_versions"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)   # 'static' for sites/counties
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResultCache(Base):
+    """Computed results per (kind, month, catalogue version), valid while the fingerprint matches."""
+    __tablename__ = "result_cache"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    month: Mapped[str] = mapped_column(String(7))
+    catalogue_version: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    __table_args__ = (UniqueConstraint("kind", "month", "catalogue_version", name="uq_result_cache_key"),)
+
+
+class Circular(Base):
+    """Issued monthly circulars (通报), kept and re-downloadable."""
+    __tablename__ = "circulars"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))
+    issue_no: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(256))
+    catalogue_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    username: Mapped[str] = mapped_column(String(64))
+    xlsx_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    docx_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

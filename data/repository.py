@@ -1,0 +1,163 @@
+"""Queries that take an engine and return pandas frames (the month-frame contract of scoring.frames)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from data import models as m
+from scoring.frames import (COUNTY_COLUMNS, FOLLOWUP_COLUMNS, HOUSEHOLD_COLUMNS, LABOUR_COLUMNS,
+                            ORGANISATION_COLUMNS, RECTIFICATION_COLUMNS, REPORTED_COLUMNS, RIGHTS_CODES,
+                            SITE_COLUMNS, MonthData, period_end)
+
+STATIC = "static"  # data_versions key for sites/counties/rectifications/follow-ups
+
+
+def _frame(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for c in columns:
+        if c not in df.columns:
+            df[c] = pd.Series(dtype="object")
+    return df[columns]
+
+
+def counties(engine: Engine) -> pd.DataFrame:
+    stmt = select(m.County.code.label("county_code"), m.County.name.label("county_name"),
+                  m.County.sort_order).order_by(m.County.sort_order, m.County.code)
+    return _frame(engine, stmt, COUNTY_COLUMNS)
+
+
+def sites(engine: Engine) -> pd.DataFrame:
+    s, c = m.Site, m.County
+    stmt = (select(s.code.label("site_code"), s.name.label("site_name"), s.county_code,
+                   c.name.label("county_name"), s.town, s.site_type, s.lon, s.lat, s.households, s.population,
+                   s.batch_year, s.built_year)
+            .join(c, c.code == s.county_code).order_by(c.sort_order, s.code))
+    df = _frame(engine, stmt, SITE_COLUMNS)
+    df["built_year"] = df["built_year"].astype("Int64")
+    return df
+
+
+def households(engine: Engine, month: str, site_codes: list[str] | None = None) -> pd.DataFrame:
+    h = m.Household
+    cols = [getattr(h, c) for c in HOUSEHOLD_COLUMNS if c not in RIGHTS_CODES]
+    rights = [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
+    stmt = select(*cols, *rights).where(h.month == month).order_by(h.household_code)
+    if site_codes is not None:
+        stmt = stmt.where(h.site_code.in_(site_codes))
+    df = _frame(engine, stmt, HOUSEHOLD_COLUMNS)
+    for c in RIGHTS_CODES:
+        df[c] = df[c].map(m.RIGHT_CODES).astype("object").where(df[c].notna(), None)
+    for c in ("income_prev", "income_curr"):
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def labour(engine: Engine, month: str, site_codes: list[str] | None = None) -> pd.DataFrame:
+    lab = m.Labourer
+    stmt = select(*[getattr(lab, c) for c in LABOUR_COLUMNS]).where(lab.month == month).order_by(lab.person_id)
+    if site_codes is not None:
+        stmt = stmt.where(lab.site_code.in_(site_codes))
+    df = _frame(engine, stmt, LABOUR_COLUMNS)
+    for c in ("trained", "certified", "employed"):
+        df[c] = df[c].astype(bool)
+    df["monthly_income"] = df["monthly_income"].astype("float64")
+    return df
+
+
+def organisation(engine: Engine, month: str) -> pd.DataFrame:
+    o = m.SiteOrganisation
+    stmt = select(*[getattr(o, c) for c in ORGANISATION_COLUMNS]).where(o.month == month).order_by(o.site_code)
+    return _frame(engine, stmt, ORGANISATION_COLUMNS)
+
+
+def reported(engine: Engine, month: str) -> pd.DataFrame:
+    r = m.ReportedIndicator
+    stmt = select(*[getattr(r, c) for c in REPORTED_COLUMNS]).where(r.month == month).order_by(r.site_code)
+    df = _frame(engine, stmt, REPORTED_COLUMNS)
+    for c in REPORTED_COLUMNS[1:]:
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def rectifications(engine: Engine, month: str | None = None) -> pd.DataFrame:
+    r = m.Rectification
+    stmt = select(r.code.label("item_code"), *[getattr(r, c) for c in RECTIFICATION_COLUMNS[1:]]).order_by(r.code)
+    if month:
+        stmt = stmt.where(r.found_date <= period_end(month))
+    return _frame(engine, stmt, RECTIFICATION_COLUMNS)
+
+
+def followups(engine: Engine, month: str | None = None) -> pd.DataFrame:
+    f = m.FollowUp
+    stmt = select(*[getattr(f, c) for c in FOLLOWUP_COLUMNS]).order_by(f.date, f.id)
+    if month:
+        stmt = stmt.where(f.date <= period_end(month))
+    return _frame(engine, stmt, FOLLOWUP_COLUMNS)
+
+
+def load_month(engine: Engine, month: str) -> MonthData:
+    """Everything scoring needs for one month, as of that month (history is kept, so a past month reloads
+    exactly as it was)."""
+    return MonthData(month=month, sites=sites(engine), counties=counties(engine),
+                     households=households(engine, month), labour=labour(engine, month),
+                     organisation=organisation(engine, month), reported=reported(engine, month),
+                     rectifications=rectifications(engine, month), followups=followups(engine, month))
+
+
+def months(engine: Engine) -> list[str]:
+    """Months that have any monthly data, ascending."""
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for model in (m.ReportedIndicator, m.SiteOrganisation, m.Household):
+            found.update(r[0] for r in conn.execute(select(model.month).distinct()))
+    return sorted(found)
+
+
+def latest_month(engine: Engine) -> str | None:
+    ms = months(engine)
+    return ms[-1] if ms else None
+
+
+# ---- data versions (for result invalidation) ----
+
+def data_versions(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {k: v for k, v in conn.execute(select(m.DataVersion.month, m.DataVersion.version))}
+
+
+def bump_data_version(session: Session, keys: list[str] | set[str]) -> None:
+    """Increment the data version of each key (a month or STATIC), inside the caller's transaction."""
+    for key in sorted(set(keys)):
+        row = session.get(m.DataVersion, key)
+        if row is None:
+            session.add(m.DataVersion(month=key, version=1))
+        else:
+            session.execute(update(m.DataVersion).where(m.DataVersion.month == key)
+                            .values(version=m.DataVersion.version + 1))
+    session.flush()
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    out = {}
+    with engine.connect() as conn:
+        for table in m.Base.metadata.sorted_tables:
+            out[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    return out
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def upsert_statement(engine_or_dialect_name: str, table, rows: list[dict], key_cols: list[str]):
+    """INSERT .. ON CONFLICT DO UPDATE for SQLite and PostgreSQL."""
+    ins = (postgresql.insert(table) if engine_or_dialect_name == "postgresql" else sqlite.insert(table)).values(rows)
+    update_cols = {c.name: ins.excluded[c.name] for c in table.columns
+                   if c.name not in key_cols and not c.primary_key}
+    return ins.on_conflict_do_update(index_elements=key_cols, set_=update_cols)

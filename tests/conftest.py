@@ -1,0 +1,104 @@
+"""Shared fixtures. `engine` runs a test on SQLite and on a real PostgreSQL server.
+
+PostgreSQL: `TEST_POSTGRES_URL` (default postgresql://postgres@127.0.0.1:5432/test) must reach a server where the
+user may create databases; each test gets a fresh database cloned from a migrated template. When
+`REQUIRE_POSTGRES=1` (set by .ci/run) an unreachable server is a failure, never a skip.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from data.db import create  # noqa: E402
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
+_counter = itertools.count()
+_TEMPLATE = f"dash_tmpl_{os.getpid()}"
+
+
+def _pg_available() -> bool:
+    try:
+        eng = create_engine(PG_URL)
+        with eng.connect() as c:
+            c.execute(text("select 1"))
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+PG_AVAILABLE = _pg_available()
+if REQUIRE_PG and not PG_AVAILABLE:
+    raise RuntimeError(f"REQUIRE_POSTGRES=1 but PostgreSQL at {PG_URL} is not reachable")
+
+DB_PARAMS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql",
+                 marks=pytest.mark.skipif(not PG_AVAILABLE, reason="PostgreSQL not reachable (set REQUIRE_POSTGRES=1 to fail)")),
+]
+
+
+def _admin():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _url_for(dbname: str) -> str:
+    return PG_URL.rsplit("/", 1)[0] + "/" + dbname
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    admin = _admin()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATE}"'))
+        c.execute(text(f'CREATE DATABASE "{_TEMPLATE}"'))
+    eng = create(_url_for(_TEMPLATE))
+    eng.dispose()
+    yield _TEMPLATE
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_engine(kind: str, tmp_path: Path, request):
+    """A fresh, migrated, empty database of `kind` ('sqlite' or 'postgresql')."""
+    if kind == "sqlite":
+        eng = create(f"sqlite:///{tmp_path / f'test_{next(_counter)}.db'}")
+        request.addfinalizer(eng.dispose)
+        return eng
+    template = request.getfixturevalue("pg_template")
+    name = f"dash_t_{os.getpid()}_{next(_counter)}"
+    admin = _admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    eng = create(_url_for(name))
+
+    def drop():
+        eng.dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    request.addfinalizer(drop)
+    return eng
+
+
+@pytest.fixture(params=DB_PARAMS)
+def engine(request, tmp_path):
+    """A fresh migrated database, once on SQLite and once on PostgreSQL."""
+    return make_engine(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def sqlite_engine(request, tmp_path):
+    return make_engine("sqlite", tmp_path, request)
