@@ -1,0 +1,184 @@
+"""Number and text formatting shared by the exports and the UI (one place, so a figure reads the same everywhere).
+
+Conventions (docs/ARCHITECTURE.md): percentages are 0-100 floats; scores are points out of 100.
+Rounding is half-up on the decimal representation (93.25 -> 93.3), as people round by hand and as Excel
+displays, not Python's round-half-even. Missing values (None, NaN, pd.NA) render as an em dash.
+"""
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+DASH = "—"
+
+
+def is_missing(x: Any) -> bool:
+    """None, NaN, NaT, pd.NA, or a non-finite float."""
+    if x is None:
+        return True
+    try:
+        import pandas as pd
+        if x is pd.NA or x is pd.NaT:
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(x, (int, bool)):
+        return False
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return False
+    return not math.isfinite(f)
+
+
+def _dec(x: Any, digits: int) -> Decimal:
+    """x rounded half-up to `digits` decimals (via its shortest repr, so 0.125 -> 0.13)."""
+    try:
+        d = Decimal(repr(float(x)))
+    except (InvalidOperation, ValueError):  # pragma: no cover - guarded by is_missing
+        d = Decimal(str(x))
+    q = Decimal(1).scaleb(-digits)
+    r = d.quantize(q, rounding=ROUND_HALF_UP)
+    if r == 0:
+        r = abs(r)  # never show "-0.0"
+    return r
+
+
+def round_half_up(x: float, digits: int = 0) -> float:
+    return float(_dec(x, digits))
+
+
+def _text(x: Any) -> str | None:
+    """Strings are taken as already formatted (blank -> '—'); None for anything else."""
+    if isinstance(x, str):
+        return x.strip() or DASH
+    return None
+
+
+def fmt_num(x: Any, digits: int = 2) -> str:
+    if (t := _text(x)) is not None:
+        return t
+    if is_missing(x):
+        return DASH
+    return f"{_dec(x, digits):.{digits}f}"
+
+
+def fmt_pct(x: Any, digits: int = 1) -> str:
+    """93.24 -> '93.2%' (input already 0-100). Missing -> '—'."""
+    if (t := _text(x)) is not None:
+        return t
+    if is_missing(x):
+        return DASH
+    return f"{_dec(x, digits):.{digits}f}%"
+
+
+def fmt_score(x: Any) -> str:
+    """87.345 -> '87.35'. Missing -> '—'."""
+    return fmt_num(x, 2)
+
+
+def fmt_delta(x: Any, digits: int = 2) -> str:
+    """Signed change: 1.2 -> '+1.20', -0.8 -> '-0.80', 0 -> '0.00', missing -> '—'."""
+    if (t := _text(x)) is not None:
+        return t
+    if is_missing(x):
+        return DASH
+    d = _dec(x, digits)
+    s = f"{d:.{digits}f}"
+    return "+" + s if d > 0 else s
+
+
+def fmt_rank_delta(d: Any) -> str:
+    """Rank change, positive = moved up (previous rank - rank): 2 -> '↑2', -1 -> '↓1', 0 / missing -> '—'."""
+    if (t := _text(d)) is not None:
+        return t
+    if is_missing(d):
+        return DASH
+    n = int(_dec(d, 0))
+    if n > 0:
+        return f"↑{n}"
+    if n < 0:
+        return f"↓{-n}"
+    return DASH
+
+
+def fmt_int(n: Any, unit: str = "") -> str:
+    """1234 -> '1234' (+unit). Chinese official text writes counts without thousands separators."""
+    if (t := _text(n)) is not None:
+        return t
+    if is_missing(n):
+        return DASH
+    return f"{int(_dec(n, 0))}{unit}"
+
+
+def fmt_people(n: Any) -> str:
+    """812 -> '812人'; 34 120 -> '3.4万人'; 341 000 -> '34.1万人' (one decimal from 10 000 up)."""
+    if (t := _text(n)) is not None:
+        return t
+    if is_missing(n):
+        return DASH
+    k = int(_dec(n, 0))
+    if k >= 10000:
+        return f"{_dec(k / 10000, 1):.1f}万人"
+    return f"{k}人"
+
+
+def fmt_bool(x: Any, yes: str = "是", no: str = "否") -> str:
+    if is_missing(x):
+        return DASH
+    return yes if bool(x) else no
+
+
+def fmt_range(lo: Any, hi: Any) -> str:
+    """Rank interval: (3, 7) -> '3–7'; equal ends -> '3'."""
+    if is_missing(lo) or is_missing(hi):
+        return DASH
+    a, b = int(_dec(lo, 0)), int(_dec(hi, 0))
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def month_cn(month: str) -> str:
+    """'2026-10' -> '2026年10月'."""
+    return f"{int(month[:4])}年{int(month[5:7])}月"
+
+
+def date_cn(d: Any) -> str:
+    """date(2026, 10, 31) or '2026-10-31' -> '2026年10月31日'."""
+    if is_missing(d) or d == "":
+        return DASH
+    if isinstance(d, str):
+        y, m, day = d[:10].split("-")
+        return f"{int(y)}年{int(m)}月{int(day)}日"
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _mask_id_local(s: Any) -> str:
+    """Keep the first 6 and last 4 characters of an ID number; mask the rest with '*'.
+    Values of 10 characters or fewer would be shown in full that way, so they are masked entirely."""
+    if is_missing(s):
+        return ""
+    t = str(s).strip()
+    if len(t) <= 10:
+        return "*" * len(t)
+    return t[:6] + "*" * (len(t) - 10) + t[-4:]
+
+
+_MASK_IMPL = None
+
+
+def mask_id(s: Any) -> str:
+    """Masked ID number (身份证号): first 6 + last 4 visible (domain.md §10).
+
+    Uses scoring.rights.mask_id when that module provides one, so the UI, the scoring work lists and the exports
+    mask identically."""
+    global _MASK_IMPL
+    if _MASK_IMPL is None:
+        try:
+            from scoring.rights import mask_id as impl  # type: ignore[attr-defined]
+        except ImportError:
+            impl = _mask_id_local
+        _MASK_IMPL = impl
+    if is_missing(s):
+        return ""
+    return _MASK_IMPL(s)
