@@ -1,0 +1,342 @@
+"""Indicator values per site and month (domain.md §4 derived definitions and §11 precise definitions).
+
+``compute_values(md, catalogue=None)`` returns a long frame, one row per (site, indicator) in site-code order and
+catalogue order, with columns:
+
+* ``site_code``, ``code``
+* ``value``   float; NaN unless status is ``ok``. Percentages 0–100.
+* ``status``  ``"ok"`` / ``"缺报"`` (missing: 0 points) / ``"不涉及"`` (not applicable: full points, no veto)
+* ``veto_value`` float: the input of the indicator's veto rule (its own value, or e.g. S4's 重大群体性事件数);
+  NaN when the indicator has no veto or the input is unknown.
+
+Ledger derivations (source L):
+
+* Labour rows belong to the site of their household (``household_code`` → ``households.site_code``); a row whose
+  household is not in the month's household ledger falls back to the labour row's own ``site_code``.
+* I2 = labourers whose 就业形式 is 帮扶车间 or 园区企业 / labourers; E1 = employed / labourers;
+  E3 = trained / labourers; E4 = certified / labourers (all labourers of the site, §11).
+  Status: ok when the site has labourers; 不涉及 when it has households but none declares a labourer
+  (Σ 劳动力人数 = 0); otherwise 缺报.
+* E2 = households with 劳动力人数 ≥ 1 and no employed labourer in the labour ledger. 缺报 when the site has no
+  households, or households declare labourers but the labour ledger has none for the site.
+* E5 = Σ(本年人均纯收入 × 家庭人口) / Σ(上年人均纯收入 × 家庭人口) − 1 (in %), over households having both incomes
+  and a family size; 缺报 when there is none (or the previous-year sum is 0).
+* P2/P3/P4 = pooled coverage of R10/R11/R13: 已落实 / (pairs not 不适用); blank counts in the denominator.
+  All 不适用 → 不涉及. P5 = households with R14 or R15 = 未落实 (blank is not 应保未保).
+* N2/N3 = pooled coverage of all destination-/origin-side (household, item) pairs; R01 is 迁入地 when
+  ``hukou_moved`` is True, else 迁出地 (blank → 迁出地). All 不适用 → 不涉及.
+* Household-derived indicators (P2–P5, N2, N3, E5, E2) are 缺报 for a site with no households this month.
+* P1 = platforms marked True (of 3), N1 = Σ min(已设, 应设) / Σ 应设 over the ten posts; both 缺报 when the site
+  has no organisation row (or P1's three flags are all blank / every 应设 blank); N1 with Σ 应设 = 0 is 不涉及.
+* Reported indicators (source R) read the catalogue's ``field`` of ``md.reported``; a missing row or NaN → 缺报.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+try:  # pyarrow backs pandas' default string dtype; used only as a fast path
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover
+    pa = pc = None
+
+from .catalogue import Catalogue, load_catalogue
+from .frames import POSTS, PLATFORMS, RIGHT_DONE, RIGHT_NA, RIGHT_OPEN, RIGHTS_CODES, MonthData
+from .rules import MISSING, NA, OK, STATUS_LABELS
+
+WORKSHOP_FORMS = ("帮扶车间", "园区企业")
+# Side of each rights item (domain.md §7); R01 depends on hukou_moved.
+DEST, ORIGIN = "迁入地", "迁出地"
+ITEM_SIDE = {"R01": None, "R02": DEST, "R03": ORIGIN, "R04": ORIGIN, "R05": ORIGIN, "R06": ORIGIN, "R07": ORIGIN,
+             "R08": ORIGIN, "R09": DEST, "R10": DEST, "R11": DEST, "R12": DEST, "R13": DEST, "R14": DEST, "R15": DEST}
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def truthy(s: pd.Series) -> np.ndarray:
+    """Boolean array: True only where the cell is True (None/NaN/False → False)."""
+    if len(s) == 0:
+        return np.zeros(0, dtype=bool)
+    if s.dtype == bool:
+        return s.to_numpy()
+    return s.eq(True).to_numpy(dtype=bool, na_value=False)
+
+
+def numeric(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _arrow(values) -> "pa.Array | None":
+    """The pyarrow array behind an arrow-backed string Series/Index, else None."""
+    if pa is None:
+        return None
+    arr = getattr(values, "array", values)
+    if hasattr(arr, "__arrow_array__"):
+        try:
+            a = pa.array(arr)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            return None
+        if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
+            return a
+    return None
+
+
+def lookup(keys: pd.Series, universe) -> np.ndarray:
+    """Position of each key in ``universe`` (first occurrence), −1 when absent. Fast path for arrow strings."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(universe) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    ka, ua = _arrow(keys), _arrow(universe)
+    if ka is not None:
+        if ua is None:
+            try:
+                ua = pa.array(pd.Index(universe).to_numpy(dtype=object), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                ua = None
+        if ua is not None and ua.type != ka.type:
+            try:
+                ua = ua.cast(ka.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                ua = None
+        if ua is not None:
+            return pc.index_in(ka, value_set=ua).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    uni = pd.Index(universe)
+    if uni.is_unique:
+        return uni.get_indexer(keys).astype(np.int64)
+    first = ~uni.duplicated(keep="first")
+    pos = np.flatnonzero(first)
+    r = uni[first].get_indexer(keys)
+    return np.where(r >= 0, pos[np.clip(r, 0, None)], -1).astype(np.int64)
+
+
+DONE, OPEN, NOT_APPLICABLE, BLANK = 0, 1, 2, 3
+_STATUS_VALUES = [RIGHT_DONE, RIGHT_OPEN, RIGHT_NA]
+
+
+def status_codes(s: pd.Series) -> np.ndarray:
+    """Rights column -> int8 codes DONE/OPEN/NOT_APPLICABLE/BLANK (anything unknown counts as blank = 漏项)."""
+    if len(s) == 0:
+        return np.zeros(0, dtype=np.int8)
+    a = _arrow(s)
+    if a is not None:
+        c = pc.index_in(a, value_set=pa.array(_STATUS_VALUES, type=a.type)).fill_null(BLANK)
+        return c.to_numpy(zero_copy_only=False).astype(np.int8)
+    c = pd.Index(_STATUS_VALUES).get_indexer(s.to_numpy(dtype=object))
+    return np.where(c < 0, BLANK, c).astype(np.int8)
+
+
+def status_flags(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(done, open, not_applicable) boolean arrays of a rights column; anything else is blank (漏项)."""
+    c = status_codes(s)
+    return c == DONE, c == OPEN, c == NOT_APPLICABLE
+
+
+def dedupe(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    if df[key].is_unique:
+        return df
+    return df.drop_duplicates(key, keep="last")
+
+
+def site_order(md: MonthData) -> pd.Index:
+    """Canonical site order: by site_code."""
+    codes = md.sites["site_code"].astype(object).drop_duplicates()
+    return pd.Index(sorted(codes.tolist()), dtype=object, name="site_code")
+
+
+class _Ledger:
+    """Integer-indexed view of a month's ledgers for fast per-site aggregation."""
+
+    def __init__(self, md: MonthData, sites: pd.Index):
+        self.md = md
+        self.sites = sites
+        self.S = S = len(sites)
+        hh = dedupe(md.households, "household_code")
+        hs = lookup(hh["site_code"], sites)
+        if not (hs >= 0).all():
+            keep = hs >= 0
+            hh, hs = hh[keep], hs[keep]
+        self.hh = hh.reset_index(drop=True)
+        self.hh_site = hs.astype(np.int64)
+        self.n_hh = np.bincount(self.hh_site, minlength=S)
+        lab = md.labour
+        hidx = lookup(lab["household_code"], self.hh["household_code"])
+        ls = self.hh_site[np.clip(hidx, 0, None)] if len(self.hh) else np.full(len(lab), -1, dtype=np.int64)
+        orphan = hidx < 0
+        if orphan.any():  # household not in this month's ledger: fall back to the labour row's own site_code
+            ls = ls.copy()
+            ls[orphan] = lookup(lab["site_code"][orphan], sites)
+        keep = ls >= 0
+        if keep.all():
+            self.lab = lab.reset_index(drop=True)
+        else:
+            self.lab = lab[keep].reset_index(drop=True)
+        self.lab_site = ls[keep].astype(np.int64)
+        self.lab_hh = hidx[keep].astype(np.int64)
+        self.n_lab = np.bincount(self.lab_site, minlength=S).astype(float)
+
+    def site_sum(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(idx, weights=weights, minlength=self.S).astype(float)
+
+
+def _pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0) * 100.0, np.nan)
+
+
+def rights_counts(hh: pd.DataFrame, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """Pooled rights counts per group (e.g. site or county index of each household).
+
+    Returns for each item ``<R>`` an (n_groups, 4) count matrix by status code (DONE, OPEN, NOT_APPLICABLE,
+    BLANK), and for each side ``迁入地`` / ``迁出地`` the same matrix pooled over that side's (household, item)
+    pairs (R01 by hukou_moved: True → 迁入地, else 迁出地), plus ``P5`` = households with R14 or R15 未落实.
+    """
+    group = np.asarray(group, dtype=np.int64)
+    moved = truthy(hh["hukou_moved"]).astype(np.int64)
+    out: dict[str, np.ndarray] = {}
+    side = {DEST: np.zeros((n_groups, 4)), ORIGIN: np.zeros((n_groups, 4))}
+    open_14_15 = np.zeros(len(hh), dtype=bool)
+    for code in RIGHTS_CODES:
+        c = status_codes(hh[code]).astype(np.int64)
+        if code in ("R14", "R15"):
+            open_14_15 |= c == OPEN
+        if ITEM_SIDE[code] is None:  # R01: side by hukou
+            m = np.bincount(group * 8 + moved * 4 + c, minlength=n_groups * 8).reshape(n_groups, 2, 4).astype(float)
+            out[code] = m.sum(axis=1)
+            side[DEST] += m[:, 1, :]
+            side[ORIGIN] += m[:, 0, :]
+        else:
+            m = np.bincount(group * 4 + c, minlength=n_groups * 4).reshape(n_groups, 4).astype(float)
+            out[code] = m
+            side[ITEM_SIDE[code]] += m
+    out.update(side)
+    out["P5"] = np.bincount(group, weights=open_14_15.astype(float), minlength=n_groups)
+    return out
+
+
+def coverage_pct(counts: np.ndarray) -> np.ndarray:
+    """Pooled coverage in % from an (n, 4) status-count matrix: 已落实 / (all − 不适用); NaN when none applies."""
+    return _pct(counts[:, DONE], counts.sum(axis=1) - counts[:, NOT_APPLICABLE])
+
+
+# ------------------------------------------------------------------------------------------------ main
+def compute_wide(md: MonthData, catalogue: Catalogue | None = None):
+    """Wide form: (sites Index, values (S,K), status codes (S,K) int8, veto_values (S,K)), catalogue order."""
+    cat = catalogue or load_catalogue()
+    sites = site_order(md)
+    S = len(sites)
+    L = _Ledger(md, sites)
+    vals: dict[str, np.ndarray] = {}
+    stat: dict[str, np.ndarray] = {}
+
+    has_hh = L.n_hh > 0
+    hh = L.hh
+    declared = L.site_sum(L.hh_site, np.nan_to_num(numeric(hh["labour_count"])))
+
+    # --- labour rates
+    lab = L.lab
+    lab_status = np.where(L.n_lab > 0, OK, np.where(has_hh & (declared == 0), NA, MISSING))
+    employed = truthy(lab["employed"])
+    forms = lab["employment_form"].isin(WORKSHOP_FORMS).to_numpy(dtype=bool, na_value=False)
+    for code, flags in (("I2", forms), ("E1", employed), ("E3", truthy(lab["trained"])),
+                        ("E4", truthy(lab["certified"]))):
+        vals[code] = _pct(L.site_sum(L.lab_site, flags.astype(float)), L.n_lab)
+        stat[code] = lab_status
+
+    # --- E2 zero-employment households
+    hh_emp = np.bincount(L.lab_hh[(L.lab_hh >= 0) & employed], minlength=len(hh)) if len(hh) else np.zeros(0)
+    lc = numeric(hh["labour_count"])
+    zero = (np.nan_to_num(lc) >= 1) & (hh_emp == 0)
+    vals["E2"] = L.site_sum(L.hh_site, zero.astype(float))
+    stat["E2"] = np.where(has_hh & ~((declared > 0) & (L.n_lab == 0)), OK, MISSING)
+
+    # --- E5 income growth, pooled by family size
+    prev, curr, fs = numeric(hh["income_prev"]), numeric(hh["income_curr"]), numeric(hh["family_size"])
+    ok = ~np.isnan(prev) & ~np.isnan(curr) & ~np.isnan(fs)
+    num = L.site_sum(L.hh_site, np.where(ok, curr * fs, 0.0))
+    den = L.site_sum(L.hh_site, np.where(ok, prev * fs, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vals["E5"] = np.where(den > 0, (num / np.where(den > 0, den, 1.0) - 1.0) * 100.0, np.nan)
+    stat["E5"] = np.where(has_hh & (den > 0), OK, MISSING)
+
+    # --- rights: P2 P3 P4 P5 N2 N3
+    rc = rights_counts(hh, L.hh_site, S)
+    for code, key in (("P2", "R10"), ("P3", "R11"), ("P4", "R13"), ("N2", DEST), ("N3", ORIGIN)):
+        m = rc[key]
+        applicable = m.sum(axis=1) - m[:, NOT_APPLICABLE]
+        vals[code] = coverage_pct(m)
+        stat[code] = np.where(~has_hh, MISSING, np.where(applicable > 0, OK, NA))
+    vals["P5"] = rc["P5"]
+    stat["P5"] = np.where(has_hh, OK, MISSING)
+
+    # --- organisation: P1, N1
+    org = dedupe(md.organisation, "site_code")
+    oi = lookup(org["site_code"], sites)
+    org = org[oi >= 0]
+    oi = oi[oi >= 0]
+    p1 = np.full(S, np.nan)
+    p1_stat = np.full(S, MISSING)
+    if len(org):
+        flags = np.column_stack([truthy(org[c]) for c, _ in PLATFORMS])
+        known = np.column_stack([org[c].notna().to_numpy() for c, _ in PLATFORMS]).any(axis=1)
+        p1[oi] = flags.sum(axis=1)
+        p1_stat[oi] = np.where(known, OK, MISSING)
+    vals["P1"], stat["P1"] = p1, p1_stat
+    n1 = np.full(S, np.nan)
+    n1_stat = np.full(S, MISSING)
+    if len(org):
+        req = np.column_stack([numeric(org[f"{c}_required"]) for c, _ in POSTS])
+        act = np.column_stack([numeric(org[f"{c}_actual"]) for c, _ in POSTS])
+        any_req = (~np.isnan(req)).any(axis=1)
+        req0 = np.clip(np.nan_to_num(req), 0, None)
+        filled = np.minimum(np.clip(np.nan_to_num(act), 0, None), req0).sum(axis=1)
+        rsum = req0.sum(axis=1)
+        n1[oi] = _pct(filled, rsum)
+        n1_stat[oi] = np.where(~any_req, MISSING, np.where(rsum > 0, OK, NA))
+    vals["N1"], stat["N1"] = n1, n1_stat
+
+    # --- reported indicators
+    rep = dedupe(md.reported, "site_code")
+    ri = lookup(rep["site_code"], sites)
+    rep = rep[ri >= 0]
+    ri = ri[ri >= 0]
+
+    def reported_field(field: str) -> np.ndarray:
+        a = np.full(S, np.nan)
+        if len(rep):
+            a[ri] = numeric(rep[field])
+        return a
+
+    K = len(cat.indicators)
+    V = np.full((S, K), np.nan)
+    ST = np.full((S, K), MISSING, dtype=np.int8)
+    VETO = np.full((S, K), np.nan)
+    for k, ind in enumerate(cat.indicators):
+        if ind.source == "R":
+            v = reported_field(ind.field)
+            st = np.where(np.isnan(v), MISSING, OK)
+        else:
+            v, st = vals[ind.code], stat[ind.code]
+        st = np.asarray(st, dtype=np.int8)
+        v = np.where(st == OK, v, np.nan)
+        st = np.where((st == OK) & np.isnan(v), MISSING, st).astype(np.int8)
+        V[:, k] = v
+        ST[:, k] = st
+        if ind.veto is not None:
+            VETO[:, k] = v if ind.veto.on == "value" else reported_field(ind.veto.on)
+    return sites, V, ST, VETO
+
+
+def compute_values(md: MonthData, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """Long frame (site_code, code, value, status, veto_value) for every site and catalogue indicator."""
+    cat = catalogue or load_catalogue()
+    sites, V, ST, VETO = compute_wide(md, cat)
+    S, K = V.shape
+    labels = np.array([STATUS_LABELS[OK], STATUS_LABELS[MISSING], STATUS_LABELS[NA]], dtype=object)
+    return pd.DataFrame({
+        "site_code": np.repeat(sites.to_numpy(dtype=object), K),
+        "code": np.tile(np.array(cat.codes, dtype=object), S),
+        "value": V.reshape(-1),
+        "status": labels[ST.reshape(-1)],
+        "veto_value": VETO.reshape(-1),
+    })
