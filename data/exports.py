@@ -90,7 +90,7 @@ def column_kind(name: str, series: pd.Series | None = None) -> str:
         return PCT
     if n in ("总分", "县均得分", "得分") or n.endswith("得分") or n in DIMENSIONS:
         return SCORE
-    if "人口" in n or n.endswith("人数"):
+    if "人口" in n or n.endswith("人数") or n == "劳动力":
         return PEOPLE
     if n in ("排名", "同类排名", "序号", "安置点数", "劳动力", "零就业家庭", "整改逾期", "户数", "个数") \
             or n.endswith("数") or n.endswith("户"):
@@ -280,8 +280,10 @@ def write_table_sheet(ws: Worksheet, table: pd.DataFrame, *, title: str, subtitl
         texts = [display_text(v, kinds[j]) for v in table[c].tolist()]
         data_w = max([text_width(t) for t in texts], default=2)
         head_w = text_width(cols[j])
-        head_need = math.ceil(head_w / 2) if head_w > 8 and head_w > data_w else head_w
-        w = min(max(data_w, head_need, 4) + 2.5, max_width)
+        # headers up to 6 CJK characters stay on one line (产业带动好 split as 产业带动/好 reads badly);
+        # longer ones wrap onto two lines
+        head_need = head_w if head_w <= 12 or head_w <= data_w else math.ceil(head_w / 2) + 1
+        w = min(max(data_w, head_need, 4) + 2 + (1.5 if kinds[j] == PEOPLE else 0), max_width)  # room for indent
         widths.append(w)
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
@@ -317,7 +319,9 @@ def write_table_sheet(ws: Worksheet, table: pd.DataFrame, *, title: str, subtitl
                 value: Any = float(v) if kind in (PCT, SCORE, DELTA, NUM) else int(round(float(v)))
                 cell = ws.cell(row=r, column=j + 1, value=value)
                 cell.number_format = _NUMBER_FORMATS[kind]
-                halign = "right" if kind in (PCT, SCORE, DELTA, NUM, PEOPLE) else "center"
+                # same-format numbers read best centred under their header (decimals line up anyway);
+                # people counts vary in length, so they are right-aligned
+                halign = "right" if kind == PEOPLE else "center"
             else:
                 text = display_text(v, kind)
                 cell = ws.cell(row=r, column=j + 1, value=text)
@@ -326,7 +330,8 @@ def write_table_sheet(ws: Worksheet, table: pd.DataFrame, *, title: str, subtitl
                 lines = max(lines, _lines_needed(text, widths[j] - 1.5))
             cell.font = _font(font_size)
             cell.border = BORDER
-            cell.alignment = Alignment(horizontal=halign, vertical="center", wrap_text=True)
+            cell.alignment = Alignment(horizontal=halign, vertical="center", wrap_text=True,
+                                       indent=1 if halign != "center" else 0)
             if flags[i]:
                 cell.fill = FILL_FLAG
         ws.row_dimensions[r].height = 16 * lines + 3
@@ -336,8 +341,8 @@ def write_table_sheet(ws: Worksheet, table: pd.DataFrame, *, title: str, subtitl
         if not note:
             continue
         r += 1
-        _merged_line(ws, r, n_cols, note, font=_font(9), align="left",
-                     height=14 * _lines_needed(note, total_w - 2) + 4)
+        _merged_line(ws, r, n_cols, note, font=_font(10), align="left",
+                     height=15 * _lines_needed(note, total_w - 2) + 4)
 
     _page_setup(ws, title_rows=f"{header_row}:{header_row}", last_row=r, last_col=n_cols)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
@@ -502,8 +507,8 @@ DEFAULT_REQUIREMENTS = [
     "依托三个服务平台做好政策兑现。",
     "限时整改，按期销号。对督导督查发现的问题要建立台账、限时整改，逾期未整改的问题要说明原因并提出整改措施，"
     "防止问题反弹。",
-    "进度滞后的县（市、区）要认真分析原因，于下月10日前将整改措施报市易地搬迁后续扶持工作领导小组办公室。"
-    "各县（市、区）要按时、准确报送月度台账数据，确保数据真实完整。",
+    "加强调度，按时报送。进度滞后的县（市、区）要认真分析原因，于下月10日前将整改措施报市易地搬迁后续扶持工作"
+    "领导小组办公室。各县（市、区）要按时、准确报送月度台账数据，确保数据真实完整。",
 ]
 
 
@@ -529,8 +534,9 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
     _merged_line(ws, r, n, c.title, font=_font(18, True, TITLE_FONT_NAME),
                  height=max(36, 28 * _lines_needed(c.title, total_w / 1.8)))
     r += 1
-    _merged_line(ws, r, n, c.issue_line, font=_font(12), height=22)
-    r += 1
+    if c.issue_line not in c.title:
+        _merged_line(ws, r, n, c.issue_line, font=_font(12), height=22)
+        r += 1
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=n // 2)
     ws.merge_cells(start_row=r, start_column=n // 2 + 1, end_row=r, end_column=n)
     a = ws.cell(row=r, column=1, value=c.issuer)

@@ -46,6 +46,13 @@ HEADER_FILL = "D9E1F2"
 FLAG_FILL = "FDE2E1"
 RED = RGBColor(0xC0, 0x00, 0x00)
 CN_NUM = "一二三四五六七八九十"
+# where a narrow column's header may break (Word draft only; the Excel headers stay exactly the column names)
+HEADER_BREAKS = {
+    "产业带动好": "产业\n带动好", "就业帮扶好": "就业\n帮扶好", "公共服务好": "公共\n服务好",
+    "精神状态好": "精神\n状态好", "融入环境好": "融入\n环境好", "同类排名": "同类\n排名", "排名区间": "排名\n区间",
+    "零就业家庭": "零就业\n家庭", "权益落实率": "权益\n落实率", "县均得分": "县均\n得分", "安置点数": "安置\n点数",
+    "整改逾期": "整改\n逾期", "达标/序时": "达标/\n序时", "搬迁人口": "搬迁\n人口", "县(市、区)": "县\n(市、区)",
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -130,10 +137,14 @@ def _shade(cell, fill: str) -> None:
     tcpr.append(shd)
 
 
-def _row_props(row, *, header: bool = False) -> None:
+def _row_props(row, *, header: bool = False, min_height_twips: int = 300) -> None:
     trpr = row._tr.get_or_add_trPr()
     cs = OxmlElement("w:cantSplit")
     trpr.append(cs)
+    h = OxmlElement("w:trHeight")
+    h.set(qn("w:val"), str(min_height_twips))
+    h.set(qn("w:hRule"), "atLeast")
+    trpr.append(h)
     if header:
         th = OxmlElement("w:tblHeader")
         trpr.append(th)
@@ -155,7 +166,7 @@ def _page(section, *, landscape: bool) -> None:
     if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = Mm(297), Mm(210)
-        section.top_margin = section.bottom_margin = Mm(20)
+        section.top_margin = section.bottom_margin = Mm(18)
         section.left_margin = section.right_margin = Mm(18)
     else:
         section.orientation = WD_ORIENT.PORTRAIT
@@ -248,12 +259,14 @@ def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float,
     cols = [str(c) for c in table.columns]
     kinds = [column_kind(c, table[c]) for c in table.columns]
     texts = [[display_text(v, kinds[j]) for j, v in enumerate(row)] for row in table.itertuples(index=False)]
-    need = []
+    need, heads = [], []
     for j, c in enumerate(cols):
         data_w = max([text_width(r[j]) for r in texts], default=2)
-        head_w = text_width(c)
-        head_need = math.ceil(head_w / 2) if head_w > 6 and head_w > data_w else head_w
-        need.append(max(data_w, head_need, 3) + 1.5)
+        lines = [c]
+        if text_width(c) > data_w + 2 and c in HEADER_BREAKS:   # break at a word boundary, not mid-word
+            lines = HEADER_BREAKS[c].split("\n")
+        heads.append(lines)
+        need.append(max(data_w, max(text_width(x) for x in lines), 4) + 1.5)
     total = sum(need)
     widths = [Mm(usable_mm * w / total) for w in need]
 
@@ -265,20 +278,23 @@ def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float,
     for j, gc in enumerate(grid.findall(qn("w:gridCol"))):
         gc.set(qn("w:w"), str(int(widths[j].twips)))
 
-    def fill(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER):
+    def fill(cell, text: str | list[str], *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER):
         cell.width = widths[cell_index[0]]
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         p = cell.paragraphs[0]
         _fmt(p, align=align, size=font_pt, line=None)
         p.paragraph_format.line_spacing = 1.0
-        _run(p, text, east=TABLE_FONT, size=font_pt, bold=bold)
+        for k, line in enumerate([text] if isinstance(text, str) else text):
+            r = _run(p, line, east=TABLE_FONT, size=font_pt, bold=bold)
+            if k:
+                r._r.insert(r._r.index(r._r.find(qn("w:t"))), OxmlElement("w:br"))
 
     cell_index = [0]
     hdr = t.rows[0]
     _row_props(hdr, header=True)
     for j, c in enumerate(cols):
         cell_index[0] = j
-        fill(hdr.cells[j], c, bold=True)
+        fill(hdr.cells[j], heads[j], bold=True)
         _shade(hdr.cells[j], HEADER_FILL)
     for i, row in enumerate(texts):
         tr = t.rows[i + 1]
@@ -289,6 +305,9 @@ def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float,
             fill(tr.cells[j], text, align=WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER)
             if flags[i]:
                 _shade(tr.cells[j], FLAG_FILL)
+    for cell in t.rows[-1].cells:   # keep the table's last row with the note under it (no orphan notes)
+        for p in cell.paragraphs:
+            p.paragraph_format.keep_with_next = True
     return t
 
 
@@ -335,7 +354,8 @@ def circular_docx(c: "CircularData") -> bytes:
               align=WD_ALIGN_PARAGRAPH.CENTER, size=12, line=20, color=RED, east=H1_FONT, after=6)
     _para(doc, c.title, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=TITLE_FONT, size=22, bold=True,
           line=36, before=6, after=12)
-    _para(doc, c.issue_line, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=BODY_FONT, size=BODY_PT)
+    if c.issue_line not in c.title:
+        _para(doc, c.issue_line, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=BODY_FONT, size=BODY_PT)
     p = _para(doc, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, after=6)
     usable_portrait = Mm(210 - 28 - 26)
     p.paragraph_format.tab_stops.add_tab_stop(usable_portrait, WD_TAB_ALIGNMENT.RIGHT)
@@ -401,14 +421,13 @@ def circular_docx(c: "CircularData") -> bytes:
     else:
         order = list(_sorted_by_rank(sv).index)
         top, bottom = order[:10], order[-10:]
-        _heading(doc, "（一）排名前十的安置点", level=2)
         _caption(doc, f"表2　排名前十的安置点（{c.month_cn}）")
         _table(doc, sv.loc[top], [sflags[i] for i in top], usable_mm=usable_land, font_pt=9)
-        _heading(doc, "（二）排名后十的安置点", level=2)
         _caption(doc, f"表3　排名后十的安置点（{c.month_cn}）")
         _table(doc, sv.loc[bottom], [sflags[i] for i in bottom], usable_mm=usable_land, font_pt=9)
-        _note(doc, f"全部{len(sv)}个安置点的排名见同期Excel通报“安置点排名”工作表。")
     notes = []
+    if scope != "all" and len(sv) > 20:
+        notes.append(f"全部{len(sv)}个安置点的排名见同期Excel通报“安置点排名”工作表。")
     if "排名区间" in sv.columns:
         notes.append(RANK_INTERVAL_NOTE)
     if any(sflags):
@@ -434,15 +453,20 @@ def circular_docx(c: "CircularData") -> bytes:
     for i, text in enumerate(c.requirements if c.requirements is not None else DEFAULT_REQUIREMENTS):
         head, sep, rest = text.partition("。")
         num = f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）"
-        if sep and rest:
+        if sep and rest and len(head) <= 20:
             _lead_para(doc, f"{num}{head}。", rest)
         else:
             _para(doc, num + text)
 
     _para(doc)
     _para(doc)
-    _para(doc, c.issuer, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _para(doc, c.issue_date_cn, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    # signature: issuer right-aligned with a 2-character right indent, date centred under it
+    sig = _para(doc, c.issuer, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    sig.paragraph_format.right_indent = Pt(BODY_PT * 2)
+    date_p = _para(doc, c.issue_date_cn, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    from data.exports import text_width
+    pad = max(0, text_width(c.issuer) - text_width(c.issue_date_cn)) / 4 + 2   # in 2-unit CJK characters
+    date_p.paragraph_format.right_indent = Pt(BODY_PT * pad)
 
     buf = io.BytesIO()
     doc.save(buf)
