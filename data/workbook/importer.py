@@ -1,0 +1,400 @@
+"""`import_workbook`: read, validate and (all or nothing) write a ledger workbook, with an audit record."""
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from sqlalchemy import Engine, delete, select, tuple_
+from sqlalchemy.orm import Session
+
+from data import models as m
+from data.repository import STATIC, bump_data_version, upsert_statement
+from data.workbook import spec as S
+from data.workbook.messages import ERROR, WARNING, Message
+from data.workbook.reader import (DEFAULT_MAX_BYTES, FileRejected, check_container, formula_cells_without_value,
+                                  open_calamine, read_sheet, sheet_parts)
+from data.workbook.validate import (IMPORT_ROLES, MONTH_RE, ROLE_COUNTY, ROLE_LEADER, Collector, DbContext,
+                                    ImportUser, Validated, validate)
+
+SUCCESS, FAILED, UNCHANGED = "成功", "失败", "无变化"
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    result: str                                  # 成功 / 失败 / 无变化
+    messages: list[Message]
+    rows: dict[str, int]
+    import_id: int | None
+    file_name: str = ""
+    month: str | None = None
+    sha256: str = ""
+    file_bytes: bytes = field(default=b"", repr=False)
+
+    @property
+    def errors(self) -> list[Message]:
+        return [x for x in self.messages if x.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Message]:
+        return [x for x in self.messages if x.level == WARNING]
+
+    @cached_property
+    def marked_copy(self) -> bytes | None:
+        """The workbook with bad cells filled red (warnings yellow), a comment on each and a 错误清单 sheet;
+        None when there is nothing to mark or the file is not an .xlsx workbook."""
+        if not self.messages or not self.file_bytes:
+            return None
+        from data.workbook.marked import mark_workbook
+        return mark_workbook(self.file_bytes, self.messages)
+
+    def summary(self) -> str:
+        rows = "、".join(f"{k}{v}行" for k, v in self.rows.items())
+        parts = [f"导入{self.result}"]
+        if rows:
+            parts.append(rows)
+        if self.errors:
+            parts.append(f"{len(self.errors)}个错误")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)}条警告")
+        return "，".join(parts)
+
+
+# ---- public entry point ----
+
+def import_workbook(engine: Engine, file_bytes: bytes, file_name: str, month: str | None, user: ImportUser,
+                    *, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportResult:
+    """Validate the workbook and, when it has no error, write it in one transaction.
+
+    Snapshot sheets (搬迁户, 劳动力) replace the month's rows of the sites the file covers; 安置点, 组织建设,
+    月度指标, 问题整改 and 跟进记录 are upserted by key. Every attempt is recorded in `imports` and `audit_log`.
+    """
+    data = bytes(file_bytes or b"")
+    sha = hashlib.sha256(data).hexdigest()
+    out = Collector()
+    month = month.strip() if isinstance(month, str) and month.strip() else None
+    base = dict(file_name=file_name, month=month, sha256=sha)
+
+    def fail(rows: dict[str, int] | None = None, keep_file: bool = True) -> ImportResult:
+        rows = rows or {}
+        iid = _record(engine, user, file_name, sha, month, rows, FAILED, out.messages,
+                      data if keep_file and len(data) <= max_bytes else None)
+        return ImportResult(False, FAILED, out.messages, rows, iid, file_bytes=data, **base)
+
+    if user.role not in IMPORT_ROLES:
+        out.sheet(None, f"「{user.role}」角色无导入权限" if user.role == ROLE_LEADER else f"未知角色「{user.role}」，无导入权限")
+    if user.role == ROLE_COUNTY and not user.county_code:
+        out.sheet(None, "县级填报员账号未设置所属县，无法导入，请联系管理员")
+    if month is not None and not MONTH_RE.match(month):
+        out.sheet(None, f"导入月份「{month}」格式不正确，应为 YYYY-MM（如 2026-09）")
+    try:
+        zf = check_container(data, max_bytes)
+        book = open_calamine(data)
+        names = list(book.sheet_names)
+    except FileRejected as e:
+        out.sheet(None, e.reason)
+        return fail(keep_file=len(data) <= max_bytes)
+
+    # which sheets are known
+    chosen: dict[str, str] = {}
+    for name in names:
+        sheet = S.match_sheet_name(name)
+        if sheet is None:
+            if S.norm_bare(name) not in S.IGNORED_SHEETS:
+                out.sheet(name, "未识别的工作表，已忽略（可导入的工作表：" + "、".join(S.SHEET_NAMES) + "）", WARNING)
+            continue
+        if sheet.name in chosen:
+            out.sheet(name, f"与工作表「{chosen[sheet.name]}」重复，请只保留一个「{sheet.name}」工作表")
+            continue
+        chosen[sheet.name] = name
+    if not chosen:
+        out.sheet(None, "文件中没有可导入的工作表，工作表名称应为：" + "、".join(S.SHEET_NAMES))
+        return fail()
+
+    parts = sheet_parts(zf)
+    frames = {}
+    for spec_name, name in chosen.items():
+        member = parts.get(name)
+        try:
+            fcells = formula_cells_without_value(zf, member) if member else set()
+        except Exception:
+            fcells = set()
+        frame, msgs = read_sheet(book, name, S.BY_NAME[spec_name], fcells)
+        for x in msgs:
+            out.add(x)
+        if frame is not None and len(frame):
+            frames[spec_name] = frame
+    rows = {k: len(v) for k, v in frames.items()}
+
+    if out.has_errors and not frames:
+        return fail(rows)
+    db = DbContext(engine)
+    try:
+        from data.geo import point_in_county
+    except Exception:  # geodata module not available: skip the boundary check
+        point_in_county = None
+    res = validate(frames, month, user, db, out, point_in_county)
+    if out.has_errors:
+        return fail(rows)
+
+    plan = _plan(res, month)
+    if _unchanged(engine, sha, month, plan):
+        iid = _record(engine, user, file_name, sha, month, rows, UNCHANGED, out.messages, data)
+        return ImportResult(True, UNCHANGED, out.messages, rows, iid, file_bytes=data, **base)
+    try:
+        iid = _write(engine, user, file_name, sha, month, rows, out.messages, data, plan, res)
+    except Exception as e:  # a database error: nothing was written
+        out.sheet(None, f"写入数据库失败，未导入任何数据：{type(e).__name__}: {str(e)[:300]}")
+        return fail(rows)
+    return ImportResult(True, SUCCESS, out.messages, rows, iid, file_bytes=data, **base)
+
+
+# ---- rows to write ----
+
+def _floats(a) -> list:
+    return [None if x != x else x for x in np.asarray(a, dtype=np.float64).tolist()]
+
+
+def _ints(a) -> list:
+    return [None if x != x else int(x) for x in np.asarray(a, dtype=np.float64).tolist()]
+
+
+def _objs(a) -> list:
+    return a.tolist() if isinstance(a, np.ndarray) else list(a)
+
+
+@dataclass
+class TablePlan:
+    table: object                  # sqlalchemy Table
+    columns: list[str]             # business columns (written and compared)
+    rows: list[tuple]              # business values, aligned with columns
+    source_rows: list[int]
+    mode: str                      # "replace" or "upsert"
+    key_cols: list[str]
+    replace_where: list = field(default_factory=list)   # (column, values) pairs: delete rows matching any
+    month: str | None = None
+    sheet: str = ""
+
+
+def _column_values(t, key: str, kind: str, model_float: bool = False) -> list:
+    v = t.values[key]
+    if kind == S.INT:
+        return _floats(v) if model_float else _ints(v)
+    if kind in (S.FLOAT, S.PCT):
+        return _floats(v)
+    return _objs(v)
+
+
+def _plan(res: Validated, month: str | None) -> list[TablePlan]:
+    plans: list[TablePlan] = []
+    T = res.tables
+
+    def build(sheet: S.Sheet, fields: list[tuple[str, str, str]], float_model: bool = False):
+        """fields: (db column, table key, kind)."""
+        t = T[sheet.name]
+        cols = [f[0] for f in fields]
+        data = [(_column_values(t, key, kind, float_model) if key else [month] * t.n) for _, key, kind in fields]
+        return cols, list(zip(*data)) if t.n else [], t.rows.tolist()
+
+    if S.SITES.name in T:
+        f = [("code", "code", S.CODE), ("name", "name", S.TEXT), ("county_code", "county_code", S.CODE),
+             ("town", "town", S.TEXT), ("site_type", "site_type", S.ENUM), ("lon", "lon", S.FLOAT),
+             ("lat", "lat", S.FLOAT), ("households", "households", S.INT), ("population", "population", S.INT),
+             ("batch_year", "batch_year", S.INT), ("built_year", "built_year", S.INT)]
+        cols, rows, src = build(S.SITES, f)
+        plans.append(TablePlan(m.Site.__table__, cols, rows, src, "upsert", ["code"], sheet=S.SITES.name))
+    if S.HOUSEHOLDS.name in T:
+        f = [("month", None, None)] + [(c.key.lower() if c.kind == S.RIGHT else c.key, c.key, c.kind)
+                                       for c in S.HOUSEHOLDS.columns]
+        cols, rows, src = build(S.HOUSEHOLDS, f)
+        where = [("site_code", sorted(res.household_sites))]
+        if res.moved_households:
+            where.append(("household_code", sorted(set(res.moved_households))))
+        plans.append(TablePlan(m.Household.__table__, cols, rows, src, "replace", ["month", "household_code"],
+                               where, month, S.HOUSEHOLDS.name))
+    if S.LABOUR.name in T:
+        f = [("month", None, None)] + [(c.key, c.key, c.kind) for c in S.LABOUR.columns] + \
+            [("site_code", "site_code", S.CODE)]
+        cols, rows, src = build(S.LABOUR, f)
+        where = [("site_code", sorted(res.labour_sites))]
+        if res.moved_labour:
+            where.append(("person_id", sorted(set(res.moved_labour))))
+        plans.append(TablePlan(m.Labourer.__table__, cols, rows, src, "replace", ["month", "person_id"],
+                               where, month, S.LABOUR.name))
+    if S.ORGANISATION.name in T:
+        f = [("month", None, None)] + [(c.key, c.key, c.kind) for c in S.ORGANISATION.columns]
+        cols, rows, src = build(S.ORGANISATION, f)
+        plans.append(TablePlan(m.SiteOrganisation.__table__, cols, rows, src, "upsert", ["month", "site_code"],
+                               sheet=S.ORGANISATION.name))
+    if S.REPORTED.name in T:
+        f = [(c.key, c.key, c.kind) for c in S.REPORTED.columns]
+        cols, rows, src = build(S.REPORTED, f, float_model=True)
+        plans.append(TablePlan(m.ReportedIndicator.__table__, cols, rows, src, "upsert", ["month", "site_code"],
+                               sheet=S.REPORTED.name))
+    if S.RECTIFICATIONS.name in T:
+        f = [("code", "item_code", S.CODE), ("county_code", "county_code", S.CODE),
+             ("site_code", "site_code", S.CODE), ("source", "source", S.ENUM),
+             ("description", "description", S.TEXT), ("unit", "unit", S.TEXT),
+             ("found_date", "found_date", S.DATE), ("deadline", "deadline", S.DATE),
+             ("status", "status", S.ENUM), ("closed_date", "closed_date", S.DATE)]
+        cols, rows, src = build(S.RECTIFICATIONS, f)
+        plans.append(TablePlan(m.Rectification.__table__, cols, rows, src, "upsert", ["code"],
+                               sheet=S.RECTIFICATIONS.name))
+    if S.FOLLOWUPS.name in T:
+        f = [("kind", "kind", S.ENUM), ("date", "date", S.DATE), ("county_code", "county_code", S.CODE),
+             ("site_code", "site_code", S.CODE), ("title", "title", S.TEXT), ("content", "content", S.TEXT)]
+        cols, rows, src = build(S.FOLLOWUPS, f)
+        plans.append(TablePlan(m.FollowUp.__table__, cols, rows, src, "upsert", ["kind", "date", "county_code", "title"],
+                               sheet=S.FOLLOWUPS.name))
+    return plans
+
+
+# ---- idempotency ----
+
+def _chunks(seq, n=500):
+    seq = list(seq)
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def _stored_rows(conn, plan: TablePlan) -> list[tuple]:
+    tb = plan.table
+    cols = [tb.c[c] for c in plan.columns]
+    out: list[tuple] = []
+    if plan.mode == "replace":
+        seen = set()
+        for col, values in plan.replace_where:
+            for chunk in _chunks(values):
+                stmt = select(tb.c.id, *cols).where(tb.c.month == plan.month, tb.c[col].in_(chunk))
+                for r in conn.execute(stmt):
+                    if r[0] not in seen:
+                        seen.add(r[0])
+                        out.append(tuple(r[1:]))
+        return out
+    keys = sorted({tuple(r[plan.columns.index(k)] for k in plan.key_cols) for r in plan.rows}, key=repr)
+    key_cols = [tb.c[k] for k in plan.key_cols]
+    for chunk in _chunks(keys, 200):
+        if len(key_cols) == 1:
+            stmt = select(*cols).where(key_cols[0].in_([k[0] for k in chunk]))
+        else:
+            stmt = select(*cols).where(tuple_(*key_cols).in_(chunk))
+        out.extend(tuple(r) for r in conn.execute(stmt))
+    return out
+
+
+def _unchanged(engine: Engine, sha: str, month: str | None, plans: list[TablePlan]) -> bool:
+    """True when a previous successful import of the same file and month exists and the database still
+    holds exactly the rows this file would write."""
+    with engine.connect() as conn:
+        rec = m.ImportRecord
+        stmt = select(rec.id).where(rec.sha256 == sha, rec.result.in_(["成功", "无变化"]))
+        stmt = stmt.where(rec.month.is_(None) if month is None else rec.month == month)
+        if conn.execute(stmt.limit(1)).first() is None:
+            return False
+        for plan in plans:
+            stored = _stored_rows(conn, plan)
+            if collections.Counter(stored) != collections.Counter(plan.rows):
+                return False
+    return True
+
+
+# ---- writing ----
+
+def _bulk_insert(conn, table, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+    elif dialect == "sqlite":
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn.exec_driver_sql(sql, rows)
+    else:
+        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+
+
+def _upsert(conn, table, columns: list[str], rows: list[tuple], key_cols: list[str]) -> None:
+    dialect = conn.dialect.name
+    per = max(1, 30000 // max(1, len(columns)) // 2)
+    dicts = [dict(zip(columns, r)) for r in rows]
+    if dialect in ("postgresql", "sqlite"):
+        for chunk in _chunks(dicts, min(per, 1000)):
+            conn.execute(upsert_statement(dialect, table, chunk, key_cols))
+    else:  # generic: delete then insert
+        for d in dicts:
+            conn.execute(delete(table).where(*[table.c[k] == d[k] for k in key_cols]))
+        conn.execute(table.insert(), dicts)
+
+
+def _write(engine, user, file_name, sha, month, rows_count, messages, data, plans: list[TablePlan],
+           res: Validated) -> int:
+    with Session(engine) as s, s.begin():
+        rec = m.ImportRecord(username=user.username, file_name=file_name[:256], sha256=sha, month=month,
+                             rows_json=json.dumps(rows_count, ensure_ascii=False), result=SUCCESS,
+                             messages_json=_messages_json(messages), file_blob=data)
+        s.add(rec)
+        s.flush()
+        iid = rec.id
+        conn = s.connection()
+        for plan in plans:
+            tb = plan.table
+            cols = plan.columns + ["import_id", "source_row"]
+            rows = [r + (iid, src) for r, src in zip(plan.rows, plan.source_rows)]
+            if plan.mode == "replace":
+                for col, values in plan.replace_where:
+                    for chunk in _chunks(values):
+                        conn.execute(delete(tb).where(tb.c.month == plan.month, tb.c[col].in_(chunk)))
+                _bulk_insert(conn, tb, cols, rows)
+            else:
+                _upsert(conn, tb, cols, rows, plan.key_cols)
+        keys = set(res.months)
+        if res.static:
+            keys.add(STATIC)
+        bump_data_version(s, keys)
+        s.add(m.AuditLog(username=user.username, action="导入",
+                         detail=_audit_detail(iid, file_name, month, SUCCESS, rows_count, messages)))
+    return iid
+
+
+def _messages_json(messages: list[Message]) -> str:
+    return json.dumps([x.to_dict() for x in messages], ensure_ascii=False)
+
+
+def _audit_detail(iid, file_name, month, result, rows, messages) -> str:
+    text = f"导入文件「{file_name}」（导入编号{iid}，月份{month or '未指定'}）：{result}"
+    if rows:
+        text += "；" + "、".join(f"{k}{v}行" for k, v in rows.items())
+    errors = sum(1 for x in messages if x.level == ERROR)
+    warnings = len(messages) - errors
+    if errors:
+        text += f"；{errors}个错误"
+    if warnings:
+        text += f"；{warnings}条警告"
+    return text
+
+
+def _record(engine, user, file_name, sha, month, rows, result, messages, data) -> int | None:
+    """Record an import that writes no data (failed or unchanged)."""
+    try:
+        with Session(engine) as s, s.begin():
+            rec = m.ImportRecord(username=user.username, file_name=(file_name or "")[:256], sha256=sha,
+                                 month=month if (month is None or MONTH_RE.match(month)) else None,
+                                 rows_json=json.dumps(rows, ensure_ascii=False), result=result,
+                                 messages_json=_messages_json(messages), file_blob=data)
+            s.add(rec)
+            s.flush()
+            iid = rec.id
+            s.add(m.AuditLog(username=user.username, action="导入",
+                             detail=_audit_detail(iid, file_name, month, result, rows, messages)))
+        return iid
+    except Exception:
+        return None

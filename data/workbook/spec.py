@@ -1,0 +1,247 @@
+"""Sheets and columns of the ledger workbook (shared/spec/workbook.md), with the normalisation used to match
+headers leniently.
+
+Each column has an ASCII `key` (the model field where there is one), the Chinese header written into the
+template, a `kind` that selects its parser and an optional list of allowed values.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from scoring.frames import POSTS, RIGHTS_CODES
+
+# Rights item names of domain.md §7, in R01..R15 order (the column headers of the 搬迁户 sheet).
+RIGHTS_NAMES = [
+    "选民登记", "党员组织关系接转", "耕地承包经营权", "林地承包经营权", "集体收益分配", "耕地地力保护补贴",
+    "退耕还林及生态补偿", "光伏收益分配", "安置房不动产登记", "义务教育适龄子女入学", "基本医疗保险", "大病保险",
+    "养老保险", "农村低保", "特困人员救助供养",
+]
+RIGHTS_BY_CODE = dict(zip(RIGHTS_CODES, RIGHTS_NAMES))
+
+YES_NO = ("是", "否")
+SITE_TYPES = ("城镇集中安置区", "农村集中安置点")
+RIGHT_STATUSES = ("已落实", "未落实", "不适用")
+GENDERS = ("男", "女")
+EMPLOYMENT = ("已就业", "未就业")
+EMPLOYMENT_FORMS = ("帮扶车间", "园区企业", "公益性岗位", "县内务工", "省内县外务工", "省外务工", "自主创业", "灵活就业")
+RECT_SOURCES = ("督导督查", "明察暗访", "群众反映", "通报")
+RECT_STATUSES = ("未整改", "整改中", "已销号")
+FOLLOWUP_KINDS = ("定期调度", "督导督查", "通报约谈", "舆论宣传")
+
+# Column kinds (parsers live in data.workbook.parse)
+CODE, TEXT, ID, INT, FLOAT, PCT, ENUM, BOOL, RIGHT, DATE, MONTH, COUNTY = (
+    "code", "text", "id", "int", "float", "pct", "enum", "bool", "right", "date", "month", "county")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str                      # as written in the template (without the trailing *)
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()    # allowed values of ENUM columns
+    min: float | None = None
+    max: float | None = None
+    max_len: int | None = None
+    aliases: tuple[str, ...] = ()
+    note: str = ""                   # shown in 填报说明
+    width: float = 14
+
+    @property
+    def title(self) -> str:
+        """Header text of the template: required columns carry a trailing *."""
+        return self.header + ("*" if self.required else "")
+
+    @property
+    def is_text_format(self) -> bool:
+        return self.kind in (CODE, ID, MONTH)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]            # columns forming the row key (duplicates are errors)
+    description: str = ""
+    monthly: bool = False            # rows belong to the import's month
+    aliases: tuple[str, ...] = ()
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    @property
+    def anchor(self) -> Column:
+        """First required column: blank / total rows are found through it."""
+        return next(c for c in self.columns if c.required)
+
+
+SITE_CODE_NOTE = "文本格式，与「安置点」工作表或系统中已有的安置点编码一致"
+COUNTY_NOTE = "填县（市、区）全称，须为系统中已有的县"
+
+SITES = Sheet("安置点", (
+    Column("code", "安置点编码", CODE, True, max_len=32, note="文本格式，全市唯一", width=16),
+    Column("name", "安置点名称", TEXT, True, max_len=128, width=24),
+    Column("county", "所属县（市、区）", COUNTY, True, aliases=("县（市、区）", "所属县区"), note=COUNTY_NOTE, width=16),
+    Column("town", "所属乡镇（街道）", TEXT, max_len=64, width=16),
+    Column("site_type", "安置类型", ENUM, True, SITE_TYPES, width=18),
+    Column("lon", "经度", FLOAT, True, min=73, max=136, note="十进制度数，如 104.89（中国境内 73–136）"),
+    Column("lat", "纬度", FLOAT, True, min=3, max=54, note="十进制度数，如 25.09（中国境内 3–54）"),
+    Column("households", "搬迁户数", INT, True, min=0, note="整数，单位：户"),
+    Column("population", "搬迁人数", INT, True, min=0, note="整数，单位：人；决定规模等级"),
+    Column("batch_year", "创建批次", INT, True, min=2000, max=2100, note="创建年份，如 2026"),
+    Column("built_year", "建成年份", INT, False, min=1949, max=2100, note="四位年份，如 2019"),
+), keys=("code",), description="安置点基本情况；按安置点编码新增或更新")
+
+HOUSEHOLDS = Sheet("搬迁户", (
+    Column("household_code", "户编码", CODE, True, max_len=32, note="文本格式，全市唯一", width=16),
+    Column("site_code", "安置点编码", CODE, True, max_len=32, note=SITE_CODE_NOTE, width=16),
+    Column("head_name", "户主姓名", TEXT, True, max_len=64, width=12),
+    Column("head_id", "户主身份证号", ID, True, note="18位居民身份证号，文本格式", width=22),
+    Column("family_size", "家庭人口", INT, True, min=1, max=100, note="整数，单位：人"),
+    Column("labour_count", "劳动力人数", INT, True, min=0, max=100, note="整数，不大于家庭人口"),
+    Column("origin_county", "迁出县", TEXT, True, max_len=64),
+    Column("origin_town", "迁出乡镇", TEXT, True, max_len=64),
+    Column("origin_village", "迁出村", TEXT, True, max_len=64),
+    Column("hukou_moved", "户籍是否迁入", BOOL, True, YES_NO),
+    Column("monitored", "是否监测户", BOOL, False, YES_NO),
+    Column("income_prev", "上年人均纯收入（元）", FLOAT, False, min=0, max=10_000_000, width=16),
+    Column("income_curr", "本年人均纯收入（元）", FLOAT, False, min=0, max=10_000_000, width=16),
+    *[Column(code, name, RIGHT, False, RIGHT_STATUSES, note="已落实/未落实/不适用，空白表示未核实（漏项）",
+             aliases=(("选民登记（选举权、被选举权）",) if code == "R01" else ()), width=12)
+      for code, name in zip(RIGHTS_CODES, RIGHTS_NAMES)],
+), keys=("household_code",), monthly=True,
+    description="导入月份的搬迁户台账快照：文件中出现的安置点，其本月搬迁户整体替换")
+
+LABOUR = Sheet("劳动力", (
+    Column("person_id", "身份证号", ID, True, note="18位居民身份证号，文本格式", width=22),
+    Column("name", "姓名", TEXT, True, max_len=64, width=12),
+    Column("household_code", "户编码", CODE, True, max_len=32, note="本月「搬迁户」台账中的户编码", width=16),
+    Column("gender", "性别", ENUM, True, GENDERS, width=8),
+    Column("trained", "是否参训", BOOL, True, YES_NO, width=10),
+    Column("certified", "是否持证", BOOL, True, YES_NO, width=10),
+    Column("employed", "就业状态", ENUM, True, EMPLOYMENT, width=10),
+    Column("employment_form", "就业形式", ENUM, False, EMPLOYMENT_FORMS, width=14),
+    Column("monthly_income", "月收入（元）", FLOAT, False, min=0, max=1_000_000),
+), keys=("person_id",), monthly=True,
+    description="导入月份的劳动力台账快照：所涉安置点的本月劳动力整体替换")
+
+ORGANISATION = Sheet("组织建设", (
+    Column("site_code", "安置点编码", CODE, True, max_len=32, note=SITE_CODE_NOTE, width=16),
+    Column("platform_party", "党群服务中心", BOOL, True, YES_NO, note="是否建成运行"),
+    Column("platform_resident", "居民事务服务中心", BOOL, True, YES_NO, note="是否建成运行", width=16),
+    Column("platform_convenience", "便民跟进服务中心", BOOL, True, YES_NO, note="是否建成运行", width=16),
+    *[Column(f"{post}_{kind}", f"{name}{label}", INT, False, min=0, max=100_000, note="整数，空白按0处理", width=12)
+      for post, name in POSTS for kind, label in (("required", "应设"), ("actual", "已设"))],
+), keys=("site_code",), monthly=True, description="导入月份各安置点的服务平台与双五级岗位设置")
+
+REPORTED = Sheet("月度指标", (
+    Column("site_code", "安置点编码", CODE, True, max_len=32, note=SITE_CODE_NOTE, width=16),
+    Column("month", "月份", MONTH, True, note="YYYY-MM，如 2026-09；导入时已指定月份的可不填本列"),
+    Column("carriers", "产业载体数", INT, False, min=0, max=10_000, note="配套园区、帮扶车间、产业项目个数"),
+    Column("collective_income", "社区集体经济年收入（万元）", FLOAT, False, min=0, max=1_000_000, width=18),
+    Column("linkage_pct", "经营主体利益联结户占比（%）", PCT, False, min=0, max=100, note="0–100", width=18),
+    Column("satisfaction_pct", "群众满意度（%）", PCT, False, min=0, max=100, note="0–100"),
+    Column("civic_pct", "文明实践活动参与率（%）", PCT, False, min=0, max=100, note="0–100", width=16),
+    Column("night_school", "本季度群众夜校宣讲场次", INT, False, min=0, max=10_000, aliases=("本季度群众夜校/宣讲场次",),
+           width=16),
+    Column("dispute_pct", "矛盾纠纷化解率（%）", PCT, False, min=0, max=100, note="0–100", width=16),
+    Column("mass_incidents", "重大群体性事件数", INT, False, min=0, max=10_000, width=14),
+    Column("inspection_problems", "物业环境消防检查问题数", INT, False, min=0, max=100_000,
+           aliases=("物业/环境/消防检查发现问题数", "物业环境消防检查发现问题数"), width=16),
+), keys=("site_code", "month"), monthly=True, description="各安置点本月上报指标；空白表示未上报（缺报）")
+
+RECTIFICATIONS = Sheet("问题整改", (
+    Column("item_code", "问题编号", CODE, True, max_len=32, note="文本格式，全市唯一", width=16),
+    Column("county", "所属县（市、区）", COUNTY, True, aliases=("县（市、区）", "所属县区"), note=COUNTY_NOTE, width=16),
+    Column("site_code", "安置点编码", CODE, False, max_len=32, note="可空；填写的须属于所填县", width=16),
+    Column("source", "问题来源", ENUM, True, RECT_SOURCES),
+    Column("description", "问题描述", TEXT, True, width=30),
+    Column("unit", "责任单位", TEXT, True, max_len=128, width=18),
+    Column("found_date", "发现日期", DATE, True, note="如 2026-09-12"),
+    Column("deadline", "整改时限", DATE, True, note="如 2026-10-31"),
+    Column("status", "整改状态", ENUM, True, RECT_STATUSES),
+    Column("closed_date", "销号日期", DATE, False, note="已销号的填写"),
+), keys=("item_code",), description="问题整改台账；按问题编号新增或更新")
+
+FOLLOWUPS = Sheet("跟进记录", (
+    Column("kind", "类型", ENUM, True, FOLLOWUP_KINDS),
+    Column("date", "日期", DATE, True, note="如 2026-09-12"),
+    Column("county", "所属县（市、区）", COUNTY, True, aliases=("县（市、区）", "所属县区"), note=COUNTY_NOTE, width=16),
+    Column("site_code", "安置点编码", CODE, False, max_len=32, note="可空", width=16),
+    Column("title", "标题", TEXT, True, max_len=256, width=30),
+    Column("content", "内容", TEXT, False, width=40),
+), keys=("kind", "date", "county", "title"), description="四个跟进记录；类型、日期、县、标题相同的视为同一条")
+
+SHEETS: tuple[Sheet, ...] = (SITES, HOUSEHOLDS, LABOUR, ORGANISATION, REPORTED, RECTIFICATIONS, FOLLOWUPS)
+SHEET_NAMES = [s.name for s in SHEETS]
+BY_NAME = {s.name: s for s in SHEETS}
+INSTRUCTIONS_SHEET = "填报说明"
+ERRORS_SHEET = "错误清单"
+IGNORED_SHEETS = (INSTRUCTIONS_SHEET, ERRORS_SHEET)
+
+# ---- lenient matching ----
+
+_BRACKETS = "()（）【】[]［］〔〕{}｛｝<>《》〈〉"
+_OPEN, _CLOSE = "(（【[［〔{｛<《〈", ")）】]］〕}｝>》〉"
+_WS = re.compile(r"\s+")
+_BRACKETED = re.compile(r"[(（【\[［〔{｛<《〈][^()（）【】\[\]［］〔〕{}｛｝<>《》〈〉]*[)）】\]］〕}｝>》〉]")
+_DROP = str.maketrans("", "", _BRACKETS + "*＊")
+
+
+def nfkc(value: str) -> str:
+    return unicodedata.normalize("NFKC", value)
+
+
+def norm_full(text: str) -> str:
+    """Header without whitespace, `*` and bracket characters: `所属县（市、区）*` -> `所属县市、区`."""
+    return _WS.sub("", nfkc(str(text))).translate(_DROP)
+
+
+def norm_bare(text: str) -> str:
+    """Header without bracketed content: `上年人均纯收入（元）` -> `上年人均纯收入`."""
+    s = _WS.sub("", nfkc(str(text)))
+    prev = None
+    while prev != s:
+        prev, s = s, _BRACKETED.sub("", s)
+    return s.translate(_DROP)
+
+
+@dataclass
+class HeaderIndex:
+    """Lookup of a sheet's columns by normalised header."""
+    full: dict[str, str] = field(default_factory=dict)
+    bare: dict[str, str] = field(default_factory=dict)
+
+    def match(self, text) -> str | None:
+        if text is None or text == "" or not isinstance(text, str):
+            return None
+        f = norm_full(text)
+        if not f:
+            return None
+        if f in self.full:
+            return self.full[f]
+        b = norm_bare(text)
+        return self.bare.get(b) if b else None
+
+
+def header_index(sheet: Sheet) -> HeaderIndex:
+    idx = HeaderIndex()
+    for col in sheet.columns:
+        for name in (col.header, *col.aliases):
+            idx.full.setdefault(norm_full(name), col.key)
+            idx.bare.setdefault(norm_bare(name), col.key)
+    return idx
+
+
+def match_sheet_name(name: str) -> Sheet | None:
+    """Known sheet for a workbook sheet name (whitespace, brackets and their content ignored)."""
+    n = norm_bare(name)
+    for s in SHEETS:
+        if n == s.name or norm_full(name) == s.name:
+            return s
+    return None

@@ -1,0 +1,576 @@
+"""Validation of a read workbook: per-column parsing, row checks, duplicates and the checks that need the
+database (known counties, sites and households; the user's scope; month-over-month comparisons).
+
+Produces typed tables (pandas DataFrames keyed by the spec's column keys plus `row`, the Excel row number)
+and the list of messages. Nothing is written here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from data import models as m
+from data.workbook import spec as S
+from data.workbook.messages import ERROR, WARNING, Message, display_value
+from data.workbook.parse import Parsed, id_gender, parse
+from data.workbook.reader import SheetFrame
+
+ROLE_COUNTY, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_LEADER = "县级填报员", "市级督导", "管理员", "市领导"
+IMPORT_ROLES = (ROLE_COUNTY, ROLE_SUPERVISOR, ROLE_ADMIN)
+JUMP_RATIO = 0.5
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class ImportUser:
+    username: str
+    role: str = ROLE_ADMIN
+    county_code: str | None = None
+
+
+@dataclass
+class Table:
+    """Parsed sheet: `values[key]` typed arrays aligned with `rows` (Excel row numbers)."""
+    frame: SheetFrame
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    raw: dict[str, np.ndarray] = field(default_factory=dict)
+    bad: np.ndarray | None = None
+    formula: dict[str, np.ndarray] = field(default_factory=dict)
+    empty: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> S.Sheet:
+        return self.frame.spec
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.frame.rows
+
+    @property
+    def n(self) -> int:
+        return len(self.frame.rows)
+
+    def frame_df(self) -> pd.DataFrame:
+        df = pd.DataFrame({k: v for k, v in self.values.items()}, copy=False)
+        df["row"] = self.rows
+        return df
+
+
+class Collector:
+    def __init__(self):
+        self.messages: list[Message] = []
+
+    def add(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def sheet(self, name: str | None, reason: str, level: str = ERROR, row: int | None = None,
+              column: str | None = None) -> None:
+        self.messages.append(Message(name, row, column, None, reason, level))
+
+    def cells(self, t: Table, key: str, where, reason, level: str = ERROR, value=None) -> None:
+        """One message per selected row. `where`: bool mask or index array; `reason`: str or per-row array."""
+        idx = np.flatnonzero(where) if getattr(where, "dtype", None) == bool else np.asarray(where, dtype=int)
+        if len(idx) == 0:
+            return
+        fmask = t.formula.get(key)
+        col = t.frame.col_of(key)
+        header = t.frame.header_of(key)
+        raw = t.raw.get(key)
+        for i in idx:
+            if fmask is not None and fmask[i]:
+                continue  # the formula message covers this cell
+            r = reason if isinstance(reason, str) else reason[i]
+            v = value[i] if value is not None else (raw[i] if raw is not None else None)
+            self.messages.append(Message(t.frame.name, int(t.rows[i]), header, display_value(v), r, level, col))
+            if level == ERROR and t.bad is not None:
+                t.bad[i] = True
+
+    @property
+    def has_errors(self) -> bool:
+        return any(m.level == ERROR for m in self.messages)
+
+
+# ---- database context ----
+
+class DbContext:
+    """What validation needs from the database, loaded lazily."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        with engine.connect() as c:
+            self.counties = {r.code: r for r in c.execute(
+                select(m.County.code, m.County.name, m.County.boundary_geojson, m.County.sort_order)
+                .order_by(m.County.sort_order, m.County.code))}
+            self.sites = {r.code: r.county_code for r in c.execute(select(m.Site.code, m.Site.county_code))}
+        self.county_lookup: dict[str, str] = {}
+        for code, r in self.counties.items():
+            self.county_lookup[re.sub(r"\s+", "", S.nfkc(r.name))] = code
+            self.county_lookup.setdefault(code, code)
+        self._households: dict[str, pd.DataFrame] = {}
+
+    def county_name(self, code: str | None) -> str:
+        r = self.counties.get(code) if code else None
+        return r.name if r else (code or "")
+
+    def households(self, month: str) -> pd.DataFrame:
+        """household_code, site_code, labour_count of the month (cached)."""
+        if month not in self._households:
+            h = m.Household
+            with self.engine.connect() as c:
+                res = c.execute(select(h.household_code, h.site_code, h.labour_count).where(h.month == month))
+                self._households[month] = pd.DataFrame(res.fetchall(),
+                                                       columns=["household_code", "site_code", "labour_count"])
+        return self._households[month]
+
+    def labour_of(self, month: str, exclude_sites: set[str]) -> pd.DataFrame:
+        lab = m.Labourer
+        with self.engine.connect() as c:
+            res = c.execute(select(lab.person_id, lab.household_code, lab.site_code).where(lab.month == month))
+            df = pd.DataFrame(res.fetchall(), columns=["person_id", "household_code", "site_code"])
+        return df[~df["site_code"].isin(exclude_sites)] if exclude_sites else df
+
+    def reported(self, month: str) -> pd.DataFrame:
+        r = m.ReportedIndicator
+        cols = [c.key for c in S.REPORTED.columns if c.key not in ("site_code", "month")]
+        with self.engine.connect() as c:
+            res = c.execute(select(r.site_code, *[getattr(r, k) for k in cols]).where(r.month == month))
+            return pd.DataFrame(res.fetchall(), columns=["site_code", *cols])
+
+
+# ---- per-sheet parsing ----
+
+def parse_table(frame: SheetFrame, out: Collector) -> Table:
+    t = Table(frame)
+    n = len(frame)
+    t.bad = np.zeros(n, dtype=bool)
+    fcells = frame.formula_cells
+    for col in frame.spec.columns:
+        raw = frame.cells.get(col.key)
+        if raw is None:  # column not in the file
+            if col.kind in (S.INT, S.FLOAT, S.PCT):
+                t.values[col.key] = np.full(n, np.nan)
+            else:
+                t.values[col.key] = np.full(n, None, dtype=object)
+            continue
+        t.raw[col.key] = raw
+        if fcells:
+            c = frame.columns[col.key]
+            fm = np.fromiter(((int(r), c) in fcells for r in frame.rows), dtype=bool, count=n)
+            if fm.any():
+                t.formula[col.key] = fm
+        p: Parsed = parse(col, raw)
+        t.values[col.key] = p.values
+        t.empty[col.key] = p.empty
+        fm = t.formula.get(col.key)
+        if fm is not None:
+            for i in np.flatnonzero(fm):
+                out.add(Message(frame.name, int(frame.rows[i]), frame.header_of(col.key), None,
+                                "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开并保存后再上传，或将公式改为数值",
+                                ERROR, frame.columns[col.key]))
+            t.bad[fm] = True
+        err = pd.notna(p.errors)
+        if err.any():
+            out.cells(t, col.key, err, p.errors)
+        if col.required and not (frame.spec is S.REPORTED and col.key == "month"):
+            out.cells(t, col.key, p.empty, "必填项不能为空")
+        if p.warnings is not None:
+            w = pd.notna(p.warnings)
+            out.cells(t, col.key, w, p.warnings, WARNING)
+    return t
+
+
+def check_duplicates(t: Table, out: Collector) -> None:
+    keys = t.spec.keys
+    if any(k not in t.values for k in keys):
+        return
+    df = pd.DataFrame({k: t.values[k] for k in keys})
+    valid = df.notna().all(axis=1).to_numpy()
+    if not valid.any():
+        return
+    sub = df[valid]
+    dup = sub.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    idx = np.flatnonzero(valid)[dup]
+    firsts: dict[tuple, int] = {}
+    key_col = keys[0] if len(keys) == 1 else keys[-1]
+    if t.spec is S.FOLLOWUPS:
+        key_col = "title"
+    names = "、".join(t.spec.column(k).header for k in keys)
+    for i in idx:
+        k = tuple(df.iloc[i])
+        if k not in firsts:
+            firsts[k] = i
+            continue
+        first_row = int(t.rows[firsts[k]])
+        what = f"「{names}」" if len(keys) > 1 else ""
+        out.cells(t, key_col, [i], f"{what}与第{first_row}行重复")
+
+
+# ---- the whole workbook ----
+
+@dataclass
+class Validated:
+    tables: dict[str, Table]
+    frames: dict[str, pd.DataFrame]        # spec sheet name -> typed rows (with county_code, site_code etc.)
+    moved_households: list[str] = field(default_factory=list)   # codes to delete from other sites (same month)
+    moved_labour: list[str] = field(default_factory=list)
+    labour_sites: set[str] = field(default_factory=set)          # sites whose labour snapshot is replaced
+    household_sites: set[str] = field(default_factory=set)
+    months: set[str] = field(default_factory=set)
+    static: bool = False
+
+
+def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser, db: DbContext,
+             out: Collector, point_in_county=None) -> Validated:
+    tables = {name: parse_table(fr, out) for name, fr in frames.items()}
+    for t in tables.values():
+        check_duplicates(t, out)
+    scope = None if user.role != ROLE_COUNTY else user.county_code
+    scope_name = db.county_name(scope)
+
+    def out_of_scope(county_codes: np.ndarray) -> np.ndarray:
+        if scope is None:
+            return np.zeros(len(county_codes), dtype=bool)
+        return np.array([c is not None and c != scope for c in county_codes], dtype=bool)
+
+    scope_reason = f"不在您的管辖范围：您只能导入「{scope_name}」的数据"
+    county_names = "、".join(r.name for r in db.counties.values())
+    if len(county_names) > 200:
+        county_names = county_names[:200] + "…"
+
+    def resolve_county(t: Table) -> np.ndarray:
+        vals = t.values["county"]
+        codes = np.array([db.county_lookup.get(v) if v is not None else None for v in vals], dtype=object)
+        unknown = pd.notna(vals) & pd.isna(codes)
+        out.cells(t, "county", unknown, f"系统中没有该县（市、区），应为：{county_names or '（尚未初始化县区）'}")
+        return codes
+
+    res = Validated(tables=tables, frames={})
+    month_needed = [t for name, t in tables.items() if name in (S.HOUSEHOLDS.name, S.LABOUR.name, S.ORGANISATION.name)]
+    if month is None:
+        for t in month_needed:
+            out.sheet(t.frame.name, f"未指定导入月份：「{t.spec.name}」是月度台账，请指定导入月份（YYYY-MM）后再导入")
+
+    # ---- sites ----
+    file_sites: dict[str, str | None] = {}
+    t = tables.get(S.SITES.name)
+    if t is not None:
+        v = t.values
+        codes = resolve_county(t)
+        v["county_code"] = codes
+        out.cells(t, "county", out_of_scope(codes), scope_reason)
+        existing = np.array([db.sites.get(c) if c else None for c in v["code"]], dtype=object)
+        moved = out_of_scope(existing)
+        if moved.any():
+            out.cells(t, "code", moved, np.array(
+                [f"该安置点已登记在「{db.county_name(c)}」，不在您的管辖范围" for c in existing], dtype=object))
+        pop, hh = v["population"], v["households"]
+        out.cells(t, "population", (pop < hh) & ~np.isnan(pop) & ~np.isnan(hh), "搬迁人数少于搬迁户数，请核对")
+        for code, cc in zip(v["code"], codes):
+            if code is not None:
+                file_sites.setdefault(code, cc)
+        _boundary_warnings(t, db, out, point_in_county)
+        res.static = True
+
+    def site_county(code):
+        if code in file_sites:
+            return file_sites[code]
+        return db.sites.get(code)
+
+    def check_sites(t: Table, key: str = "site_code", required_known: bool = True) -> np.ndarray:
+        """County code of each row's site (None when unknown); reports unknown codes and scope."""
+        codes = t.values[key]
+        county = np.array([site_county(c) if c is not None else None for c in codes], dtype=object)
+        known = np.array([c is None or c in file_sites or c in db.sites for c in codes], dtype=bool)
+        out.cells(t, key, ~known, "安置点编码不存在（本文件「安置点」工作表和系统中都没有）")
+        out.cells(t, key, out_of_scope(county), np.array(
+            [f"该安置点属于「{db.county_name(c)}」，不在您的管辖范围：您只能导入「{scope_name}」的数据"
+             for c in county], dtype=object))
+        return county
+
+    # ---- households ----
+    file_households: dict[str, str] = {}
+    t = tables.get(S.HOUSEHOLDS.name)
+    if t is not None:
+        v = t.values
+        check_sites(t)
+        fs, lc = v["family_size"], v["labour_count"]
+        out.cells(t, "labour_count", (lc > fs) & ~np.isnan(lc) & ~np.isnan(fs), "劳动力人数大于家庭人口，请核对")
+        for code, site in zip(v["household_code"], v["site_code"]):
+            if code is not None and site is not None:
+                file_households.setdefault(code, site)
+        res.household_sites = {s for s in v["site_code"] if s is not None}
+        if month is not None:
+            res.months.add(month)
+            dbh = db.households(month)
+            if len(dbh):
+                other = dbh[~dbh["site_code"].isin(res.household_sites)]
+                clash = other[other["household_code"].isin(file_households.keys())]
+                if len(clash):
+                    where = dict(zip(clash["household_code"], clash["site_code"]))
+                    idx_bad, idx_warn, reasons_bad, reasons_warn = [], [], [], []
+                    for i, code in enumerate(v["household_code"]):
+                        if code in where:
+                            old = where[code]
+                            oc = db.sites.get(old)
+                            if scope is not None and oc != scope:
+                                idx_bad.append(i)
+                                reasons_bad.append(f"该户本月已登记在「{db.county_name(oc)}」的安置点「{old}」，"
+                                                   f"不在您的管辖范围")
+                            else:
+                                idx_warn.append(i)
+                                reasons_warn.append(f"该户本月原登记在安置点「{old}」，导入后改为「{v['site_code'][i]}」")
+                                res.moved_households.append(code)
+                    _cells_list(out, t, "household_code", idx_bad, reasons_bad, ERROR)
+                    _cells_list(out, t, "household_code", idx_warn, reasons_warn, WARNING)
+
+    # ---- labour ----
+    t = tables.get(S.LABOUR.name)
+    if t is not None and month is not None:
+        v = t.values
+        codes = v["household_code"]
+        missing = {c for c in codes if c is not None and c not in file_households}
+        db_map: dict[str, str] = {}
+        dbh = db.households(month) if missing else None
+        if dbh is not None and len(dbh):
+            sub = dbh[dbh["household_code"].isin(missing)]
+            db_map = dict(zip(sub["household_code"], sub["site_code"]))
+        sites = np.array([file_households.get(c) or db_map.get(c) if c is not None else None for c in codes],
+                         dtype=object)
+        unknown = pd.notna(codes) & pd.isna(sites)
+        out.cells(t, "household_code", unknown, f"户编码在 {month} 的搬迁户台账中不存在（本文件和系统中都没有）")
+        county = np.array([site_county(s) if s is not None else None for s in sites], dtype=object)
+        out.cells(t, "household_code", out_of_scope(county), np.array(
+            [f"该户所在安置点属于「{db.county_name(c)}」，不在您的管辖范围" for c in county], dtype=object))
+        v["site_code"] = sites
+        # gender vs ID, employment form consistency (warnings)
+        g = id_gender(v["person_id"])
+        mism = pd.notna(g) & pd.notna(v["gender"]) & (g != v["gender"])
+        out.cells(t, "gender", mism, "性别与身份证号不一致，请核对", WARNING)
+        emp, form = v["employed"], v["employment_form"]
+        out.cells(t, "employment_form", np.array([e is False and f is not None for e, f in zip(emp, form)], bool),
+                  "未就业人员填写了就业形式，请核对", WARNING)
+        res.labour_sites = {s for s in sites if s is not None} | res.household_sites
+        res.months.add(month)
+        pids = {p for p in v["person_id"] if p is not None}
+        other = db.labour_of(month, res.labour_sites)
+        if len(other):
+            clash = other[other["person_id"].isin(pids)]
+            if len(clash):
+                where = dict(zip(clash["person_id"], clash["site_code"]))
+                bad, warn, rb, rw = [], [], [], []
+                for i, p in enumerate(v["person_id"]):
+                    if p in where:
+                        oc = db.sites.get(where[p])
+                        if scope is not None and oc != scope:
+                            bad.append(i)
+                            rb.append(f"该身份证号本月已登记在「{db.county_name(oc)}」的安置点「{where[p]}」的劳动力台账中，"
+                                      f"不在您的管辖范围")
+                        else:
+                            warn.append(i)
+                            rw.append(f"该劳动力本月原登记在安置点「{where[p]}」，导入后改为「{sites[i]}」")
+                            res.moved_labour.append(p)
+                _cells_list(out, t, "person_id", bad, rb, ERROR)
+                _cells_list(out, t, "person_id", warn, rw, WARNING)
+        _labour_count_warnings(tables, db, month, out)
+    elif t is not None:
+        t.values["site_code"] = np.full(t.n, None, dtype=object)
+
+    # ---- organisation ----
+    t = tables.get(S.ORGANISATION.name)
+    if t is not None:
+        check_sites(t)
+        for post, _ in S.POSTS:
+            for kind in ("required", "actual"):
+                arr = t.values[f"{post}_{kind}"]
+                t.values[f"{post}_{kind}"] = np.where(np.isnan(arr), 0.0, arr)
+        if month is not None:
+            res.months.add(month)
+
+    # ---- monthly indicators ----
+    t = tables.get(S.REPORTED.name)
+    if t is not None:
+        check_sites(t)
+        mv = t.values["month"]
+        has_col = "month" in t.frame.columns
+        if not has_col:
+            if month is None:
+                out.sheet(t.frame.name, "未指定导入月份，且缺少「月份」列：请在导入时指定月份，或在本表填写「月份」列",
+                          row=t.frame.header_row, column=S.REPORTED.column("month").header)
+            else:
+                t.values["month"] = np.full(t.n, month, dtype=object)
+        else:
+            blank = t.empty["month"]
+            if month is None:
+                out.cells(t, "month", blank, "必填项不能为空（未指定导入月份时须逐行填写月份）")
+            else:
+                mv = np.where(blank, month, mv)
+                t.values["month"] = mv
+                diff = pd.notna(mv) & (mv != month)
+                out.cells(t, "month", diff, f"月份与导入月份 {month} 不一致")
+        res.months.update(x for x in t.values["month"] if x is not None)
+        _jump_warnings(t, db, out)
+
+    # ---- rectifications ----
+    t = tables.get(S.RECTIFICATIONS.name)
+    if t is not None:
+        _county_rows(t, resolve_county, out_of_scope, scope_reason, site_county, db, file_sites, out)
+        v = t.values
+        existing = _existing_county(db, m.Rectification, m.Rectification.code, v["item_code"])
+        out.cells(t, "item_code", out_of_scope(existing), np.array(
+            [f"该问题编号已登记在「{db.county_name(c)}」，不在您的管辖范围" for c in existing], dtype=object))
+        fd, dl, cd, st = v["found_date"], v["deadline"], v["closed_date"], v["status"]
+        out.cells(t, "deadline", _lt(dl, fd), "整改时限早于发现日期，请核对")
+        out.cells(t, "closed_date", _lt(cd, fd), "销号日期早于发现日期，请核对")
+        out.cells(t, "closed_date", np.array([s == "已销号" and c is None for s, c in zip(st, cd)], bool),
+                  "整改状态为已销号，但未填写销号日期", WARNING)
+        out.cells(t, "status", np.array([s is not None and s != "已销号" and c is not None for s, c in zip(st, cd)],
+                                        bool), "填写了销号日期，但整改状态不是已销号", WARNING)
+        res.static = True
+
+    # ---- follow-ups ----
+    t = tables.get(S.FOLLOWUPS.name)
+    if t is not None:
+        _county_rows(t, resolve_county, out_of_scope, scope_reason, site_county, db, file_sites, out)
+        res.static = True
+
+    for name, t in tables.items():
+        res.frames[name] = t.frame_df()
+    return res
+
+
+def _cells_list(out: Collector, t: Table, key: str, idx: list[int], reasons: list[str], level: str) -> None:
+    if idx:
+        arr = np.full(t.n, None, dtype=object)
+        arr[idx] = reasons
+        out.cells(t, key, np.asarray(idx, dtype=int), arr, level)
+
+
+def _lt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.array([x is not None and y is not None and x < y for x, y in zip(a, b)], dtype=bool)
+
+
+def _existing_county(db: DbContext, model, key_col, codes) -> np.ndarray:
+    wanted = sorted({c for c in codes if c is not None})
+    found: dict[str, str] = {}
+    with db.engine.connect() as c:
+        for i in range(0, len(wanted), 500):
+            for code, cc in c.execute(select(key_col, model.county_code).where(key_col.in_(wanted[i:i + 500]))):
+                found[code] = cc
+    return np.array([found.get(c) if c is not None else None for c in codes], dtype=object)
+
+
+def _county_rows(t: Table, resolve_county, out_of_scope, scope_reason, site_county, db, file_sites, out) -> None:
+    codes = resolve_county(t)
+    t.values["county_code"] = codes
+    out.cells(t, "county", out_of_scope(codes), scope_reason)
+    sites = t.values["site_code"]
+    known = np.array([s is None or s in file_sites or s in db.sites for s in sites], dtype=bool)
+    out.cells(t, "site_code", ~known, "安置点编码不存在（本文件「安置点」工作表和系统中都没有）")
+    wrong = np.array([s is not None and k and c is not None and site_county(s) != c
+                      for s, k, c in zip(sites, known, codes)], dtype=bool)
+    out.cells(t, "site_code", wrong, np.array(
+        [f"该安置点属于「{db.county_name(site_county(s))}」，与所填县不一致" if s is not None else None
+         for s in sites], dtype=object))
+
+
+def _boundary_warnings(t: Table, db: DbContext, out: Collector, point_in_county) -> None:
+    if point_in_county is None:
+        return
+    v = t.values
+    for i in range(t.n):
+        cc, lon, lat = v["county_code"][i], v["lon"][i], v["lat"][i]
+        if cc is None or np.isnan(lon) or np.isnan(lat):
+            continue
+        geo = db.counties[cc].boundary_geojson
+        if not geo:
+            continue
+        try:
+            inside = point_in_county(float(lon), float(lat), geo)
+        except Exception:
+            continue
+        if not inside:
+            out.cells(t, "lon", [i], f"坐标不在「{db.county_name(cc)}」的行政区域内，请核对经纬度", WARNING,
+                      value=np.array([f"{lon}, {lat}"] * t.n, dtype=object))
+
+
+def _labour_count_warnings(tables: dict[str, Table], db: DbContext, month: str, out: Collector) -> None:
+    """Labour rows per household versus 劳动力人数 (both in the file, or one side from the database)."""
+    lt = tables[S.LABOUR.name]
+    ht = tables.get(S.HOUSEHOLDS.name)
+    counts = pd.Series(lt.values["household_code"]).value_counts()
+    if ht is not None:
+        codes = ht.values["household_code"]
+        expected = ht.values["labour_count"]
+        got = counts.reindex(pd.Index(codes)).fillna(0).to_numpy()
+        diff = ~np.isnan(expected) & pd.notna(codes) & (got != expected)
+        if diff.any():
+            reasons = np.array([f"劳动力台账中该户有{int(g)}人，与劳动力人数{int(e) if e == e else ''}不一致"
+                                for g, e in zip(got, expected)], dtype=object)
+            out.cells(ht, "labour_count", diff, reasons, WARNING)
+    # households of the database referenced by labour rows
+    dbh = db.households(month)
+    if len(dbh):
+        in_file = set(ht.values["household_code"]) if ht is not None else set()
+        sub = dbh[dbh["household_code"].isin(counts.index) & ~dbh["household_code"].isin(in_file)]
+        if len(sub):
+            expected = dict(zip(sub["household_code"], sub["labour_count"]))
+            codes = lt.values["household_code"]
+            seen: set[str] = set()
+            idx, reasons = [], []
+            for i, c in enumerate(codes):
+                if c in expected and c not in seen:
+                    seen.add(c)
+                    if int(counts[c]) != int(expected[c]):
+                        idx.append(i)
+                        reasons.append(f"本文件中该户有{int(counts[c])}名劳动力，与本月搬迁户台账的劳动力人数"
+                                       f"{int(expected[c])}不一致")
+            _cells_list(out, lt, "household_code", idx, reasons, WARNING)
+
+
+def _jump_warnings(t: Table, db: DbContext, out: Collector) -> None:
+    from scoring.frames import previous_month
+
+    cols = [c for c in S.REPORTED.columns if c.key not in ("site_code", "month")]
+    months = t.values["month"]
+    sites = t.values["site_code"]
+    df = pd.DataFrame({"site_code": sites, "month": months, **{c.key: t.values[c.key] for c in cols}})
+    prev_cache: dict[str, pd.DataFrame] = {}
+    for mo in sorted({x for x in months if x is not None}):
+        pm = previous_month(mo)
+        prev = db.reported(pm).set_index("site_code")
+        # a previous month in the same file wins over the database
+        in_file = df[df["month"] == pm].set_index("site_code")
+        if len(in_file):
+            prev = pd.concat([prev[~prev.index.isin(in_file.index)], in_file[prev.columns.intersection(in_file.columns)]])
+        prev_cache[mo] = prev
+    for c in cols:
+        cur = t.values[c.key]
+        idx, reasons = [], []
+        for i in range(t.n):
+            x, s, mo = cur[i], sites[i], months[i]
+            if s is None or mo is None or np.isnan(x):
+                continue
+            prev = prev_cache.get(mo)
+            if prev is None or s not in prev.index:
+                continue
+            p = prev.at[s, c.key]
+            if isinstance(p, pd.Series):
+                p = p.iloc[0]
+            if p is None or pd.isna(p) or p == 0:
+                continue
+            change = (x - p) / abs(p)
+            if abs(change) > JUMP_RATIO:
+                idx.append(i)
+                reasons.append(f"较上月（{_fmt(p)}）变化{change * 100:+.0f}%，变化较大，请核对")
+        _cells_list(out, t, c.key, idx, reasons, WARNING)
+
+
+def _fmt(x) -> str:
+    x = float(x)
+    return str(int(x)) if x.is_integer() else f"{x:g}"
