@@ -213,6 +213,24 @@ def test_ranking_workbook_formats_percent_missing_and_masks_ids():
     assert RANK_INTERVAL_NOTE not in str([ws.cell(r, 1).value for r in range(1, ws.max_row + 1)])
 
 
+def test_ranking_accepts_scoring_tables_text_columns():
+    """scoring.tables gives 较上月 as text ('↑2', '新', '—') and county 排名 as nullable Int64: shown as given."""
+    t = site_table(4)
+    t["较上月"] = ["↑2", "新", "—", "↓1"]
+    ws = _wb(ranking_workbook(t, title="排名", month="2026-10", catalogue_version="v1", note=None)).active
+    h = _header_row(ws, "排名")
+    assert [ws.cell(h + 1 + i, 15).value for i in range(4)] == ["↑2", "新", "—", "↓1"]
+    ct = county_table()
+    ct["排名"] = pd.array([1, None, 3, 4, 5, 6, 7, 8, 9], dtype="Int64")
+    ct["搬迁人口"] = ct["搬迁人口"].astype(float)
+    ws = _wb(ranking_workbook(ct, title="县区", month="2026-10", catalogue_version="v1", flagged_col=None,
+                              note=None)).active
+    h = _header_row(ws, "序号")
+    assert ws.cell(h + 2, 14).value == "—" and ws.cell(h + 3, 14).value == 3
+    assert isinstance(ws.cell(h + 1, 4).value, int) and ws.cell(h + 1, 4).number_format == "#,##0"
+    assert all(_fill(ws.cell(h + 1 + i, 1)) is None for i in range(9))   # flagged_col=None: nothing filled
+
+
 def test_ranking_csv():
     t = site_table(5)
     t.loc[0, "总分"] = 87.345
