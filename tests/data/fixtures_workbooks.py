@@ -282,3 +282,58 @@ def db_fingerprint(engine: Engine, exclude=("imports", "audit_log")) -> dict[str
                 digest.update(text.encode("utf-8"))
             out[table.name] = (len(rows), digest.hexdigest())
     return out
+
+
+# ---- LibreOffice-written files ----
+
+_LO_CACHE: dict[str, bytes] = {}
+
+
+def libreoffice_convert(files: dict[str, bytes], workdir) -> dict[str, bytes]:
+    """Re-save each .xlsx with LibreOffice (soffice --headless --convert-to xlsx) and return the new bytes."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        raise RuntimeError("LibreOffice (soffice) is required for these tests: apt-get install libreoffice-calc-nogui")
+    workdir = Path(workdir)
+    src, dst, profile = workdir / "in", workdir / "out", workdir / "profile"
+    for d in (src, dst):
+        d.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in files.items():
+        p = src / f"{name}.xlsx"
+        p.write_bytes(data)
+        paths.append(str(p))
+    cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--convert-to", "xlsx:Calc Office Open XML", "--outdir", str(dst), *paths]
+    subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    out = {}
+    for name in files:
+        p = dst / f"{name}.xlsx"
+        if not p.exists():
+            raise RuntimeError(f"LibreOffice did not write {p}")
+        out[name] = p.read_bytes()
+    return out
+
+
+def _lo_sources() -> dict[str, bytes]:
+    def formula(wb):
+        wb["搬迁户"]["E2"] = "=2+2"
+
+    bad = with_changes({"搬迁户": {2: {"head_id": bad_check_id(3)}}})
+    return {"good": good_workbook(), "formula": good_workbook(post=formula),
+            "bad_id": build_xlsx(good_tables(bad))}
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def libreoffice_files(tmp_path_factory) -> dict[str, bytes]:
+    """Workbooks written by openpyxl and re-saved by LibreOffice: good, formula (cached by LibreOffice), bad_id."""
+    if not _LO_CACHE:
+        _LO_CACHE.update(libreoffice_convert(_lo_sources(), tmp_path_factory.mktemp("libreoffice")))
+    return _LO_CACHE
