@@ -1,0 +1,293 @@
+"""Creation plan (domain.md §5), county month figures, flags F1–F5 and escalation (§6), 摘牌预警.
+
+API and history
+---------------
+``county_month(md, scores, history=(), catalogue=None) -> CountyMonth``
+    One month. ``history`` is the sequence of earlier ``CountyMonth`` results, oldest first (only the last one
+    is read, and only if it is the immediately preceding calendar month; it carries the running counters, so
+    passing the whole list or just the last element gives the same result). A gap in the months restarts
+    Δ score, the escalation count and the 摘牌 streak.
+``county_progress(months, catalogue=None) -> list[CountyMonth]``
+    Folds ``county_month`` over ``[(md, scores), ...]`` in month order (each month's MonthScores should have been
+    computed with the previous month's as ``previous``, but only its totals / 达标 are used here).
+``creation_plan(sites, month) -> DataFrame``
+    §5 per county: expected (序时进度), its floor, plan_year (sites with batch ≤ Y), achieved, lag.
+
+Definitions
+-----------
+* expected = n(batch < Y) + n(batch = Y) × m / 12 for month m of year Y; ``expected_floor`` = ⌊expected⌋ computed
+  in integers ((12·n_before + m·n_this) // 12); the county lags (F1) when achieved (its sites 五好达标 this
+  month, any batch) < expected_floor.
+* county score = mean of its sites' totals (2 decimals); county rank = competition rank of the score (1 = best);
+  Δ score = score − previous month's county score.
+* rights coverage per side = pooled over the county's households (same pooling as N2/N3); F5 uses each side.
+* rectifications (items found on or before the period end): an item is closed at the period end when its status
+  is 已销号 **and** its closed_date is on or before the period end; otherwise it is open. Overdue = open and
+  deadline < period end ("past the deadline at the period's end"; a deadline on the last day is not overdue).
+  Also counted: found in the month and closed in the month.
+* F1 creation behind; F2 score among the ``lowest_n`` (2) lowest — fewer than 2 counties have a strictly lower
+  score — **and** Δ score below the median Δ of all counties with a Δ; F3 零就业家庭 > 0; F4 overdue > 0;
+  F5 coverage of either side < ``coverage_min`` (90 %). Each flag has a sentence ("F3 存在零就业家庭3户").
+* escalation: ``consecutive`` = number of consecutive months up to this one in which the county was flagged
+  (any flag); 2 → 建议约谈, ≥ 3 → 建议约谈主要负责人 (thresholds from the catalogue's ``[county]``).
+* praise (争先进位): the ``praise_n`` (3) counties with the largest Δ score above ``praise_min_delta`` (0),
+  ties by county order.
+* 摘牌预警 (per site): the site's batch year ≤ this year, it has been 五好达标 in some earlier month of the
+  history ("named"), and it is not 达标 in this month nor in the immediately preceding month (2 consecutive
+  months below 达标). ``fail_streak`` counts the consecutive months below 达标 up to this one.
+
+``CountyMonth.counties`` columns: county_code, county_name, sort_order, sites, population, households, labour,
+employed, employment_rate, training_rate, certified_rate, zero_emp, coverage_in, coverage_out, coverage,
+qualified, expected, expected_floor, plan_year, creation_lag, score, prev_score, delta_score, rank, open_items,
+overdue, found_in_month, closed_in_month, flag_codes ("F1、F3"), reasons (list of sentences), flagged, level
+(进度滞后 / 正常), consecutive, escalation ("" / 建议约谈 / 建议约谈主要负责人), praise (bool).
+``CountyMonth.flags`` (long): county_code, county_name, flag, sentence. ``CountyMonth.sites``: site_code,
+site_name, county_code, batch_year, qualified, named, fail_streak, warning (bool), warning_text.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import Catalogue, load_catalogue
+from .engine import MonthScores
+from .frames import MonthData, period_end, previous_month
+from .rights import _county_index, county_names, county_side_coverage, employment_metrics
+from .rules import cents, competition_rank
+
+RECT_CLOSED = "已销号"
+INTERVIEW, HEAD_INTERVIEW = "建议约谈", "建议约谈主要负责人"
+LAGGING, NORMAL = "进度滞后", "正常"
+
+
+@dataclass
+class CountyMonth:
+    month: str
+    counties: pd.DataFrame
+    flags: pd.DataFrame
+    sites: pd.DataFrame
+    praise: list[str] = field(default_factory=list)        # county names, best first
+    praise_codes: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """摘牌预警 sites of the month."""
+        return self.sites[self.sites["warning"]].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ plan
+def creation_plan(sites: pd.DataFrame, month: str, qualified: pd.Series | None = None) -> pd.DataFrame:
+    """§5 per county. ``sites`` needs county_code, batch_year (and ``qualified`` unless given separately)."""
+    y, m = int(month[:4]), int(month[5:7])
+    s = sites.copy()
+    if qualified is not None:
+        s["qualified"] = np.asarray(qualified, dtype=bool)
+    batch = pd.to_numeric(s["batch_year"], errors="coerce")
+    s["_before"] = (batch < y).to_numpy(dtype=bool, na_value=False)
+    s["_this"] = (batch == y).to_numpy(dtype=bool, na_value=False)
+    s["_q"] = s["qualified"].to_numpy(dtype=bool) if "qualified" in s else False
+    g = s.groupby("county_code", sort=False)
+    out = pd.DataFrame({"n_before": g["_before"].sum(), "n_this": g["_this"].sum(), "qualified": g["_q"].sum()})
+    out = out.astype(np.int64)
+    out["expected"] = out["n_before"] + out["n_this"] * m / 12
+    out["expected_floor"] = (12 * out["n_before"] + m * out["n_this"]) // 12
+    out["plan_year"] = out["n_before"] + out["n_this"]
+    out["creation_lag"] = out["qualified"] < out["expected_floor"]
+    return out.reset_index()
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, errors="coerce")
+
+
+def rectification_counts(md: MonthData, counties: pd.Index) -> pd.DataFrame:
+    """open_items / overdue at the period end, found_in_month, closed_in_month per county."""
+    r = md.rectifications
+    end = pd.Timestamp(md.period_end)
+    start = pd.Timestamp(f"{md.month}-01")
+    found = _dates(r["found_date"])
+    closed_date = _dates(r["closed_date"])
+    deadline = _dates(r["deadline"])
+    in_scope = (found.isna() | (found <= end)).to_numpy(dtype=bool)
+    closed = (r["status"].eq(RECT_CLOSED) & closed_date.notna() & (closed_date <= end)).to_numpy(dtype=bool,
+                                                                                                 na_value=False)
+    opn = in_scope & ~closed
+    overdue = opn & (deadline < end).to_numpy(dtype=bool, na_value=False)
+    found_m = ((found >= start) & (found <= end)).to_numpy(dtype=bool, na_value=False)
+    closed_m = closed & ((closed_date >= start) & (closed_date <= end)).to_numpy(dtype=bool, na_value=False)
+    ci = counties.get_indexer(r["county_code"].astype(object)) if len(r) else np.zeros(0, dtype=np.int64)
+    C = len(counties)
+    ok = ci >= 0
+
+    def count(mask):
+        return np.bincount(ci[ok & mask], minlength=C).astype(np.int64) if C else np.zeros(0, dtype=np.int64)
+
+    return pd.DataFrame({"open_items": count(opn), "overdue": count(overdue), "found_in_month": count(found_m),
+                         "closed_in_month": count(closed_m)})
+
+
+def _pct_text(x: float, threshold: float) -> str:
+    s = f"{x:.1f}"
+    if float(s) >= threshold:  # never print "90.0%" for a value below 90
+        s = f"{math.floor(x * 100) / 100:.2f}"
+    return s + "%"
+
+
+# ------------------------------------------------------------------------------------------------ main
+def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMonth] = (),
+                 catalogue: Catalogue | None = None) -> CountyMonth:
+    cat = catalogue or load_catalogue(scores.catalogue_version)
+    cs = cat.county
+    month = md.month
+    y = int(month[:4])
+    prev = history[-1] if history and history[-1].month == previous_month(month) else None
+
+    sites = scores.sites
+    sf = md.sites.drop_duplicates("site_code", keep="last")
+    counties = _county_index(md, pd.DataFrame({"county_code": pd.concat(
+        [sites["county_code"].astype(object), sf["county_code"].astype(object)], ignore_index=True)}))
+    C = len(counties)
+    names = county_names(md, counties)
+    order = md.counties.set_index("county_code")["sort_order"] if len(md.counties) else pd.Series(dtype=float)
+    sort_order = pd.to_numeric(order.reindex(counties), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    # -- sites, people, 达标, plan
+    plan = creation_plan(sites[["county_code", "batch_year", "qualified"]], month) if len(sites) else \
+        pd.DataFrame(columns=["county_code", "n_before", "n_this", "qualified", "expected", "expected_floor",
+                              "plan_year", "creation_lag"])
+    plan = plan.set_index("county_code").reindex(counties)
+    g = sites.groupby("county_code")
+    n_sites = g.size().reindex(counties).fillna(0).to_numpy(dtype=np.int64)
+    population = g["population"].sum(min_count=1).reindex(counties).to_numpy(dtype=float, na_value=np.nan)
+    score_raw = g["total"].mean().reindex(counties).to_numpy(dtype=float, na_value=np.nan)
+    score = np.round(score_raw, 2)
+
+    emp = employment_metrics(md, "county").set_index("county_code").reindex(counties)
+    cov = county_side_coverage(md).set_index("county_code").reindex(counties)
+    rect = rectification_counts(md, counties)
+
+    t = pd.DataFrame({"county_code": counties.to_numpy(dtype=object), "county_name": names,
+                      "sort_order": sort_order, "sites": n_sites, "population": population})
+    t["households"] = emp["households"].fillna(0).to_numpy(dtype=np.int64)
+    t["labour"] = emp["labour"].fillna(0).to_numpy(dtype=np.int64)
+    t["employed"] = emp["employed"].fillna(0).to_numpy(dtype=np.int64)
+    for c in ("employment_rate", "training_rate", "certified_rate"):
+        t[c] = emp[c].to_numpy(dtype=float, na_value=np.nan)
+    t["zero_emp"] = emp["zero_emp"].fillna(0).to_numpy(dtype=np.int64)
+    for c in ("coverage_in", "coverage_out", "coverage"):
+        t[c] = cov[c].to_numpy(dtype=float, na_value=np.nan)
+    t["qualified"] = plan["qualified"].fillna(0).to_numpy(dtype=np.int64)
+    t["expected"] = plan["expected"].to_numpy(dtype=float, na_value=0.0)
+    t["expected_floor"] = plan["expected_floor"].fillna(0).to_numpy(dtype=np.int64)
+    t["plan_year"] = plan["plan_year"].fillna(0).to_numpy(dtype=np.int64)
+    t["creation_lag"] = t["qualified"] < t["expected_floor"]
+    t["score"] = score
+    if prev is not None:
+        ps = prev.counties.set_index("county_code")["score"].reindex(counties).to_numpy(dtype=float, na_value=np.nan)
+    else:
+        ps = np.full(C, np.nan)
+    t["prev_score"] = ps
+    t["delta_score"] = np.round(score - ps, 2)
+    has = ~np.isnan(score)
+    rank = np.full(C, np.nan)
+    rank[has] = competition_rank(cents(score[has]))
+    t["rank"] = pd.array(rank, dtype="Float64").astype("Int64")
+    for c in rect.columns:
+        t[c] = rect[c].to_numpy()
+
+    # -- flags
+    sc = cents(score)
+    deltas = t["delta_score"].to_numpy(dtype=float)
+    finite = ~np.isnan(deltas)
+    med = float(np.median(deltas[finite])) if finite.any() else np.nan
+    rows: list[dict] = []
+    flags_col, reasons_col = [], []
+    for i in range(C):
+        fl: list[tuple[str, str]] = []
+        r = t.iloc[i]
+        if r.creation_lag:
+            fl.append(("F1", f"五好社区创建进度滞后：达标{int(r.qualified)}个，低于序时进度{int(r.expected_floor)}个"))
+        if has[i]:
+            lower = int((sc[has] < sc[i]).sum())
+            if lower < cs.lowest_n and finite[i] and deltas[i] < med:
+                fl.append(("F2", f"县均得分{score[i]:.2f}分，居全市倒数第{lower + 1}位，较上月{deltas[i]:+.2f}分，"
+                                 f"低于各县变化中位数（{med:+.2f}分）"))
+        if r.zero_emp > 0:
+            fl.append(("F3", f"存在零就业家庭{int(r.zero_emp)}户"))
+        if r.overdue > 0:
+            fl.append(("F4", f"问题整改逾期{int(r.overdue)}项"))
+        low = [(lbl, v) for lbl, v in (("迁入地", r.coverage_in), ("迁出地", r.coverage_out))
+               if not pd.isna(v) and v < cs.coverage_min]
+        if low:
+            parts = "、".join(f"{lbl}权益落实率{_pct_text(v, cs.coverage_min)}" for lbl, v in low)
+            fl.append(("F5", f"{parts}，低于{cs.coverage_min:g}%"))
+        flags_col.append("、".join(f for f, _ in fl))
+        reasons_col.append([f"{f} {s}" for f, s in fl])
+        for f, s in fl:
+            rows.append(dict(county_code=r.county_code, county_name=r.county_name, flag=f, sentence=s))
+    t["flag_codes"] = np.array(flags_col, dtype=object)
+    t["reasons"] = pd.Series(reasons_col, dtype=object).to_numpy()
+    flagged = np.array([bool(f) for f in flags_col], dtype=bool)
+    t["flagged"] = flagged
+    t["level"] = np.where(flagged, LAGGING, NORMAL).astype(object)
+    if prev is not None:
+        pc = prev.counties.set_index("county_code")["consecutive"].reindex(counties).fillna(0).to_numpy(dtype=np.int64)
+    else:
+        pc = np.zeros(C, dtype=np.int64)
+    consecutive = np.where(flagged, pc + 1, 0).astype(np.int64)
+    t["consecutive"] = consecutive
+    t["escalation"] = np.where(consecutive >= cs.head_interview_months, HEAD_INTERVIEW,
+                               np.where(consecutive >= cs.interview_months, INTERVIEW, "")).astype(object)
+
+    # -- praise
+    cand = [i for i in range(C) if finite[i] and deltas[i] > cs.praise_min_delta]
+    cand.sort(key=lambda i: (-deltas[i], np.nan_to_num(sort_order[i], nan=np.inf), str(counties[i])))
+    top = cand[:cs.praise_n]
+    t["praise"] = np.isin(np.arange(C), top)
+
+    flags = pd.DataFrame(rows, columns=["county_code", "county_name", "flag", "sentence"])
+    site_status = _site_status(md, scores, prev, y)
+    return CountyMonth(month=month, counties=t, flags=flags, sites=site_status,
+                       praise=[str(names[i]) for i in top], praise_codes=[str(counties[i]) for i in top])
+
+
+def _site_status(md: MonthData, scores: MonthScores, prev: CountyMonth | None, year: int) -> pd.DataFrame:
+    s = scores.sites
+    q = s["qualified"].to_numpy(dtype=bool)
+    if prev is not None and len(prev.sites):
+        p = prev.sites.set_index("site_code").reindex(s["site_code"])
+        prev_named = p["named"].to_numpy(dtype=bool, na_value=False)
+        prev_streak = p["fail_streak"].fillna(0).to_numpy(dtype=np.int64)
+    else:
+        prev_named = np.zeros(len(s), dtype=bool)
+        prev_streak = np.zeros(len(s), dtype=np.int64)
+    streak = np.where(q, 0, prev_streak + 1).astype(np.int64)
+    batch = pd.to_numeric(s["batch_year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    due = batch <= year
+    warning = ~q & (streak >= 2) & prev_named & due
+    text = np.where(warning, [f"{n}连续{k}个月未达到五好社区标准，予以摘牌预警"
+                              for n, k in zip(s["site_name"].astype(object), streak)], "").astype(object)
+    return pd.DataFrame({"site_code": s["site_code"].to_numpy(dtype=object),
+                         "site_name": s["site_name"].to_numpy(dtype=object),
+                         "county_code": s["county_code"].to_numpy(dtype=object),
+                         "batch_year": s["batch_year"].to_numpy(),
+                         "qualified": q, "named": prev_named | q, "fail_streak": streak,
+                         "warning": warning, "warning_text": text})
+
+
+def county_progress(months: Sequence[tuple[MonthData, MonthScores]],
+                    catalogue: Catalogue | None = None) -> list[CountyMonth]:
+    """County results for consecutive months (oldest first), each using the previous one as history."""
+    out: list[CountyMonth] = []
+    for md, sc in sorted(months, key=lambda x: x[0].month):
+        out.append(county_month(md, sc, out, catalogue))
+    return out
+
+
+__all__ = ["CountyMonth", "county_month", "county_progress", "creation_plan", "rectification_counts",
+           "period_end"]
