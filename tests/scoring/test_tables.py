@@ -1,0 +1,118 @@
+"""Display tables with Chinese headers (§8) and the command line."""
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring import __main__ as cli
+from scoring.catalogue import load_catalogue
+from scoring.engine import score_month
+from scoring.progress import county_progress
+from scoring.robustness import monte_carlo
+from scoring.tables import county_table, indicator_table, rank_change_text, site_ranking_table
+from tests.scoring.builders import combine, perfect_site
+
+CAT = load_catalogue()
+
+RANKING_COLUMNS = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", "产业带动好", "就业帮扶好", "公共服务好",
+                   "精神状态好", "融入环境好", "等次", "达标", "较上月", "短板", "排名区间"]
+COUNTY_COLUMNS = ["序号", "县(市、区)", "安置点数", "搬迁人口", "劳动力", "就业率", "参训率", "持证率", "零就业家庭", "达标/序时",
+                  "权益落实率", "整改逾期", "县均得分", "排名", "较上月"]
+
+
+def two_months():
+    may = combine("2026-05", [perfect_site("A", county="K1", reported_overrides=dict(satisfaction_pct=70)),   # 94
+                              perfect_site("B", county="K1"),                                              # 100
+                              perfect_site("C", county="K2", reported_overrides=dict(satisfaction_pct=80))])  # 97
+    june = combine("2026-06", [perfect_site("A", county="K1"),                                               # 100
+                               perfect_site("B", county="K1", reported_overrides=dict(satisfaction_pct=80)),  # 97
+                               perfect_site("C", county="K2", reported_overrides=dict(satisfaction_pct=80)),  # 97
+                               perfect_site("N", county="K2", population=5000,
+                                            reported_overrides=dict(satisfaction_pct=70, carriers=2))])      # 94
+    s5 = score_month(may, CAT)
+    s6 = score_month(june, CAT, s5)
+    return (may, s5), (june, s6)
+
+
+def test_site_ranking_table():
+    _, (june, s6) = two_months()
+    mc = monte_carlo(s6, CAT)
+    t = site_ranking_table(s6, mc)
+    assert list(t.columns) == RANKING_COLUMNS
+    assert t["安置点编码"].tolist() == ["A", "B", "C", "N"]
+    assert t["排名"].tolist() == [1, 2, 2, 4] and t["同类排名"].tolist() == [1, 2, 2, 1]
+    assert t["较上月"].tolist() == ["↑2", "↓1", "—", "新"]
+    assert t["总分"].tolist() == [100, 97, 97, 94]
+    assert t["规模"].tolist() == ["中型", "中型", "中型", "大型"]
+    assert t["达标"].tolist() == [True, True, True, True] and t["等次"].tolist() == ["优秀"] * 4
+    assert t["短板"].tolist() == ["产业带动好", "精神状态好", "精神状态好", "精神状态好"]
+    assert all(isinstance(x, str) and (x.isdigit() or "–" in x) for x in t["排名区间"])
+    m = mc.set_index("site_code")
+    for code, txt in zip(t["安置点编码"], t["排名区间"]):
+        lo, hi = m.loc[code, "rank_p05"], m.loc[code, "rank_p95"]
+        assert txt == (str(lo) if lo == hi else f"{lo}–{hi}")
+    assert (site_ranking_table(s6)["排名区间"] == "—").all()
+
+
+def test_rank_change_text():
+    assert [rank_change_text(d) for d in (3, -2, 0, None, pd.NA)] == ["↑3", "↓2", "—", "—", "—"]
+    assert rank_change_text(None, is_new=True) == "新"
+
+
+def test_county_table():
+    months = two_months()
+    cms = county_progress(months, CAT)
+    t = county_table(cms[-1])
+    assert list(t.columns) == COUNTY_COLUMNS
+    assert t["县(市、区)"].tolist() == ["县K1", "县K2"] and t["序号"].tolist() == [1, 2]
+    # K1: (100 + 97)/2 = 98.5 vs (94 + 100)/2 = 97 → +1.5; K2: (97 + 94)/2 = 95.5 vs 97 → −1.5
+    assert t["县均得分"].tolist() == [98.5, 95.5] and t["较上月"].tolist() == [1.5, -1.5]
+    assert t["排名"].tolist() == [1, 2] and t["安置点数"].tolist() == [2, 2]
+    assert t["达标/序时"].tolist() == ["2/1", "2/1"]   # batch 2026, June: 2 × 6/12 = 1
+    assert t["权益落实率"].tolist() == [100, 100] and t["整改逾期"].tolist() == [0, 0]
+    t2 = county_table(cms[-1], with_flags=True)
+    assert list(t2.columns) == COUNTY_COLUMNS + ["进度滞后", "约谈建议"]
+
+
+def test_indicator_table():
+    _, (june, s6) = two_months()
+    t = indicator_table(s6, "B")
+    assert len(t) == 22 and t.loc[t["编码"] == "S1", "得分"].iloc[0] == pytest.approx(3)
+    assert t["状态"].unique().tolist() == ["正常"]
+
+
+def test_cli_rank_writes_workbook_via_store(tmp_path, monkeypatch):
+    _, (june, s6) = two_months()
+    mc = monte_carlo(s6, CAT, draws=50)
+    fake = types.ModuleType("services.store")
+    calls = []
+
+    def month_results(engine, month):
+        calls.append(month)
+        return types.SimpleNamespace(scores=s6, mc=mc)
+
+    fake.month_results = month_results
+    monkeypatch.setitem(sys.modules, "services.store", fake)
+    import services
+    monkeypatch.setattr(services, "store", fake, raising=False)
+    out = tmp_path / "rank.xlsx"
+    rc = cli.main(["rank", "--month", "2026-06", "--out", str(out), "--database", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert rc == 0 and calls == ["2026-06"] and out.stat().st_size > 1000
+    from openpyxl import load_workbook
+    ws = load_workbook(out).active
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert "排名区间" in cells and "安置点A" in cells
+
+
+def test_cli_rejects_bad_month(capsys):
+    assert cli.main(["rank", "--month", "2026-13", "--out", "x.xlsx"]) == 2
+    assert "月份“2026-13”格式不正确" in capsys.readouterr().err
+
+
+def test_cli_catalogue(capsys):
+    assert cli.main(["catalogue", "v1"]) == 0
+    assert "22项指标" in capsys.readouterr().out
+    assert cli.main(["catalogue", "v99"]) == 2
+    assert "找不到指标目录版本" in capsys.readouterr().err
