@@ -1,0 +1,1 @@
+"""Use cases combining the database (data/) with pure scoring (scoring/)."""

@@ -1,0 +1,186 @@
+"""Computed results, stored once per (month, catalogue version) and reused until their inputs change.
+
+Two kinds of stored result, each valid while its fingerprint matches:
+
+* ``sites`` — MonthScores of the month (scores, grades, ranks, Δ vs previous month) and the Monte Carlo
+  robustness frame. Depends on the static data (sites, counties, rectifications, follow-ups), the month's data
+  and the previous month's data (for Δ), and on the catalogue's content.
+* ``counties`` — the CountyMonth (county figures, flags F1–F5, escalation, praise, 摘牌预警). Escalation and
+  streaks carry over from month to month, so it depends on every month up to and including this one.
+
+Every import bumps the data version of the months it writes (``data.repository.bump_data_version``), so a
+fingerprint built from those versions changes exactly for the results the import can affect; a catalogue edit
+changes the catalogue hash. Results for past months never change unless their inputs do, so a past month
+scored again gives the same result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from data import models as m
+from data import repository as repo
+from data.db import get_setting
+from scoring.catalogue import CATALOGUE_DIR, Catalogue, load_catalogue
+from scoring.engine import MonthScores, score_month
+from scoring.frames import MonthData, previous_month
+from scoring.progress import CountyMonth, county_month
+from scoring.robustness import monte_carlo
+
+FORMAT = 1  # bump when the payload layout changes
+
+
+@dataclass
+class MonthResults:
+    month: str
+    catalogue_version: str
+    scores: MonthScores
+    mc: pd.DataFrame
+    county: CountyMonth
+    computed_at: dt.datetime
+    from_store: bool = False
+
+
+def active_version(engine: Engine) -> str:
+    return get_setting(engine, "catalogue_version", "v1") or "v1"
+
+
+def catalogue_hash(cat: Catalogue) -> str:
+    path = CATALOGUE_DIR / f"{cat.version}.toml"
+    raw = path.read_bytes() if path.is_file() else repr(cat).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _fingerprint(cat_hash: str, versions: dict[str, int], keys: list[str]) -> str:
+    parts = {"format": FORMAT, "catalogue": cat_hash, "data": {k: versions.get(k, 0) for k in keys}}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class _Ctx:
+    """Per-call state: versions read once, month data and results memoised within the call."""
+
+    def __init__(self, engine: Engine, version: str | None):
+        self.engine = engine
+        self.cat = load_catalogue(version or active_version(engine))
+        self.cat_hash = catalogue_hash(self.cat)
+        self.versions = repo.data_versions(engine)
+        self.months = repo.months(engine)
+        self.md: dict[str, MonthData] = {}
+        self.sites: dict[str, tuple[MonthScores, pd.DataFrame, dt.datetime, bool]] = {}
+        self.counties: dict[str, tuple[CountyMonth, dt.datetime, bool]] = {}
+
+    def month_data(self, month: str) -> MonthData:
+        if month not in self.md:
+            self.md[month] = repo.load_month(self.engine, month)
+        return self.md[month]
+
+    def site_fp(self, month: str) -> str:
+        return _fingerprint(self.cat_hash, self.versions, [repo.STATIC, month, previous_month(month)])
+
+    def county_fp(self, month: str) -> str:
+        return _fingerprint(self.cat_hash, self.versions, [repo.STATIC, *[x for x in self.months if x <= month]])
+
+
+def _load(engine: Engine, kind: str, month: str, version: str, fp: str):
+    with Session(engine) as s:
+        row = s.execute(select(m.ResultCache).where(m.ResultCache.kind == kind, m.ResultCache.month == month,
+                                                    m.ResultCache.catalogue_version == version)).scalar_one_or_none()
+        if row is None or row.fingerprint != fp:
+            return None
+        try:
+            return pickle.loads(row.payload), row.created_at
+        except Exception:  # a payload written by another library version: recompute
+            return None
+
+
+def _save(engine: Engine, kind: str, month: str, version: str, fp: str, payload) -> dt.datetime:
+    blob = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    now = dt.datetime.now().replace(microsecond=0)
+    with Session(engine) as s, s.begin():
+        s.execute(delete(m.ResultCache).where(m.ResultCache.kind == kind, m.ResultCache.month == month,
+                                              m.ResultCache.catalogue_version == version))
+        s.add(m.ResultCache(kind=kind, month=month, catalogue_version=version, fingerprint=fp, payload=blob,
+                            created_at=now))
+    return now
+
+
+def _site_results(ctx: _Ctx, month: str):
+    if month in ctx.sites:
+        return ctx.sites[month]
+    fp = ctx.site_fp(month)
+    got = _load(ctx.engine, "sites", month, ctx.cat.version, fp)
+    if got is not None:
+        (scores, mc), at = got
+        ctx.sites[month] = (scores, mc, at, True)
+        return ctx.sites[month]
+    prev_month = previous_month(month)
+    previous = _site_results(ctx, prev_month)[0] if prev_month in ctx.months else None
+    scores = score_month(ctx.month_data(month), ctx.cat, previous)
+    mc = monte_carlo(scores, ctx.cat)
+    at = _save(ctx.engine, "sites", month, ctx.cat.version, fp, (scores, mc))
+    ctx.sites[month] = (scores, mc, at, False)
+    return ctx.sites[month]
+
+
+
+
+def _county_results(ctx: _Ctx, month: str) -> tuple[CountyMonth, dt.datetime, bool]:
+    if month in ctx.counties:
+        return ctx.counties[month]
+    fp = ctx.county_fp(month)
+    got = _load(ctx.engine, "counties", month, ctx.cat.version, fp)
+    if got is not None:
+        ctx.counties[month] = (got[0], got[1], True)
+        return ctx.counties[month]
+    prev_month = previous_month(month)
+    history = [_county_results(ctx, prev_month)[0]] if prev_month in ctx.months else []
+    scores = _site_results(ctx, month)[0]
+    cm = county_month(ctx.month_data(month), scores, history, ctx.cat)
+    at = _save(ctx.engine, "counties", month, ctx.cat.version, fp, cm)
+    ctx.counties[month] = (cm, at, False)
+    return ctx.counties[month]
+
+
+def _results(ctx: _Ctx, month: str) -> MonthResults:
+    if month not in ctx.months:
+        raise LookupError(f"{month[:4]}年{int(month[5:7])}月没有任何台账或月度指标数据")
+    scores, mc, at1, hit1 = _site_results(ctx, month)
+    cm, at2, hit2 = _county_results(ctx, month)
+    return MonthResults(month=month, catalogue_version=ctx.cat.version, scores=scores, mc=mc, county=cm,
+                        computed_at=max(at1, at2), from_store=hit1 and hit2)
+
+
+def month_results(engine: Engine, month: str, catalogue_version: str | None = None) -> MonthResults:
+    """Scores, robustness and county results of one month (from the store when still valid)."""
+    return _results(_Ctx(engine, catalogue_version), month)
+
+
+def history(engine: Engine, months: list[str], catalogue_version: str | None = None) -> dict[str, MonthResults]:
+    """Results for several months (ascending), sharing one pass over the store."""
+    ctx = _Ctx(engine, catalogue_version)
+    return {mo: _results(ctx, mo) for mo in sorted(months) if mo in ctx.months}
+
+
+def precompute(engine: Engine, catalogue_version: str | None = None) -> int:
+    """Compute and store every month's results (oldest first); returns how many months."""
+    ctx = _Ctx(engine, catalogue_version)
+    for mo in ctx.months:
+        _results(ctx, mo)
+        ctx.md.pop(previous_month(previous_month(mo)), None)  # keep memory bounded on long histories
+    return len(ctx.months)
+
+
+def stored_fingerprints(engine: Engine) -> dict[tuple[str, str, str], str]:
+    """(kind, month, version) -> fingerprint of every stored result (for tests and diagnostics)."""
+    with Session(engine) as s:
+        rows = s.execute(select(m.ResultCache.kind, m.ResultCache.month, m.ResultCache.catalogue_version,
+                                m.ResultCache.fingerprint)).all()
+    return {(k, mo, v): fp for k, mo, v, fp in rows}
