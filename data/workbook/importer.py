@@ -90,8 +90,10 @@ def import_workbook(engine: Engine, file_bytes: bytes, file_name: str, month: st
         out.sheet(None, f"「{user.role}」角色无导入权限" if user.role == ROLE_LEADER else f"未知角色「{user.role}」，无导入权限")
     if user.role == ROLE_COUNTY and not user.county_code:
         out.sheet(None, "县级填报员账号未设置所属县，无法导入，请联系管理员")
+    check_month = month
     if month is not None and not MONTH_RE.match(month):
         out.sheet(None, f"导入月份「{month}」格式不正确，应为 YYYY-MM（如 2026-09）")
+        check_month = None  # validate the rest without a month, and do not repeat that it is missing
     try:
         zf = check_container(data, max_bytes)
         book = open_calamine(data)
@@ -138,7 +140,9 @@ def import_workbook(engine: Engine, file_bytes: bytes, file_name: str, month: st
         from data.geo import point_in_county
     except Exception:  # geodata module not available: skip the boundary check
         point_in_county = None
-    res = validate(frames, month, user, db, out, point_in_county)
+    res = validate(frames, check_month, user, db, out, point_in_county)
+    if check_month != month:
+        out.messages = [x for x in out.messages if not x.reason.startswith("未指定导入月份")]
     if out.has_errors:
         return fail(rows)
 

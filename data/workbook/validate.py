@@ -83,6 +83,8 @@ class Collector:
         for i in idx:
             if fmask is not None and fmask[i]:
                 continue  # the formula message covers this cell
+            if level != ERROR and t.bad is not None and t.bad[i]:
+                continue  # a row with an error gets no further warnings
             r = reason if isinstance(reason, str) else reason[i]
             v = value[i] if value is not None else (raw[i] if raw is not None else None)
             self.messages.append(Message(t.frame.name, int(t.rows[i]), header, display_value(v), r, level, col))

@@ -245,10 +245,10 @@ def cfb_container(streams: dict[str, bytes]) -> bytes:
     ents = [entry("Root Entry", 5, NOSTREAM, NOSTREAM, order[0] + 1 if names else NOSTREAM, ENDOFCHAIN, 0)]
     right_of = {order[k]: order[k + 1] + 1 for k in range(len(order) - 1)}
     for i, n in enumerate(names):
-        ents.append(entry(n, 2, NOSTREAM, right_of.get(i, NOSTREAM), NOSTREAM, starts[i], len(streams[n])))
+        ents.append(entry(n, 2, NOSTREAM, right_of.get(i, NOSTREAM), NOSTREAM, starts[i], len(datas[i])))
     while len(ents) % 4:
         ents.append(b"\0" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", NOSTREAM, NOSTREAM, NOSTREAM)
-                    + b"\0" * 44)
+                    + b"\0" * 48)
     directory = b"".join(ents)
     assert len(directory) == sector
     header = (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) +
