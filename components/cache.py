@@ -1,0 +1,173 @@
+"""Bounded Streamlit caches around services.dashboard — the only place in the app with st.cache_*.
+
+Cached view models are keyed by the database URL, the month and the database's data-version fingerprint, so an
+import (which bumps the month's data version) is visible on the next rerun without waiting for a TTL.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from services import dashboard as svc
+
+TTL = 600          # seconds
+SMALL = 16         # entries
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str):
+    from data.db import get_engine
+
+    return get_engine(url)
+
+
+def engine():
+    from data.db import database_url
+
+    return _engine(database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _build_demo_once(url: str) -> bool:
+    svc.build_demo_if_empty(_engine(url))
+    return True
+
+
+def ready(eng) -> bool:
+    """True when the database has data. An empty *default* database gets the demo built (once per process)."""
+    if not svc.is_empty(eng):
+        return True
+    if svc.is_default_database(eng):
+        with st.spinner("正在生成演示数据…（首次启动需要约一两分钟，请稍候）"):
+            _build_demo_once(eng.url.render_as_string(hide_password=False))
+        return not svc.is_empty(eng)
+    st.warning("数据库为空：尚未初始化城市与安置点。请管理员运行 `python -m data init --city 城市名称` 完成初始化。",
+               icon=":material/database:")
+    return False
+
+
+def _url(eng) -> str:
+    return eng.url.render_as_string(hide_password=False)
+
+
+def fingerprint(eng) -> str:
+    return svc.fingerprint(eng)
+
+
+@st.cache_data(max_entries=SMALL, ttl=30, show_spinner=False)
+def _is_demo(url: str) -> bool:
+    return svc.is_demo(_engine(url))
+
+
+def is_demo(eng) -> bool:
+    return _is_demo(_url(eng))
+
+
+@st.cache_data(max_entries=SMALL, ttl=60, show_spinner=False)
+def _counties(url: str, fp: str) -> list[tuple[str, str]]:
+    return svc.county_list(_engine(url))
+
+
+def county_list(eng) -> list[tuple[str, str]]:
+    return _counties(_url(eng), fingerprint(eng))
+
+
+@st.cache_data(max_entries=SMALL, ttl=60, show_spinner=False)
+def _months(url: str, fp: str) -> list[str]:
+    return svc.available_months(_engine(url))
+
+
+def months(eng) -> list[str]:
+    return _months(_url(eng), fingerprint(eng))
+
+
+# ---- view models -------------------------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
+def _overview(url, fp, month, county):
+    return svc.overview(_engine(url), month, county=county)
+
+
+def overview(eng, month, county=None):
+    return _overview(_url(eng), fingerprint(eng), month, county)
+
+
+@st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
+def _ranking(url, fp, month):
+    return svc.ranking_frame(_engine(url), month)
+
+
+def ranking(eng, month):
+    """Full ranking frame of the month (filtering happens in services.dashboard.filter_ranking, uncached)."""
+    return _ranking(_url(eng), fingerprint(eng), month)
+
+
+@st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在生成导出文件…")
+def _ranking_xlsx(url, fp, month, counties, sizes, grades, qualified, view, text):
+    eng = _engine(url)
+    shown = svc.filter_ranking(svc.ranking_frame(eng, month), counties=list(counties), size_classes=list(sizes),
+                               grades=list(grades), qualified=qualified)
+    return svc.ranking_workbook_bytes(eng, month, svc.ranking_table(shown, view), view=view, filters=text)
+
+
+def ranking_xlsx(eng, month, f: dict) -> bytes:
+    """Print-ready Excel of the filtered ranking (f: the filter dict of components.tables.ranking_filters)."""
+    return _ranking_xlsx(_url(eng), fingerprint(eng), month, tuple(f["counties"] or ()), tuple(f["sizes"] or ()),
+                         tuple(f["grades"] or ()), f["qualified"], f["view"], f["text"])
+
+
+@st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载地图…")
+def _map_data(url, fp, month):
+    return svc.map_data(_engine(url), month)
+
+
+def map_data(eng, month):
+    return _map_data(_url(eng), fingerprint(eng), month)
+
+
+@st.cache_data(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
+def _site_profile(url, fp, month, site):
+    return svc.site_profile(_engine(url), month, site)
+
+
+def site_profile(eng, month, site):
+    return _site_profile(_url(eng), fingerprint(eng), month, site)
+
+
+@st.cache_data(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
+def _county_profile(url, fp, month, county):
+    return svc.county_profile(_engine(url), month, county)
+
+
+def county_profile(eng, month, county):
+    return _county_profile(_url(eng), fingerprint(eng), month, county)
+
+
+@st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
+def _wall(url, fp, month):
+    return svc.wall_data(_engine(url), month)
+
+
+def wall(eng, month):
+    return _wall(_url(eng), fingerprint(eng), month)
+
+
+@st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在汇总权益缺口…")
+def _gaps(url, fp, month, county):
+    return svc.rights_gaps(_engine(url), month, county=county)
+
+
+def gaps(eng, month, county=None):
+    return _gaps(_url(eng), fingerprint(eng), month, county)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _site_options(url, fp, county):
+    return svc.site_options(_engine(url), county)
+
+
+def site_options(eng, county=None):
+    return _site_options(_url(eng), fingerprint(eng), county)
+
+
+def clear() -> None:
+    st.cache_data.clear()

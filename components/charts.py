@@ -1,0 +1,128 @@
+"""Plotly figures built from the view-model frames of services.dashboard (no data access here).
+
+All colours come from components.theme so 等次 and flags read the same on every page.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components import fmt, theme
+
+
+def _short_month(m: str) -> str:
+    return f"{int(m[2:4])}年{int(m[5:7])}月" if m and len(m) >= 7 else m
+
+
+def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int = 360, show_delta: bool = True) -> go.Figure:
+    """Horizontal bars of the county score (best on top), coloured by flag level, Δ in the hover/label."""
+    d = counties.sort_values("score", ascending=True, na_position="first")
+    colors = [theme.FLAG_COLORS.get(lv, theme.NEUTRAL) for lv in d["level"]]
+    text = [f"{fmt.fmt_num(s, 1)}" + (f"（{fmt.signed(dl, 1)}）" if show_delta and not fmt.is_missing(dl) else "")
+            for s, dl in zip(d["score"], d["delta_score"])]
+    hover = [f"<b>{n}</b><br>县均得分 {fmt.fmt_num(s, 2)}<br>排名 第{int(r) if not fmt.is_missing(r) else '—'}名"
+             f"<br>较上月 {fmt.fmt_delta(dl)}<br>达标 {int(q)} / 序时 {fmt.fmt_num(e, 1)}<br>{lv}"
+             for n, s, r, dl, q, e, lv in zip(d["county_name"], d["score"], d["rank"], d["delta_score"],
+                                              d["qualified"], d["expected"], d["level"])]
+    fig = go.Figure(go.Bar(
+        x=d["score"], y=d["county_name"], orientation="h", marker_color=colors, text=text,
+        textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text", name="县均得分",
+        textfont=dict(size=16 if dark else 12)))
+    lo = max(0.0, float(pd.to_numeric(d["score"], errors="coerce").min() or 0) - 10)
+    fig.update_layout(**theme.plotly_layout(dark, height, title=dict(text="各县（市、区）县均得分排名", x=0, font=dict(size=18 if dark else 15))),
+                      showlegend=False)
+    fig.update_xaxes(range=[lo, 100], title=None, showgrid=True)
+    fig.update_yaxes(title=None, tickfont=dict(size=16 if dark else 12))
+    fig.update_layout(margin=dict(l=10, r=60, t=40, b=10))
+    return fig
+
+
+def qualified_trend(trend: pd.DataFrame, *, dark: bool = False, height: int = 320, total_sites: int | None = None) -> go.Figure:
+    """达标 sites per month (bars) against the 序时进度 plan line."""
+    x = [_short_month(m) for m in trend["month"]]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=trend["qualified"], name="达标安置点", marker_color=theme.GRADE_COLORS["优秀"],
+                text=trend["qualified"], textposition="outside", cliponaxis=False,
+                textfont=dict(size=16 if dark else 12),
+                hovertemplate="%{x}<br>达标 %{y} 个<extra></extra>")
+    fig.add_scatter(x=x, y=trend["expected"], name="序时进度（计划）", mode="lines+markers",
+                    line=dict(color=theme.WALL_ACCENT if dark else theme.PLAN_COLOR, width=3, dash="dash"),
+                    hovertemplate="%{x}<br>序时进度 %{y:.1f} 个<extra></extra>")
+    ymax = max([1] + [float(v) for v in trend["qualified"].tolist() + trend["expected"].tolist() if not fmt.is_missing(v)])
+    fig.update_layout(**theme.plotly_layout(dark, height, title=dict(text="五好达标安置点数与序时进度", x=0,
+                                                                        font=dict(size=18 if dark else 15))))
+    fig.update_yaxes(range=[0, ymax * 1.2], title=None, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def radar(dims: list[str], site: list[float], city: list[float], target: list[float], *, max_points: float = 20,
+          height: int = 380) -> go.Figure:
+    """Five dimensions of a site against the city mean and the 达标 target (14 of 20)."""
+    close = lambda v: list(v) + [v[0]]  # noqa: E731
+    theta = close(dims)
+    fig = go.Figure()
+    fig.add_scatterpolar(r=close(target), theta=theta, name="达标线（每项14分）", mode="lines",
+                         line=dict(color=theme.TARGET_COLOR, dash="dash", width=2))
+    fig.add_scatterpolar(r=close(city), theta=theta, name="全市平均", mode="lines",
+                         line=dict(color=theme.CITY_MEAN_COLOR, width=2), fill="none")
+    fig.add_scatterpolar(r=close(site), theta=theta, name="本安置点", mode="lines+markers",
+                         line=dict(color=theme.ACCENT, width=3), fill="toself", fillcolor="rgba(178,34,34,0.15)",
+                         hovertemplate="%{theta}<br>%{r:.2f}分<extra>本安置点</extra>")
+    fig.update_layout(**theme.plotly_layout(False, height, title=dict(text="五个维度得分", x=0, font=dict(size=15))),
+                      polar=dict(radialaxis=dict(range=[0, max_points], tickvals=[0, 5, 10, 14, 20],
+                                                 gridcolor="rgba(0,0,0,0.1)"),
+                                 angularaxis=dict(gridcolor="rgba(0,0,0,0.1)")))
+    fig.update_layout(legend=dict(orientation="h", y=-0.12, x=0.5, xanchor="center", yanchor="top"),
+                      margin=dict(l=40, r=40, t=40, b=40))
+    return fig
+
+
+def site_trend(hist: pd.DataFrame, *, height: int = 340) -> go.Figure:
+    """12-month total (left axis) and rank with its 5–95% interval (right axis, reversed)."""
+    x = [_short_month(m) for m in hist["month"]]
+    fig = go.Figure()
+    if "rank_p05" in hist and hist["rank_p05"].notna().any():
+        fig.add_scatter(x=x, y=hist["rank_p95"], mode="lines", line=dict(width=0), showlegend=False,
+                        yaxis="y2", hoverinfo="skip", name="区间上界")
+        fig.add_scatter(x=x, y=hist["rank_p05"], mode="lines", line=dict(width=0), fill="tonexty",
+                        fillcolor="rgba(46,111,216,0.15)", name="排名区间（5%–95%）", yaxis="y2", hoverinfo="skip")
+    fig.add_scatter(x=x, y=hist["rank"], name="全市排名", mode="lines+markers", yaxis="y2",
+                    line=dict(color=theme.GRADE_COLORS["良好"], width=2),
+                    hovertemplate="%{x}<br>第%{y}名<extra></extra>")
+    fig.add_scatter(x=x, y=hist["total"], name="总分", mode="lines+markers+text",
+                    line=dict(color=theme.ACCENT, width=3), text=[fmt.fmt_num(v, 1) for v in hist["total"]],
+                    textposition="top center", hovertemplate="%{x}<br>总分 %{y:.2f}<extra></extra>")
+    fig.update_layout(**theme.plotly_layout(False, height, title=dict(text="近12个月总分与排名", x=0, font=dict(size=15))))
+    fig.update_layout(yaxis=dict(title="总分", range=[max(0, float(hist["total"].min() or 0) - 15), 105]),
+                      yaxis2=dict(title="排名", overlaying="y", side="right", autorange="reversed", showgrid=False,
+                                  rangemode="tozero"),
+                      xaxis=dict(type="category"))
+    return fig
+
+
+def dimension_bars(names: list[str], values: list[float], *, height: int = 260) -> go.Figure:
+    colors = [theme.GRADE_COLORS["优秀"] if v >= 14 else theme.GRADE_COLORS["不合格"] for v in values]
+    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colors,
+                           text=[fmt.fmt_num(v, 2) for v in values], textposition="outside", cliponaxis=False))
+    fig.add_vline(x=14, line_dash="dash", line_color=theme.PLAN_COLOR)
+    fig.update_layout(**theme.plotly_layout(False, height), showlegend=False)
+    fig.update_xaxes(range=[0, 20])
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def grade_donut(counts: dict[str, int], *, dark: bool = False, height: int = 260, title: str = "等次分布") -> go.Figure:
+    labels = [g for g in theme.GRADES]
+    fig = go.Figure(go.Pie(labels=labels, values=[counts.get(g, 0) for g in labels], hole=0.55, sort=False,
+                           marker=dict(colors=[theme.GRADE_COLORS[g] for g in labels]),
+                           textinfo="label+value", textfont=dict(size=16 if dark else 12),
+                           hovertemplate="%{label}：%{value}个<extra></extra>"))
+    fig.update_layout(**theme.plotly_layout(dark, height, title=dict(text=title, x=0, font=dict(size=18 if dark else 15))),
+                      showlegend=False)
+    return fig
+
+
+def county_progress(hist: pd.DataFrame, *, height: int = 300) -> go.Figure:
+    """A county's 达标 sites per month against its 序时进度."""
+    return qualified_trend(hist, height=height)

@@ -1,0 +1,147 @@
+"""Site and county profile sections (rendering only; data from services.dashboard via components.cache)."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from components import charts, fmt, theme, widgets
+
+
+def _fact(label: str, value: str) -> str:
+    return f'<div class="kpi"><div class="lab">{html.escape(label)}</div><div class="val" style="font-size:1.25rem">{value}</div></div>'
+
+
+def site_header(p: dict) -> None:
+    s = p["site"]
+    veto = f'<div class="flagcard" style="border-left-color:{theme.GRADE_COLORS["不合格"]}">一票否决：{html.escape(s.get("veto_reason") or "")}</div>' \
+        if s.get("veto") else ""
+    interval = ("—" if fmt.is_missing(s.get("rank_p05")) else fmt.fmt_range(s.get("rank_p05"), s.get("rank_p95")))
+    prob = "—" if fmt.is_missing(s.get("qualified_prob")) else fmt.fmt_pct(100 * float(s["qualified_prob"]), 0)
+    st.html(
+        f'<div style="color:#455A64;font-size:.95rem;margin-bottom:.5rem">{html.escape(str(s["county_name"]))} · '
+        f'{html.escape(str(s.get("town") or ""))} · {html.escape(str(s["site_type"]))} · {s["size_class"]} · '
+        f'搬迁 {fmt.fmt_int(s.get("households"))} 户 {fmt.fmt_people(s["population"])} · '
+        f'创建批次 {fmt.fmt_int(s.get("batch_year"))}年 · 数据完整度 {fmt.fmt_pct(100 * float(s["completeness"]), 0)}'
+        + (f'（缺报：{html.escape(s["missing_codes"])}）' if s.get("missing_codes") else "") + "</div>" + veto)
+    cols = st.columns(6)
+    tiles = [
+        ("总分", f'{fmt.fmt_num(s["total"], 2)}<small>分</small>'),
+        ("等次", widgets.grade_chip(s["grade"]).replace("font-size:.8rem", "")),
+        ("五好达标", ("<span style='color:%s'>✓ 达标</span>" % theme.QUALIFIED_COLORS[True]) if s["qualified"]
+         else ("<span style='color:%s'>✗ 未达标</span>" % theme.QUALIFIED_COLORS[False])),
+        ("全市排名", f'第{fmt.fmt_int(s["rank"])}名<small>/{p["n_sites"]} {fmt.fmt_rank_delta(s.get("delta_rank"))}</small>'),
+        ("同类排名", f'第{fmt.fmt_int(s["class_rank"])}名<small>（{s["size_class"]}）</small>'),
+        ("排名区间 · 达标概率", f'{interval}<small>名 · {prob}</small>'),
+    ]
+    for c, (lab, val) in zip(cols, tiles):
+        with c:
+            st.html(_fact(lab, val))
+
+
+def indicator_section(p: dict) -> None:
+    lost = p["lost"]
+    st.markdown("##### 失分指标（按失分从多到少）")
+    if lost.empty:
+        st.success("本月各项指标均得满分。", icon=":material/check_circle:")
+    else:
+        top = "；".join(f"{r.指标}失{fmt.fmt_num(r.失分, 1)}分" for r in lost.head(3).itertuples())
+        st.caption(f"主要失分：{top}。“满分所需值”为该指标得满分应达到的数值。")
+    with st.expander("全部22项指标得分明细", expanded=not lost.empty and len(lost) <= 8):
+        st.dataframe(p["indicators"], hide_index=True, width="stretch", key="ind_all",
+                     column_config={"得分": st.column_config.ProgressColumn("得分", format="%.2f", min_value=0,
+                                                                           max_value=6),
+                                    "失分": st.column_config.NumberColumn(format="%.2f"),
+                                    "计分规则": st.column_config.TextColumn(width="large")})
+    if not lost.empty:
+        st.dataframe(lost[["维度", "指标", "本月值", "得分", "满分", "失分", "满分所需值", "状态"]], hide_index=True,
+                     width="stretch", key="ind_lost",
+                     column_config={"失分": st.column_config.NumberColumn(format="%.2f"),
+                                    "得分": st.column_config.NumberColumn(format="%.2f")})
+
+
+def rights_section(p: dict) -> None:
+    r = p["rights"]
+    low = r[r["落实率"] < 100]
+    st.caption(f"共15项权益事项；落实率＝已落实÷（应落实户数，不含不适用），未核实（漏项）计为未落实。"
+               f"{len(low)}项未全部落实。")
+    st.dataframe(r, hide_index=True, width="stretch", key="rights",
+                 column_config={"落实率": st.column_config.ProgressColumn("落实率", format="%.1f%%", min_value=0,
+                                                                        max_value=100)})
+
+
+def employment_section(p: dict) -> None:
+    e = p["employment"]
+    cols = st.columns(6)
+    vals = [("搬迁户（台账）", fmt.fmt_int(e["households"], "户")), ("劳动力", fmt.fmt_int(e["labour"], "人")),
+            ("就业率", fmt.fmt_pct(e["employment_rate"])), ("参训率", fmt.fmt_pct(e["training_rate"])),
+            ("持证率", fmt.fmt_pct(e["certified_rate"])), ("零就业家庭", fmt.fmt_int(e["zero_emp"], "户"))]
+    for c, (lab, v) in zip(cols, vals):
+        with c:
+            st.html(_fact(lab, v))
+    a, b = st.columns([1, 1])
+    with a:
+        st.caption("已就业劳动力的就业形式")
+        st.dataframe(e["forms"], hide_index=True, width="stretch", key="forms")
+    with b:
+        st.caption("收入")
+        st.markdown(f"- 人均纯收入同比增长：**{fmt.fmt_pct(e['income_growth'])}**\n"
+                    f"- 劳动力平均月收入：**{fmt.fmt_num(e['avg_income'], 0)} 元**")
+
+
+def organisation_section(p: dict) -> None:
+    o = p["organisation"]
+    if not o["reported"]:
+        st.warning("本月未报送组织建设情况（双五级与服务平台）。", icon=":material/warning:")
+        return
+    a, b = st.columns([1, 2])
+    with a:
+        st.caption("三个服务平台")
+        st.dataframe(o["platforms"], hide_index=True, width="stretch", key="platforms")
+    with b:
+        st.caption(f"双五级岗位（健全率 {fmt.fmt_pct(o['complete_rate'])}）")
+        st.dataframe(o["posts"], hide_index=True, width="stretch", key="posts")
+
+
+def rectification_section(rect: pd.DataFrame) -> None:
+    if rect.empty:
+        st.info("暂无问题整改事项。", icon=":material/info:")
+        return
+    n_over = int((rect["是否逾期"] == "逾期").sum())
+    st.caption(f"共{len(rect)}项，未销号{int((rect['状态'] != '已销号').sum())}项，逾期{n_over}项。")
+    st.dataframe(rect.style.map(lambda v: "color:#C62828;font-weight:600" if v == "逾期" else "", subset=["是否逾期"]),
+                 hide_index=True, width="stretch", key="rect",
+                 column_config={"问题描述": st.column_config.TextColumn(width="large"),
+                                "发现日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                                "整改时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
+
+
+def county_header(p: dict) -> None:
+    c = p["county"]
+    level = c["level"]
+    st.html(f'<div style="margin-bottom:.4rem">{widgets.flag_chip(level)}'
+            f'<span style="color:#455A64">县均得分全市第{fmt.fmt_int(c["rank"])}名（共{p["n_counties"]}个县区）</span></div>')
+    if c["flagged"]:
+        widgets.flag_cards([dict(county_name=c["county_name"], level=level, reasons=list(c["reasons"]),
+                                 consecutive=int(c.get("consecutive", 0)))])
+    cols = st.columns(6)
+    vals = [("安置点", f'{int(c["sites"])}<small>个</small>'), ("搬迁人口", fmt.fmt_people(c["population"])),
+            ("五好达标 / 序时进度", f'{int(c["qualified"])}<small> / {fmt.fmt_num(c["expected"], 1)}</small>'),
+            ("县均得分", f'{fmt.fmt_num(c["score"], 2)}<small>{fmt.signed(c.get("delta_score"), 2)}</small>'),
+            ("就业率", fmt.fmt_pct(c["employment_rate"])),
+            ("整改逾期", f'{int(c["overdue"])}<small>项</small>')]
+    for col, (lab, v) in zip(cols, vals):
+        with col:
+            st.html(_fact(lab, v))
+
+
+def flag_history(fh: pd.DataFrame) -> None:
+    show = pd.DataFrame({"月份": fh["month"].map(fmt.month_cn), "达标": fh["qualified"],
+                         "序时进度": fh["expected"].round(1),
+                         "是否滞后": fh["flagged"].map({True: "进度滞后", False: "正常"}),
+                         "原因": fh["reasons"].replace("", "—")}).iloc[::-1]
+    st.dataframe(show.style.map(lambda v: f"color:{theme.FLAG_COLORS['进度滞后']};font-weight:600"
+                                if v == "进度滞后" else "", subset=["是否滞后"]),
+                 hide_index=True, width="stretch", key="flag_hist",
+                 column_config={"原因": st.column_config.TextColumn(width="large")})

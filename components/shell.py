@@ -1,0 +1,265 @@
+"""The app's frame: page config, database readiness, sign-in, navigation, month selector, banners, errors.
+
+Routing design (Streamlit 1.67): the app uses the *legacy* multipage router — app.py is the start page (总览) and
+every file in pages/ is a page whose URL is its file name (/ranking, /map, ...). Each page calls
+``shell.page(...)`` first, which calls ``st.set_page_config(layout="wide")`` before anything else, so a deep link
+opened on a freshly started server renders the requested page in the app's own frame and wide layout.
+(``st.navigation`` is deliberately not used: combined with a folder named pages/ it routes the first deep link of
+a fresh server through the legacy router without the app's frame; see tests/ui/test_browser.py.)
+Streamlit's own page list is hidden (.streamlit/config.toml) and replaced by Chinese links filtered by role.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components import auth, cache, fmt, theme
+from services import dashboard as svc
+
+log = logging.getLogger("dashboard.ui")
+
+FAVICON = str(Path(__file__).resolve().parent.parent / "static" / "favicon.png")
+
+# (script, label, icon, roles allowed; None = everyone)
+PAGES = [
+    ("app.py", "总览", ":material/dashboard:", None),
+    ("pages/wall.py", "数据大屏", ":material/tv:", None),
+    ("pages/ranking.py", "安置点排名", ":material/format_list_numbered:", None),
+    ("pages/map.py", "地图", ":material/map:", None),
+    ("pages/site.py", "安置点画像", ":material/home_work:", None),
+    ("pages/county.py", "县区画像", ":material/account_balance:", None),
+    ("pages/gaps.py", "权益缺口", ":material/assignment_late:", None),
+    ("pages/upload.py", "数据导入", ":material/upload_file:", {"县级填报员", "管理员"}),
+]
+PAGE_BY_SCRIPT = {p[0]: p for p in PAGES}
+
+BASE_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 1.2rem; padding-bottom: 2rem; }
+[data-testid="stSidebarHeader"] { height: 0.5rem; min-height: 0.5rem; padding: 0; }
+[data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
+.dash-title { display:flex; align-items:baseline; gap:1rem; flex-wrap:wrap; margin: 0 0 .4rem 0; }
+.dash-title h1 { font-size: 1.65rem; margin: 0; padding: 0; font-weight: 700; color: #1f2d3d; }
+.dash-title .asof { color: #607D8B; font-size: .92rem; }
+.demo-banner { background: repeating-linear-gradient(135deg,#FFF8E1,#FFF8E1 12px,#FFF3CD 12px,#FFF3CD 24px);
+  border: 1px solid #F0C36D; color: #7A5200; border-radius: 6px; padding: .35rem .8rem; font-size: .9rem;
+  margin-bottom: .6rem; }
+.demo-banner b { color: #B25E00; }
+.brand { font-weight: 700; font-size: 1.05rem; color: #B22222; line-height: 1.35; margin-bottom: .2rem; }
+.brand small { display:block; color:#607D8B; font-weight: 400; font-size: .78rem; }
+.kpi { border: 1px solid #E3E8EF; border-radius: 8px; padding: .55rem .8rem; background: #FFFFFF; height: 100%; }
+.kpi .lab { color: #546E7A; font-size: .86rem; }
+.kpi .val { font-size: 1.75rem; font-weight: 700; color: #1f2d3d; line-height: 1.25; white-space: nowrap; }
+.kpi .val small { font-size: .95rem; font-weight: 500; color: #546E7A; margin-left: .15rem; }
+.kpi .sub { font-size: .8rem; color: #78909C; }
+.kpi .up { color: #1B7F3B; } .kpi .down { color: #C62828; } .kpi .flat { color: #78909C; }
+.chip { display:inline-block; padding: 0 .45rem; border-radius: 10px; color: #fff; font-size: .8rem;
+  margin-right: .25rem; line-height: 1.5; }
+.flagcard { border-left: 4px solid #E65100; background: #FFF7F0; padding: .4rem .7rem; margin-bottom: .4rem;
+  border-radius: 4px; font-size: .9rem; }
+.flagcard b { color: #1f2d3d; }
+.legend span { display:inline-flex; align-items:center; margin-right: .9rem; font-size: .85rem; color:#37474F; }
+.legend i { width: 12px; height: 12px; border-radius: 50%; display:inline-block; margin-right: .3rem; }
+.legend i.sq { border-radius: 2px; }
+</style>
+"""
+
+
+@dataclass
+class Ctx:
+    engine: object
+    user: auth.User
+    month: str
+    months: list[str]
+    demo: bool
+    counties: list[tuple[str, str]]     # (code, name), in official order
+
+    @property
+    def scope_county(self) -> str | None:
+        """County a 县级填报员 is limited to (None = all)."""
+        return self.user.county_code if self.user.county_only else None
+
+    def allowed_counties(self) -> list[tuple[str, str]]:
+        c = self.scope_county
+        return [x for x in self.counties if c is None or x[0] == c]
+
+
+@contextlib.contextmanager
+def guard(what: str = "页面"):
+    """Show a Chinese error instead of a traceback (Streamlit's control-flow exceptions pass through)."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - the user must never see a traceback
+        log.exception("error in %s", what)
+        st.error(f"{what}加载时出错：{svc.user_message(exc)}。请刷新页面重试；如仍有问题，请联系系统管理员。",
+                 icon=":material/error:")
+
+
+def page(title: str, script: str, *, wall: bool = False, month_selector: bool = True) -> Ctx | None:
+    """Set up a page. Returns the context, or None when the page must not render (login shown / no data)."""
+    st.set_page_config(page_title=f"{title} · 易地搬迁后续扶持", page_icon=FAVICON,
+                       layout="wide", initial_sidebar_state="collapsed" if wall else "auto")
+    st.html(BASE_CSS)
+    try:
+        engine = cache.engine()
+        if not cache.ready(engine):
+            return None
+        demo = cache.is_demo(engine)
+        counties = cache.county_list(engine)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("database not available")
+        st.error(f"无法连接数据库：{svc.user_message(exc)}。请联系系统管理员。", icon=":material/error:")
+        return None
+
+    user = auth.current_user(engine, demo, counties)
+    if user is None:
+        auth.login_form(engine)
+        return None
+
+    roles = PAGE_BY_SCRIPT.get(script, (None, None, None, None))[3]
+    months = cache.months(engine)
+    month = _month_from_state(months)
+    _sidebar(engine, user, demo, counties, months, month_selector, current=script)
+    month = st.session_state.get("month") or month
+    if demo and not wall:
+        st.html('<div class="demo-banner"><b>演示数据</b>　当前连接的是演示数据库，所有人员、数据均为模拟生成，'
+                '仅用于功能演示，不代表真实情况。</div>')
+    if roles is not None and user.role not in roles:
+        st.warning(f"当前角色（{user.role}）无权使用“{title}”功能。", icon=":material/lock:")
+        return None
+    if not months:
+        st.info("数据库中还没有任何月份的台账数据。请县级填报员通过“数据导入”上传月度台账。", icon=":material/info:")
+        return None
+    return Ctx(engine=engine, user=user, month=month, months=months, demo=demo, counties=counties)
+
+
+def _month_from_state(months: list[str]) -> str | None:
+    if not months:
+        return None
+    qp = st.query_params.get("month")
+    if qp in months and st.session_state.get("_month_qp") != qp:
+        st.session_state["month"] = qp
+        st.session_state["_month_qp"] = qp
+    if st.session_state.get("month") not in months:
+        st.session_state["month"] = months[-1]
+    return st.session_state["month"]
+
+
+def _on_month_change():
+    st.session_state["month"] = st.session_state["_month_widget"]
+    st.session_state["_month_qp"] = st.session_state["month"]
+    st.query_params["month"] = st.session_state["month"]
+
+
+def _sidebar(engine, user, demo, counties, months, month_selector: bool, current: str) -> None:
+    with st.sidebar:
+        st.html('<div class="brand">易地搬迁后续扶持<br>监测督导平台<small>五好社区创建 · 月度监测</small></div>')
+        if months and month_selector:
+            opts = list(reversed(months))
+            st.session_state["_month_widget"] = st.session_state.get("month", opts[0])
+            st.selectbox("统计月份", opts, key="_month_widget", format_func=fmt.month_cn, on_change=_on_month_change,
+                         help="所有页面按所选月份显示；历史月份可随时回看")
+        for script, label, icon, roles in PAGES:
+            if roles is not None and user.role not in roles:
+                continue
+            st.page_link(script, label=label, icon=icon)
+        st.divider()
+        if demo:
+            auth.demo_switcher(counties)
+        scope = f"（{user.county_name}）" if user.county_only and user.county_name else ""
+        st.caption(f"当前用户：{user.display_name} · {user.role}{scope}")
+        if not demo and st.button("退出登录", icon=":material/logout:"):
+            auth.logout()
+            st.rerun()
+
+
+def title(text: str, ctx: Ctx | None = None, extra: str = "") -> None:
+    """Page title with the 数据截至 date of the selected month."""
+    asof = ""
+    if ctx is not None and ctx.month:
+        asof = f"统计月份：{fmt.month_cn(ctx.month)}　数据截至：{fmt.date_cn(svc.period_end(ctx.month))}"
+    st.html(f'<div class="dash-title"><h1>{text}</h1><span class="asof">{asof}{extra}</span></div>')
+
+
+def forward_deep_links(ctx: Ctx) -> None:
+    """/?site=X or /?county=X on the start page open the site / county profile."""
+    qp = st.query_params
+    keep = {"month": ctx.month}
+    if qp.get("site"):
+        st.switch_page("pages/site.py", query_params={**keep, "site": qp["site"]})
+    if qp.get("county"):
+        st.switch_page("pages/county.py", query_params={**keep, "county": qp["county"]})
+
+
+def open_selection(ctx: Ctx, event) -> None:
+    """Map click: a site opens its profile, a county its county profile (via query params)."""
+    try:
+        objs = (event.selection or {}).get("objects", {}) if event is not None else {}
+    except AttributeError:
+        objs = {}
+    from components.maps import COUNTY_LAYER, SITE_LAYER
+
+    site = (objs.get(SITE_LAYER) or [None])[0]
+    if site and site.get("site_code"):
+        st.switch_page("pages/site.py", query_params={"month": ctx.month, "site": site["site_code"]})
+    county = (objs.get(COUNTY_LAYER) or [None])[0]
+    if county:
+        code = (county.get("properties") or {}).get("county_code") or county.get("county_code")
+        if code:
+            st.switch_page("pages/county.py", query_params={"month": ctx.month, "county": code})
+
+
+def pick_site(ctx: Ctx) -> str | None:
+    """Site chooser bound to ?site= (deep link) and limited to the user's county."""
+    opts = cache.site_options(ctx.engine, ctx.scope_county)
+    if not opts:
+        return None
+    codes = [c for c, _ in opts]
+    qp = st.query_params.get("site")
+    if qp in codes and st.session_state.get("_site_qp") != qp:
+        st.session_state["site_pick"] = qp
+        st.session_state["_site_qp"] = qp
+    elif qp and qp not in codes and st.session_state.get("_site_qp") != qp:
+        st.session_state["_site_qp"] = qp
+        st.warning("链接中的安置点不存在或不在您的权限范围内，已显示第一个安置点。", icon=":material/warning:")
+    if st.session_state.get("site_pick") not in codes:
+        st.session_state["site_pick"] = codes[0]
+
+    def changed():
+        st.query_params["site"] = st.session_state["site_pick"]
+        st.session_state["_site_qp"] = st.session_state["site_pick"]
+
+    c, _ = st.columns([2, 3])
+    with c:
+        st.selectbox("选择安置点", codes, key="site_pick", format_func=dict(opts).get, on_change=changed)
+    return st.session_state["site_pick"]
+
+
+def pick_county(ctx: Ctx) -> str | None:
+    """County chooser bound to ?county=; a 县级填报员 only gets their own county."""
+    counties = ctx.allowed_counties()
+    if not counties:
+        return None
+    codes = [c for c, _ in counties]
+    qp = st.query_params.get("county")
+    if qp in codes and st.session_state.get("_county_qp") != qp:
+        st.session_state["county_pick"] = qp
+        st.session_state["_county_qp"] = qp
+    elif qp and qp not in codes and st.session_state.get("_county_qp") != qp:
+        st.session_state["_county_qp"] = qp
+        st.warning("链接中的县（市、区）不存在或不在您的权限范围内。", icon=":material/warning:")
+    if st.session_state.get("county_pick") not in codes:
+        st.session_state["county_pick"] = codes[0]
+
+    def changed():
+        st.query_params["county"] = st.session_state["county_pick"]
+        st.session_state["_county_qp"] = st.session_state["county_pick"]
+
+    c, _ = st.columns([2, 3])
+    with c:
+        st.selectbox("选择县（市、区）", codes, key="county_pick", format_func=dict(counties).get, on_change=changed)
+    return st.session_state["county_pick"]

@@ -1,0 +1,109 @@
+"""Ranking page pieces: filters (with ?county= deep link), summary line, the table and its exports."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components import cache, fmt, theme, widgets
+from services import dashboard as svc
+
+QUAL_OPTIONS = {"全部": None, "已达标": True, "未达标": False}
+
+
+def ranking_filters(ctx, sites: pd.DataFrame) -> dict:
+    counties = ctx.allowed_counties()
+    names = dict(counties)
+    qp_county = st.query_params.get("county")
+    if qp_county in names and st.session_state.get("_rank_qp_county") != qp_county:
+        st.session_state["rank_counties"] = [qp_county]
+        st.session_state["_rank_qp_county"] = qp_county
+    c1, c2, c3, c4, c5 = st.columns([2.2, 1.4, 1.6, 1.0, 1.3])
+    with c1:
+        sel = st.multiselect("县（市、区）", [c for c, _ in counties], key="rank_counties", format_func=names.get,
+                             placeholder="全部县（市、区）", disabled=ctx.scope_county is not None)
+    with c2:
+        sizes = st.multiselect("规模", svc.SIZE_CLASSES, key="rank_sizes", placeholder="全部规模")
+    with c3:
+        grades = st.multiselect("等次", svc.GRADES, key="rank_grades", placeholder="全部等次")
+    with c4:
+        q = st.selectbox("是否达标", list(QUAL_OPTIONS), key="rank_qual")
+    with c5:
+        view = st.radio("排名方式", ["全市排名", "同类排名"], key="rank_view", horizontal=True,
+                        help="同类排名：按规模（小型/中型/大型/特大型）分组排名")
+    if ctx.scope_county:
+        sel = [ctx.scope_county]
+    return dict(counties=sel, sizes=sizes, grades=grades, qualified=QUAL_OPTIONS[q],
+                view="class" if view == "同类排名" else "overall",
+                text=_filter_text(sel, names, sizes, grades, q, view))
+
+
+def _filter_text(sel, names, sizes, grades, q, view) -> str:
+    parts = []
+    if sel:
+        parts.append("县：" + "、".join(names.get(c, c) for c in sel))
+    if sizes:
+        parts.append("规模：" + "、".join(sizes))
+    if grades:
+        parts.append("等次：" + "、".join(grades))
+    if q != "全部":
+        parts.append(q)
+    if view == "同类排名":
+        parts.append("按规模分组排名")
+    return "；".join(parts)
+
+
+def ranking_summary(shown: pd.DataFrame, total: int) -> None:
+    counts = {g: int((shown["grade"] == g).sum()) for g in theme.GRADES}
+    chips = "".join(f'{widgets.grade_chip(g)}{counts[g]}个　' for g in theme.GRADES)
+    st.html(f'<div style="font-size:.92rem;color:#37474F">显示 <b>{len(shown)}</b> / {total} 个安置点　'
+            f'五好达标 <b>{int(shown["qualified"].sum())}</b> 个　{chips}</div>')
+
+
+def ranking_grid(table: pd.DataFrame, view: str) -> None:
+    show = table.copy()
+    show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
+    cfg = {
+        "排名": st.column_config.NumberColumn("排名", width="small", help="全市排名（总分相同名次并列）"),
+        "同类排名": st.column_config.NumberColumn("同类排名", width="small", help="同规模安置点中的排名"),
+        "安置点编码": None,
+        "安置点": st.column_config.TextColumn("安置点", width="medium", pinned=True),
+        "总分": st.column_config.NumberColumn("总分", format="%.2f"),
+        "较上月": st.column_config.NumberColumn("较上月", format="%+.2f", help="总分较上月变化"),
+        "较上月排名": st.column_config.NumberColumn("名次变化", format="%+d", help="正数为名次上升"),
+        "排名区间": st.column_config.TextColumn("排名区间", help=svc_interval_help()),
+    }
+    for d in svc.DIMENSIONS:
+        cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width="small")
+    sty = widgets.style_grades(show)
+    st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 640),
+                 column_config=cfg, key="ranking_table")
+    st.caption("注：排名区间为权重与目标值随机扰动下的5%–95%名次区间，相差两三位的名次差异不具有实际意义；"
+               "短板为得分率最低的维度。")
+
+
+def svc_interval_help() -> str:
+    return "稳健性分析：维度权重±25%、目标值±10%随机扰动后的5%–95%名次区间"
+
+
+def ranking_downloads(ctx, table: pd.DataFrame, f: dict) -> None:
+    if not (ctx.user.can("export") or ctx.user.can("export_own")):
+        return
+    name = f"安置点排名_{ctx.month}"
+    c1, c2, _ = st.columns([1, 1, 3])
+    with c1:
+        xlsx = cache.ranking_xlsx(ctx.engine, ctx.month, f)
+        st.download_button("导出Excel（可打印）", xlsx, file_name=f"{name}.xlsx", type="primary",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:", key="dl_xlsx", on_click=_log,
+                           args=(ctx, "安置点排名Excel", f["text"]))
+    with c2:
+        st.download_button("导出CSV", svc.ranking_csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+                           icon=":material/table:", key="dl_csv", on_click=_log,
+                           args=(ctx, "安置点排名CSV", f["text"]))
+
+
+def _log(ctx, what: str, detail: str) -> None:
+    try:
+        svc.log_export(ctx.engine, ctx.user.username, what, ctx.month, detail)
+    except Exception:  # noqa: BLE001 - an audit hiccup must not break the download
+        pass

@@ -1,0 +1,91 @@
+"""One colour scheme for the whole app: 等次, flags, dimensions, plus plotly/pydeck helpers.
+
+Every page takes its colours from here so that 优秀 is the same green on the overview, the ranking table,
+the map and the wall screen.
+"""
+from __future__ import annotations
+
+GRADES = ["优秀", "良好", "合格", "不合格"]
+GRADE_COLORS = {
+    "优秀": "#1B7F3B",    # green
+    "良好": "#2E6FD8",    # blue
+    "合格": "#E0A100",    # amber
+    "不合格": "#C62828",  # red
+}
+GRADE_NONE = "#9E9E9E"   # no score (缺报 / not scored)
+
+# County flags (进度滞后) and escalation levels, §6
+FLAG_COLORS = {
+    "正常": "#1B7F3B",
+    "进度滞后": "#E65100",
+    "建议约谈": "#C62828",
+    "建议约谈主要负责人": "#7B1FA2",
+}
+FLAG_ORDER = ["正常", "进度滞后", "建议约谈", "建议约谈主要负责人"]
+QUALIFIED_COLORS = {True: "#1B7F3B", False: "#C62828"}
+PLAN_COLOR = "#6D4C41"     # plan / 序时进度 line
+ACCENT = "#B22222"         # primary (matches .streamlit/config.toml)
+NEUTRAL = "#455A64"
+CITY_MEAN_COLOR = "#78909C"
+TARGET_COLOR = "#1B7F3B"
+
+DIMENSION_COLORS = ["#5C6BC0", "#26A69A", "#42A5F5", "#EC407A", "#8D6E63"]
+
+FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+# Wall screen (数据大屏) — dark
+WALL_BG = "#07142B"
+WALL_PANEL = "#0D2145"
+WALL_TEXT = "#E8F1FF"
+WALL_MUTED = "#8FA9D6"
+WALL_ACCENT = "#4FC3F7"
+
+
+def hex_to_rgb(color: str) -> list[int]:
+    c = color.lstrip("#")
+    return [int(c[i:i + 2], 16) for i in (0, 2, 4)]
+
+
+def rgba(color: str, alpha: int = 255) -> list[int]:
+    """[r, g, b, a] for pydeck."""
+    return hex_to_rgb(color) + [int(alpha)]
+
+
+def grade_color(grade: str | None) -> str:
+    return GRADE_COLORS.get(grade or "", GRADE_NONE)
+
+
+def flag_level(flagged: bool, consecutive: int = 0, interview_months: int = 2, head_months: int = 3) -> str:
+    """Chinese flag level of a county from its flag state and consecutive flagged months (§6)."""
+    if not flagged:
+        return "正常"
+    if consecutive >= head_months:
+        return "建议约谈主要负责人"
+    if consecutive >= interview_months:
+        return "建议约谈"
+    return "进度滞后"
+
+
+def plotly_layout(dark: bool = False, height: int | None = None, **extra) -> dict:
+    """Base plotly layout (Chinese font, quiet grid, no plotly logo) for light pages or the wall screen."""
+    text = WALL_TEXT if dark else "#263238"
+    grid = "rgba(143,169,214,0.18)" if dark else "rgba(0,0,0,0.08)"
+    layout = dict(
+        font=dict(family=FONT_FAMILY, color=text, size=13),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        margin=dict(l=10, r=10, t=36, b=10),
+        hoverlabel=dict(font=dict(family=FONT_FAMILY)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        xaxis=dict(gridcolor=grid, zerolinecolor=grid),
+        yaxis=dict(gridcolor=grid, zerolinecolor=grid),
+        separators=".,",
+    )
+    if height:
+        layout["height"] = height
+    layout.update(extra)
+    return layout
+
+
+PLOTLY_CONFIG = {"displaylogo": False,
+                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"]}

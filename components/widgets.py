@@ -1,0 +1,97 @@
+"""Small rendering helpers shared by pages: KPI tiles, flag cards, grade chips, table column configs."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from components import fmt, theme
+
+
+def kpi_tile(k: dict) -> str:
+    """k: label, value, unit, delta (float|None), delta_text, good ('up'|'down'), sub."""
+    d = k.get("delta")
+    if d is None or fmt.is_missing(d) or round(float(d), 6) == 0:
+        cls, arrow = "flat", ""
+    else:
+        better = (d > 0) == (k.get("good", "up") == "up")
+        cls = "up" if better else "down"
+        arrow = "▲" if d > 0 else "▼"
+    delta = k.get("delta_text") or ""
+    sub = html.escape(k.get("sub") or "")
+    return (f'<div class="kpi"><div class="lab">{html.escape(k["label"])}</div>'
+            f'<div class="val">{html.escape(str(k["value"]))}<small>{html.escape(k.get("unit", ""))}</small></div>'
+            f'<div class="sub"><span class="{cls}">{arrow}较上月 {html.escape(delta)}</span>'
+            f'{"　" + sub if sub else ""}</div></div>')
+
+
+def kpi_row(kpis: list[dict]) -> None:
+    cols = st.columns(len(kpis))
+    for c, k in zip(cols, kpis):
+        with c:
+            st.html(kpi_tile(k))
+
+
+def grade_chip(grade: str) -> str:
+    return f'<span class="chip" style="background:{theme.grade_color(grade)}">{html.escape(grade)}</span>'
+
+
+def flag_chip(level: str) -> str:
+    return f'<span class="chip" style="background:{theme.FLAG_COLORS.get(level, theme.NEUTRAL)}">{html.escape(level)}</span>'
+
+
+def flag_cards(flags: list[dict], empty_text: str = "本月没有进度滞后的县（市、区）。") -> None:
+    if not flags:
+        st.success(empty_text, icon=":material/check_circle:")
+        return
+    out = []
+    for f in flags:
+        color = theme.FLAG_COLORS.get(f["level"], theme.NEUTRAL)
+        reasons = "；".join(f["reasons"])
+        out.append(f'<div class="flagcard" style="border-left-color:{color}">{flag_chip(f["level"])}'
+                   f'<b>{html.escape(f["county_name"])}</b>'
+                   f'{"（连续" + str(f["consecutive"]) + "个月）" if f.get("consecutive", 0) >= 2 else ""}：'
+                   f'{html.escape(reasons)}</div>')
+    st.html("".join(out))
+
+
+def grade_text_color(v) -> str:
+    c = theme.GRADE_COLORS.get(v)
+    return f"color: {c}; font-weight: 600" if c else ""
+
+
+def style_grades(df: pd.DataFrame, cols=("等次",)):
+    """pandas Styler colouring 等次 cells and 达标 ✓/✗."""
+    sty = df.style
+    for c in cols:
+        if c in df.columns:
+            sty = sty.map(grade_text_color, subset=[c])
+    if "达标" in df.columns:
+        sty = sty.map(lambda v: f"color: {theme.QUALIFIED_COLORS[True]}" if v in (True, "是", "✓")
+                      else f"color: {theme.QUALIFIED_COLORS[False]}", subset=["达标"])
+    return sty
+
+
+def score_cols(names) -> dict:
+    return {n: st.column_config.NumberColumn(n, format="%.2f") for n in names}
+
+
+def site_list(df: pd.DataFrame, key: str) -> None:
+    """Compact site table (排名/安置点/县/总分/等次/较上月) with the 等次 coloured."""
+    show = df.drop(columns=["site_code"], errors="ignore")
+    st.dataframe(style_grades(show), hide_index=True, width="stretch", key=key,
+                 column_config={"总分": st.column_config.NumberColumn(format="%.2f"),
+                                "较上月": st.column_config.NumberColumn(format="%+.2f"),
+                                "排名": st.column_config.NumberColumn(width="small")})
+
+
+def site_table(table: pd.DataFrame, key: str, height: int | None = None) -> None:
+    """A §8-style site table (from services.dashboard.ranking_table) with grades coloured."""
+    show = table.copy()
+    show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
+    cfg = {"安置点编码": None, "总分": st.column_config.NumberColumn(format="%.2f"),
+           "较上月": st.column_config.NumberColumn(format="%+.2f"),
+           "较上月排名": st.column_config.NumberColumn("名次变化", format="%+d")}
+    st.dataframe(style_grades(show), hide_index=True, width="stretch", key=key, column_config=cfg,
+                 height=height or min(38 + 35 * len(show), 460))

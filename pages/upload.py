@@ -1,0 +1,10 @@
+"""数据导入: county operators upload the monthly ledger workbook (validated, all-or-nothing)."""
+import streamlit as st
+
+from components import shell, upload
+
+ctx = shell.page("数据导入", "pages/upload.py", month_selector=False)
+if ctx:
+    with shell.guard("数据导入"):
+        shell.title("月度台账导入")
+        upload.render(ctx)
