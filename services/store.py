@@ -79,7 +79,7 @@ class _Ctx:
 
     def month_data(self, month: str) -> MonthData:
         if month not in self.md:
-            self.md[month] = repo.load_month(self.engine, month)
+            self.md[month] = repo.load_month(self.engine, month, slim=True)
         return self.md[month]
 
     def site_fp(self, month: str) -> str:
