@@ -40,8 +40,11 @@ STATUSES = np.array(["已落实", "未落实", "不适用", None], dtype=object)
 
 
 def synthetic_month(n_sites: int, n_households: int, seed: int = 1, month: str = "2026-06",
-                    n_counties: int | None = None) -> MonthData:
-    """Synthetic MonthData built with numpy (not timed)."""
+                    n_counties: int | None = None, object_strings: bool = False) -> MonthData:
+    """Synthetic MonthData built with numpy (not timed).
+
+    Text columns get pandas' default ``str`` dtype (pyarrow-backed in pandas 3); with ``object_strings`` the rights
+    and hukou columns are plain ``object`` columns as ``data.repository.load_month`` returns them."""
     rng = np.random.default_rng(seed)
     n_counties = n_counties or max(1, n_sites // 8)
     # site sizes: lognormal populations, households proportional, scaled to n_households
@@ -82,6 +85,9 @@ def synthetic_month(n_sites: int, n_households: int, seed: int = 1, month: str =
     for c in RIGHTS_CODES:
         hh[c] = STATUSES[rng.choice(4, p=p, size=n_hh)]
     households = pd.DataFrame(hh)
+    if object_strings:
+        for c in [*RIGHTS_CODES, "hukou_moved", "monitored"]:
+            households[c] = households[c].astype(object)
     # labour: labour_count rows per household
     lab_hh = np.repeat(np.arange(n_hh), labour_count)
     n_lab = len(lab_hh)
@@ -167,12 +173,15 @@ def main(argv=None) -> int:
 
     t0 = time.perf_counter()
     city = synthetic_month(68, 68 * 1100, seed=1, n_counties=9)
+    city_obj = synthetic_month(68, 68 * 1100, seed=1, n_counties=9, object_strings=True)
     prov = synthetic_month(100 if args.quick else 1000, 45_000 if args.quick else 450_000, seed=2, n_counties=88)
     gen = time.perf_counter() - t0
     print(f"synthetic data built in {gen:.1f} s (not timed below)")
 
     rows = []
-    for label, md, target in (("score_month 市 (city)", city, 0.1), ("score_month 省 (province)", prov, 2.0)):
+    for label, md, target in (("score_month 市 (city)", city, 0.1),
+                              ("score_month 市, object cols", city_obj, None),
+                              ("score_month 省 (province)", prov, 2.0)):
         t = best_of(lambda: score_month(md, cat), args.repeats)
         b = best_of(lambda: baseline_aggregation(md), args.repeats)
         rows.append((label, len(md.sites), len(md.households), len(md.labour), t, b, target))
@@ -189,13 +198,18 @@ def main(argv=None) -> int:
     print("-" * len(head))
     ok_all = True
     for label, s, h, l, t, b, target in rows:
-        ok = t < target
+        ok = target is None or t < target
         ok_all &= ok
         hs = f"{h:,}" if h is not None else "-"
         ls = f"{l:,}" if l is not None else "-"
-        print(f"{label:<28}{s:>7,}{hs:>12}{ls:>10}{t:>9.3f}{b:>12.3f}{t / b:>8.1f}{target:>10.1f}  {'yes' if ok else 'NO'}")
+        ts = f"{target:>10.1f}" if target is not None else f"{'-':>10}"
+        verdict = ("yes" if ok else "NO") if target is not None else "(info)"
+        print(f"{label:<28}{s:>7,}{hs:>12}{ls:>10}{t:>9.3f}{b:>12.3f}{t / b:>8.1f}{ts}  {verdict}")
     print("baseline: score_month → pandas groupby of labour rates + 15 rights columns on the same frames;"
           " monte_carlo → plain numpy linear-rule matrix D×S×K + argsort ranks of the same size.")
+    print("'object cols': rights/hukou as object columns, the dtype data.repository.load_month returns today"
+          " (no target; string comparisons on Python objects dominate).")
+    print(f"timings: best of {args.repeats} after a warm-up; the machine may be shared, compare the ratios.")
     return 0 if ok_all else 1
 
 

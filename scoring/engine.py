@@ -147,7 +147,7 @@ def score_month(md: MonthData, catalogue: Catalogue, previous: MonthScores | Non
     def col(name, default=None):
         return sites[name].to_numpy(dtype=object) if name in sites else np.full(S, default, dtype=object)
 
-    out = pd.DataFrame({
+    cols: dict[str, object] = {
         "month": np.full(S, md.month, dtype=object),
         "site_code": site_idx.to_numpy(dtype=object),
         "site_name": col("site_name"),
@@ -158,23 +158,26 @@ def score_month(md: MonthData, catalogue: Catalogue, previous: MonthScores | Non
         "batch_year": pd.array(pd.to_numeric(sites["batch_year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
                                dtype="Float64").astype("Int64"),
         "size_class": np.array(cat.size_classes, dtype=object)[size_idx],
-    })
+    }
     for k, d in enumerate(cat.dimensions):
-        out[f"dim_{d.key}"] = dc[:, k] / 100.0
-    out["total"] = tc / 100.0
-    out["grade"] = grade
-    out["qualified"] = qualified
-    out["veto"] = veto
-    out["veto_reason"] = np.array(reasons, dtype=object)
-    out["reported_count"] = reported.astype(np.int64)
-    out["indicator_count"] = np.full(S, K, dtype=np.int64)
-    out["completeness"] = reported / K if K else np.zeros(S)
-    out["missing_codes"] = np.array(missing_codes, dtype=object)
-    out["rank"] = rank
-    out["class_rank"] = class_rank
-    _add_deltas(out, previous)
-    out["weakest_key"] = dkeys[weakest_i]
-    out["weakest"] = dnames[weakest_i]
+        cols[f"dim_{d.key}"] = dc[:, k] / 100.0
+    cols.update({
+        "total": tc / 100.0,
+        "grade": grade,
+        "qualified": qualified,
+        "veto": veto,
+        "veto_reason": np.array(reasons, dtype=object),
+        "reported_count": reported.astype(np.int64),
+        "indicator_count": np.full(S, K, dtype=np.int64),
+        "completeness": reported / K if K else np.zeros(S),
+        "missing_codes": np.array(missing_codes, dtype=object),
+        "rank": rank,
+        "class_rank": class_rank,
+    })
+    cols.update(_deltas(site_idx.to_numpy(dtype=object), tc / 100.0, rank, class_rank, previous))
+    cols["weakest_key"] = dkeys[weakest_i]
+    cols["weakest"] = dnames[weakest_i]
+    out = pd.DataFrame(cols)
 
     # ---- indicator frame
     labels = np.array([STATUS_LABELS[OK], STATUS_LABELS[MISSING], STATUS_LABELS[NA]], dtype=object)
@@ -205,38 +208,31 @@ def score_month(md: MonthData, catalogue: Catalogue, previous: MonthScores | Non
                        dimension_columns=dict(cat.dimension_columns))
 
 
-def _add_deltas(out: pd.DataFrame, previous: MonthScores | None) -> None:
-    S = len(out)
+def _deltas(codes: np.ndarray, total: np.ndarray, rank: np.ndarray, class_rank: np.ndarray,
+            previous: MonthScores | None) -> dict[str, object]:
+    S = len(codes)
+
+    def na_int(a):
+        return pd.array(a, dtype="Float64").astype("Int64")
+
     if previous is None or previous.sites is None:
-        out["prev_total"] = np.full(S, np.nan)
-        out["delta_total"] = np.full(S, np.nan)
-        out["prev_rank"] = pd.array([pd.NA] * S, dtype="Int64")
-        out["delta_rank"] = pd.array([pd.NA] * S, dtype="Int64")
-        out["prev_class_rank"] = pd.array([pd.NA] * S, dtype="Int64")
-        out["delta_class_rank"] = pd.array([pd.NA] * S, dtype="Int64")
-        out["is_new"] = np.zeros(S, dtype=bool)
-        return
+        nan = np.full(S, np.nan)
+        return {"prev_total": nan, "delta_total": nan.copy(), "prev_rank": na_int(nan), "delta_rank": na_int(nan),
+                "prev_class_rank": na_int(nan), "delta_class_rank": na_int(nan), "is_new": np.zeros(S, dtype=bool)}
     prev = previous.sites.drop_duplicates("site_code").set_index("site_code")
-    pi = prev.index.get_indexer(out["site_code"])
+    pi = prev.index.get_indexer(codes) if len(prev) else np.full(S, -1)
     found = pi >= 0
     safe = np.clip(pi, 0, None)
 
-    def take(colname, dtype=float):
+    def take(colname):
         if len(prev) == 0:
             return np.full(S, np.nan)
-        a = prev[colname].to_numpy(dtype=float, na_value=np.nan)[safe]
-        return np.where(found, a, np.nan)
+        return np.where(found, prev[colname].to_numpy(dtype=float, na_value=np.nan)[safe], np.nan)
 
-    pt = take("total")
-    out["prev_total"] = pt
-    out["delta_total"] = np.round(out["total"].to_numpy() - pt, 2)
-    pr = take("rank")
-    pcr = take("class_rank")
-    out["prev_rank"] = pd.array(pr, dtype="Float64").astype("Int64")
-    out["delta_rank"] = pd.array(pr - out["rank"].to_numpy(), dtype="Float64").astype("Int64")
-    out["prev_class_rank"] = pd.array(pcr, dtype="Float64").astype("Int64")
-    out["delta_class_rank"] = pd.array(pcr - out["class_rank"].to_numpy(), dtype="Float64").astype("Int64")
-    out["is_new"] = ~found
+    pt, pr, pcr = take("total"), take("rank"), take("class_rank")
+    return {"prev_total": pt, "delta_total": np.round(total - pt, 2), "prev_rank": na_int(pr),
+            "delta_rank": na_int(pr - rank), "prev_class_rank": na_int(pcr),
+            "delta_class_rank": na_int(pcr - class_rank), "is_new": ~found}
 
 
 SITE_COLUMNS_FIXED = ["month", "site_code", "site_name", "county_code", "county_name", "site_type", "population",

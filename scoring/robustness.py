@@ -18,9 +18,11 @@ Each draw (fixed seed, numpy ``default_rng``; all draws generated up front in a 
 * total, ranks (competition ranking on totals rounded to 2 decimals, as official) and 达标 (thresholds 85/14 and
   vetoes unchanged; the dimension check uses the unweighted dimension points) are recomputed.
 
-The kernel is the one used by ``engine.score_month`` (``scoring.rules``), so with zero perturbation
-(weight_low = weight_high = 1, spread = 0) every draw reproduces the official totals bit for bit and the
-median rank equals the official rank. Draws are processed in chunks to bound memory (≈ 32 MB).
+The draw kernel repeats the operations of ``engine.score_month`` (``scoring.rules``) in the same order, so with
+zero perturbation (weight_low = weight_high = 1, spread = 0) every draw reproduces the official totals bit for bit
+and the median rank equals the official rank. For the default "span" mode a faster equivalent kernel
+(``_SpanKernel``: per-site ratios computed once, divided by each draw's factor) is used; the general path
+(perturbed targets + ``rules.points``) serves "value" mode. Draws are processed in chunks to bound memory.
 """
 from __future__ import annotations
 
@@ -29,9 +31,11 @@ import pandas as pd
 
 from .catalogue import Catalogue
 from .engine import MonthScores, qualified_mask
-from .rules import STATUS_CODES, RuleArrays, cents, competition_rank, dimension_points, points, total_points
+from .rules import (LINEAR, OK, STATUS_CODES, THRESHOLD, RuleArrays, cents, competition_rank, dimension_points,
+                    points, total_points)
 
 CHUNK_ELEMENTS = 4_000_000
+USE_SPAN_KERNEL = True   # the fast path for target_mode "span"; tests compare it with the general path
 
 
 def score_matrices(scores: MonthScores, cat: Catalogue):
@@ -73,6 +77,72 @@ def perturbed_targets(T: np.ndarray, f: np.ndarray, ra: RuleArrays, mode: str) -
     return Td
 
 
+class _SpanKernel:
+    """Points of a chunk of draws for target_mode "span", indicator-major layout (K, C, S).
+
+    With the span rule target' − floor = (target − floor) × f, so a linear ratio is r0 / f where
+    r0 = (value − floor)/(target − floor) is computed once per site — the same expression as the official
+    kernel, hence bit-identical for f = 1. A cap of the target at 100 % becomes max(r0 / f, (value − floor)/(100 −
+    floor)). Deduct rules and 缺报 / 不涉及 cells do not depend on the draw and keep their official points.
+    """
+
+    def __init__(self, V: np.ndarray, ST: np.ndarray, T: np.ndarray, ra: RuleArrays):
+        self.ra = ra
+        self.P0T = np.ascontiguousarray(points(V, ST, T, ra).T)          # (K, S) official points
+        ok = ST == OK
+        v = np.where(ok, V, 0.0)
+        self.lin = np.flatnonzero(ra.kind == LINEAR)
+        self.thr = np.flatnonzero(ra.kind == THRESHOLD)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            F = ra.floor[self.lin]
+            vl, tl = v[:, self.lin], T[:, self.lin]
+            self.r0T = ((vl - F) / (tl - F)).T                            # (Kl, S)
+            capped = (ra.percent & ra.up)[self.lin] & (tl <= 100.0)
+            self.rcapT = np.where(capped, (vl - F) / (100.0 - F), -np.inf).T
+        self.has_cap = capped.any(axis=0)
+        self.ok_lin = ok[:, self.lin].T
+        self.all_ok_lin = self.ok_lin.all(axis=1)
+        self.v_thr = v[:, self.thr].T
+        self.t_thr = T[:, self.thr].T
+        self.cap_thr = ((ra.percent & ra.up)[self.thr][None, :] & (T[:, self.thr] <= 100.0)).T
+        self.ok_thr = ok[:, self.thr].T
+
+    def chunk(self, f: np.ndarray) -> np.ndarray:
+        ra = self.ra
+        C = f.shape[0]
+        K, S = self.P0T.shape
+        PT = np.empty((K, C, S))
+        PT[:] = self.P0T[:, None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for j, k in enumerate(self.lin):
+                ratio = self.r0T[j][None, :] / f[:, k][:, None]
+                if self.has_cap[j]:
+                    np.maximum(ratio, self.rcapT[j][None, :], out=ratio)
+                pts = np.clip(ratio, 0.0, 1.0) * ra.maxp[k]
+                PT[k] = pts if self.all_ok_lin[j] else np.where(self.ok_lin[j][None, :], pts, PT[k])
+            for j, k in enumerate(self.thr):
+                t = self.t_thr[j][None, :] + self.t_thr[j][None, :] * (f[:, k][:, None] - 1.0)
+                t = np.where(self.cap_thr[j][None, :], np.minimum(t, 100.0), t)
+                met = self.v_thr[j][None, :] >= t if ra.up[k] else self.v_thr[j][None, :] <= t
+                PT[k] = np.where(self.ok_thr[j][None, :], np.where(met, ra.maxp[k], 0.0), PT[k])
+        return PT
+
+
+def _dims_totals_T(PT: np.ndarray, ra: RuleArrays, factors: np.ndarray):
+    """(K, C, S) points -> dims (nd, C, S) and totals (C, S), same operation order as rules.dimension_points /
+    rules.total_points."""
+    dims = np.empty((len(ra.dim_cols),) + PT.shape[1:])
+    for d, cols in enumerate(ra.dim_cols):
+        acc = PT[cols[0]].copy()
+        for c in cols[1:]:
+            acc += PT[c]
+        dims[d] = acc
+    total = dims[0] * factors[:, 0:1]
+    for d in range(1, len(dims)):
+        total = total + dims[d] * factors[:, d:d + 1]
+    return dims, total
+
+
 def monte_carlo(scores: MonthScores, catalogue: Catalogue, *, draws: int | None = None, seed: int | None = None,
                 weight_low: float | None = None, weight_high: float | None = None,
                 target_spread: float | None = None, target_mode: str | None = None,
@@ -103,14 +173,22 @@ def monte_carlo(scores: MonthScores, catalogue: Catalogue, *, draws: int | None 
     ranks = np.empty((D, S), dtype=np.int64)
     qual = np.zeros(S, dtype=np.int64)
     chunk = max(1, CHUNK_ELEMENTS // max(1, S * K))
+    kernel = _SpanKernel(V, ST, T, ra) if USE_SPAN_KERNEL and mode == "span" and S else None
+    min_total = int(round(cat.min_total * 100))
+    min_dim = int(round(cat.min_dimension * 100))
     for a in range(0, D, chunk):
         b = min(D, a + chunk)
-        Td = perturbed_targets(T, f[a:b], ra, mode)
-        P = points(V, ST, Td, ra)
-        Dm = dimension_points(P, ra)
-        tc = cents(total_points(Dm, factors[a:b]))
+        if kernel is not None:
+            dims, total = _dims_totals_T(kernel.chunk(f[a:b]), ra, factors[a:b])
+            tc = np.rint(total * 100.0).astype(np.int64)
+            dims_ok = (np.rint(dims * 100.0) >= min_dim).all(axis=0)
+            qual += ((tc >= min_total) & dims_ok & ~veto[None, :]).sum(axis=0)
+        else:
+            Td = perturbed_targets(T, f[a:b], ra, mode)
+            Dm = dimension_points(points(V, ST, Td, ra), ra)
+            tc = cents(total_points(Dm, factors[a:b]))
+            qual += qualified_mask(tc, cents(Dm), veto[None, :], cat).sum(axis=0)
         ranks[a:b] = competition_rank(tc) if S else ranks[a:b]
-        qual += qualified_mask(tc, cents(Dm), veto[None, :], cat).sum(axis=0)
 
     if S and D:
         q = np.quantile(ranks, [0.5, 0.05, 0.95], axis=0, method="inverted_cdf").astype(np.int64)

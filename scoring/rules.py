@@ -131,14 +131,23 @@ def competition_rank(c: np.ndarray) -> np.ndarray:
     if c.ndim == 1:
         s = np.sort(-c)
         return np.searchsorted(s, -c, side="left").astype(np.int64) + 1
-    # 2-D: offset each row so one flat searchsorted ranks all rows at once (integers: exact)
     c2 = c.reshape(-1, c.shape[-1]).astype(np.int64)
-    lo, hi = c2.min(), c2.max()
-    span = int(hi - lo) + 1
-    rows = np.arange(c2.shape[0], dtype=np.int64)[:, None]
-    key = rows * span + (hi - c2)                      # ascending key = descending value within a row
-    flat = np.sort(key, axis=None)
-    r = np.searchsorted(flat, key, side="left") - rows * c2.shape[1] + 1
+    lo, hi = int(c2.min()), int(c2.max())
+    span = hi - lo + 1
+    R, n = c2.shape
+    if span <= 50_000 and R * (span + 1) <= 50_000_000:
+        # counting: rank = 1 + number of values in the row that are strictly greater
+        idx = c2 - lo
+        rows = np.arange(R, dtype=np.int64)[:, None]
+        counts = np.bincount((rows * (span + 1) + idx).reshape(-1), minlength=R * (span + 1)).reshape(R, span + 1)
+        suffix = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]          # suffix[r, x] = #values ≥ lo + x
+        r = np.take_along_axis(suffix, idx + 1, axis=1) + 1
+    else:
+        # offset each row so one flat searchsorted ranks all rows at once (integers: exact)
+        rows = np.arange(R, dtype=np.int64)[:, None]
+        key = rows * span + (hi - c2)                  # ascending key = descending value within a row
+        flat = np.sort(key, axis=None)
+        r = np.searchsorted(flat, key, side="left") - rows * n + 1
     return r.reshape(c.shape).astype(np.int64)
 
 

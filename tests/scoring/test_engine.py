@@ -227,6 +227,24 @@ def test_site_without_ledgers_has_L_indicators_missing():
     assert row(ms, "A").total == 39
 
 
+def test_site_without_household_or_labour_rows_misses_P1_N1_too():
+    a = perfect_site("A")
+    a["households"], a["labour"] = [], []          # organisation row still present
+    ms = score(a)
+    assert ind(ms, "A", "P1").status == "缺报" and ind(ms, "A", "N1").status == "缺报"
+    b = perfect_site("B")
+    b["org"] = None                                # ledgers present, organisation sheet missing
+    ms = score(b)
+    assert ind(ms, "B", "P1").status == "缺报" and ind(ms, "B", "N1").status == "缺报"
+    assert ind(ms, "B", "E1").status == "ok" and row(ms, "B").total == 89
+
+
+def test_N1_all_required_zero_is_not_applicable():
+    p = perfect_site("A")
+    p["org"] = org("A", required=0, actual=0)
+    assert ind(score(p), "A", "N1").status == "不涉及" and ind(score(p), "A", "N1").points == 6
+
+
 def test_households_without_labour_ledger_are_missing_not_zero_employment():
     a = perfect_site("A")
     a["labour"] = []

@@ -86,3 +86,28 @@ def test_chunking_does_not_change_results(monkeypatch):
 def test_rank_interval_text():
     assert rank_interval(3, 7) == "3–7"
     assert rank_interval(4, 4) == "4"
+
+
+def test_span_fast_path_equals_general_path(monkeypatch):
+    import scoring.robustness as rob
+    rng = np.random.default_rng(5)
+    parts = []
+    for i in range(25):
+        parts.append(perfect_site(f"S{i:02d}", population=int(rng.choice([500, 1500, 5000, 15000])),
+                                  reported_overrides=dict(satisfaction_pct=rng.uniform(70, 95),
+                                                          linkage_pct=rng.uniform(20, 70),
+                                                          civic_pct=rng.uniform(40, 90),
+                                                          carriers=rng.uniform(0.5, 3.5),
+                                                          night_school=rng.uniform(1, 7),
+                                                          dispute_pct=rng.uniform(80, 99),
+                                                          inspection_problems=int(rng.integers(0, 3)))))
+        if i % 4 == 0:
+            parts[-1]["households"][0]["R11"] = "未落实"       # P3 0 %, N2 below target: linear with cap
+        if i % 5 == 0:
+            parts[-1]["reported"]["satisfaction_pct"] = None   # 缺报
+    sc = score_month(combine(parts=parts), CAT)
+    fast, rf = monte_carlo(sc, CAT, draws=300, return_draws=True)
+    monkeypatch.setattr(rob, "USE_SPAN_KERNEL", False)
+    slow, rs = monte_carlo(sc, CAT, draws=300, return_draws=True)
+    assert np.array_equal(rf, rs)
+    pd.testing.assert_frame_equal(fast, slow)
