@@ -80,11 +80,35 @@ def months(eng) -> list[str]:
     return _months(_url(eng), fingerprint(eng))
 
 
+# ---- month results (shared by every view model; unpickled from the result store once per month) -------------------
+
+@st.cache_resource(max_entries=30, ttl=TTL, show_spinner=False)
+def _results(url: str, fp: str, month: str):
+    return svc.results(_engine(url), month)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _coverage(url: str, fp: str, month: str, county: str | None) -> dict:
+    return svc.rights_totals(_engine(url), month, county)
+
+
+def _res(url: str, fp: str):
+    def get(month: str):
+        return _results(url, fp, month)
+
+    get.months = lambda: _months(url, fp)
+    return get
+
+
+def _cov(url: str, fp: str):
+    return lambda month, county: _coverage(url, fp, month, county)
+
+
 # ---- view models -------------------------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
 def _overview(url, fp, month, county):
-    return svc.overview(_engine(url), month, county=county)
+    return svc.overview(_engine(url), month, county=county, res=_res(url, fp), cov=_cov(url, fp))
 
 
 def overview(eng, month, county=None):
@@ -93,7 +117,7 @@ def overview(eng, month, county=None):
 
 @st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
 def _ranking(url, fp, month):
-    return svc.ranking_frame(_engine(url), month)
+    return svc.ranking_frame(_engine(url), month, res=_res(url, fp))
 
 
 def ranking(eng, month):
@@ -104,9 +128,10 @@ def ranking(eng, month):
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在生成导出文件…")
 def _ranking_xlsx(url, fp, month, counties, sizes, grades, qualified, view, text):
     eng = _engine(url)
-    shown = svc.filter_ranking(svc.ranking_frame(eng, month), counties=list(counties), size_classes=list(sizes),
+    shown = svc.filter_ranking(svc.ranking_frame(eng, month, res=_res(url, fp)), counties=list(counties), size_classes=list(sizes),
                                grades=list(grades), qualified=qualified)
-    return svc.ranking_workbook_bytes(eng, month, svc.ranking_table(shown, view), view=view, filters=text)
+    return svc.ranking_workbook_bytes(eng, month, svc.ranking_table(shown, view, score_change=False), view=view,
+                                      filters=text)
 
 
 def ranking_xlsx(eng, month, f: dict) -> bytes:
@@ -117,7 +142,7 @@ def ranking_xlsx(eng, month, f: dict) -> bytes:
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载地图…")
 def _map_data(url, fp, month):
-    return svc.map_data(_engine(url), month)
+    return svc.map_data(_engine(url), month, res=_res(url, fp))
 
 
 def map_data(eng, month):
@@ -126,7 +151,7 @@ def map_data(eng, month):
 
 @st.cache_data(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
 def _site_profile(url, fp, month, site):
-    return svc.site_profile(_engine(url), month, site)
+    return svc.site_profile(_engine(url), month, site, res=_res(url, fp))
 
 
 def site_profile(eng, month, site):
@@ -135,7 +160,7 @@ def site_profile(eng, month, site):
 
 @st.cache_data(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
 def _county_profile(url, fp, month, county):
-    return svc.county_profile(_engine(url), month, county)
+    return svc.county_profile(_engine(url), month, county, res=_res(url, fp))
 
 
 def county_profile(eng, month, county):
@@ -144,7 +169,7 @@ def county_profile(eng, month, county):
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
 def _wall(url, fp, month):
-    return svc.wall_data(_engine(url), month)
+    return svc.wall_data(_engine(url), month, res=_res(url, fp), cov=_cov(url, fp))
 
 
 def wall(eng, month):
@@ -171,3 +196,4 @@ def site_options(eng, county=None):
 
 def clear() -> None:
     st.cache_data.clear()
+    _results.clear()

@@ -21,8 +21,8 @@ def view_state(bounds: tuple[float, float, float, float], width_px: int = 1100, 
     # Web-Mercator: latitude span is stretched by 1/cos(lat)
     mid = (y0 + y1) / 2
     lat_span = max(y1 - y0, 0.05) * (1 + 2 * padding) / max(math.cos(math.radians(mid)), 0.2)
-    zx = math.log2(width_px * 360 / (256 * lon_span))
-    zy = math.log2(height_px * 360 / (256 * lat_span))
+    zx = math.log2(width_px * 360 / (512 * lon_span))   # deck.gl: the world is 512 px wide at zoom 0
+    zy = math.log2(height_px * 360 / (512 * lat_span))
     return pdk.ViewState(longitude=(x0 + x1) / 2, latitude=mid, zoom=round(min(zx, zy), 2), pitch=0, bearing=0)
 
 
@@ -88,18 +88,18 @@ def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int 
         pdk.Layer("GeoJsonLayer", id=COUNTY_LAYER, data={"type": "FeatureCollection", "features": features},
                   stroked=True, filled=True, pickable=True, auto_highlight=True,
                   get_fill_color="properties.fill", get_line_color="properties.line",
-                  get_line_width="properties.width", line_width_units="pixels",
+                  get_line_width="properties.width", line_width_units=pdk.types.String("pixels"),
                   highlight_color=[255, 255, 255, 60]),
     ]
     if labels and centroids:
         layers.append(pdk.Layer("TextLayer", id="county_labels", data=centroids, get_position=["lon", "lat"],
-                                get_text="name", get_size=15 if not dark else 20, size_units="pixels",
+                                get_text="name", get_size=15 if not dark else 20, size_units=pdk.types.String("pixels"),
                                 get_color=[232, 241, 255, 230] if dark else [55, 71, 79, 230],
                                 character_set=pdk.types.String("auto"), font_family=pdk.types.String(theme.FONT_FAMILY),
                                 get_text_anchor=pdk.types.String("middle"),
                                 get_alignment_baseline=pdk.types.String("center"), pickable=False))
     layers.append(pdk.Layer("ScatterplotLayer", id=SITE_LAYER, data=_site_rows(md["sites"], dark=dark),
-                            get_position=["lon", "lat"], get_radius="radius", radius_units="meters",
+                            get_position=["lon", "lat"], get_radius="radius", radius_units=pdk.types.String("meters"),
                             radius_min_pixels=4, radius_max_pixels=26, get_fill_color="color",
                             get_line_color="line", stroked=True, line_width_min_pixels=1, pickable=True,
                             auto_highlight=True))

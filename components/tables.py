@@ -68,8 +68,8 @@ def ranking_grid(table: pd.DataFrame, view: str) -> None:
         "安置点编码": None,
         "安置点": st.column_config.TextColumn("安置点", width="medium", pinned=True),
         "总分": st.column_config.NumberColumn("总分", format="%.2f"),
-        "较上月": st.column_config.NumberColumn("较上月", format="%+.2f", help="总分较上月变化"),
-        "较上月排名": st.column_config.NumberColumn("名次变化", format="%+d", help="正数为名次上升"),
+        "较上月": st.column_config.TextColumn("较上月", help="全市名次较上月变化：↑上升、↓下降、—不变、新为新增"),
+        "总分较上月": st.column_config.NumberColumn("总分较上月", format="%+.2f", help="总分较上月变化"),
         "排名区间": st.column_config.TextColumn("排名区间", help=svc_interval_help()),
     }
     for d in svc.DIMENSIONS:
@@ -97,7 +97,7 @@ def ranking_downloads(ctx, table: pd.DataFrame, f: dict) -> None:
                            icon=":material/download:", key="dl_xlsx", on_click=_log,
                            args=(ctx, "安置点排名Excel", f["text"]))
     with c2:
-        st.download_button("导出CSV", svc.ranking_csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+        st.download_button("导出CSV", svc.ranking_csv_bytes(table.drop(columns=["总分较上月"], errors="ignore")), file_name=f"{name}.csv", mime="text/csv",
                            icon=":material/table:", key="dl_csv", on_click=_log,
                            args=(ctx, "安置点排名CSV", f["text"]))
 

@@ -52,13 +52,13 @@ WALL_CSS = f"""
 </style>
 """
 
-# zoom the 1920×1080 design to the real screen (4K walls), never below 1
+# zoom the 1920×1080 design to the real screen (4K walls up, laptops previewing the wall down)
 SCALE_JS = """
 <script>
 (function(){
   function fit(){
     var z = Math.min(window.innerWidth/1920, window.innerHeight/1080);
-    document.documentElement.style.zoom = (z > 1.05) ? String(z) : "";
+    document.documentElement.style.zoom = (Math.abs(z - 1) > 0.02) ? String(z) : "";
   }
   fit();
   if (!window.__wallFit) { window.__wallFit = true; window.addEventListener('resize', fit); }

@@ -91,7 +91,6 @@ def site_table(table: pd.DataFrame, key: str, height: int | None = None) -> None
     show = table.copy()
     show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
     cfg = {"安置点编码": None, "总分": st.column_config.NumberColumn(format="%.2f"),
-           "较上月": st.column_config.NumberColumn(format="%+.2f"),
-           "较上月排名": st.column_config.NumberColumn("名次变化", format="%+d")}
+           "总分较上月": st.column_config.NumberColumn(format="%+.2f")}
     st.dataframe(style_grades(show), hide_index=True, width="stretch", key=key, column_config=cfg,
                  height=height or min(38 + 35 * len(show), 460))

@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import secrets
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from scoring.frames import PLATFORMS, POSTS, RIGHTS_CODES, period_end as _period
 
 log = logging.getLogger(__name__)
 
+DASH = "—"
 DIMENSIONS = ["产业带动好", "就业帮扶好", "公共服务好", "精神状态好", "融入环境好"]
 GRADES = ["优秀", "良好", "合格", "不合格"]
 SIZE_CLASSES = ["小型", "中型", "大型", "特大型"]
@@ -217,6 +218,30 @@ class _Results:
         self.warnings = pd.DataFrame()
 
 
+Provider = Callable[[str], _Results]
+CoverageProvider = Callable[[str, "str | None"], dict]
+
+
+def provider(engine: Engine, res: Provider | None = None) -> Provider:
+    """`res` when given (components/cache.py passes a cached one), else a per-call memo over results()."""
+    if res is not None:
+        return res
+    memo: dict[str, _Results] = {}
+
+    def get(month: str) -> _Results:
+        if month not in memo:
+            memo[month] = results(engine, month)
+        return memo[month]
+
+    get.months = lambda: available_months(engine)  # type: ignore[attr-defined]
+    return get
+
+
+def _months_of(engine: Engine, res: Provider | None) -> list[str]:
+    f = getattr(res, "months", None)
+    return f() if f is not None else available_months(engine)
+
+
 def results(engine: Engine, month: str) -> _Results:
     """Scores of the month joined with robustness and site facts, plus the county frame."""
     from services import store
@@ -252,23 +277,26 @@ def _join_sites(scores: pd.DataFrame, mc: pd.DataFrame | None, facts: pd.DataFra
 # ------------------------------------------------------------------------------------------------------------------
 # History (trend over months)
 
-def history_months(engine: Engine, month: str, n: int = 12) -> list[str]:
-    ms = [m for m in available_months(engine) if m <= month]
+def history_months(engine: Engine, month: str, n: int = 12, res: Provider | None = None) -> list[str]:
+    ms = [m for m in _months_of(engine, res) if m <= month]
     return ms[-n:]
 
 
-def history(engine: Engine, month: str, n: int = 12) -> dict[str, _Results]:
-    """Results of the last n months up to `month` (services.store.history when available)."""
+def history(engine: Engine, month: str, n: int = 12, res: Provider | None = None) -> dict[str, _Results]:
+    """Results of the last n months up to `month` (one pass over services.store, or via `res`)."""
     from services import store
 
-    months = history_months(engine, month, n)
+    months = history_months(engine, month, n, res)
+    if res is not None:
+        return {m: res(m) for m in months}
     return {m: _from_store(engine, m, r) for m, r in store.history(engine, months).items()}
 
 
-def city_trend(engine: Engine, month: str, county: str | None = None, n: int = 12) -> pd.DataFrame:
+def city_trend(engine: Engine, month: str, county: str | None = None, n: int = 12,
+               res: Provider | None = None) -> pd.DataFrame:
     """month, qualified, expected (序时进度), sites, mean_score — city-wide or one county."""
     rows = []
-    for m, r in history(engine, month, n).items():
+    for m, r in history(engine, month, n, res).items():
         c = r.counties if county is None else r.counties[r.counties["county_code"] == county]
         s = r.sites if county is None else r.sites[r.sites["county_code"] == county]
         rows.append(dict(month=m, qualified=int(c["qualified"].sum()), expected=round(float(c["expected"].sum()), 2),
@@ -326,12 +354,13 @@ def rights_totals(engine: Engine, month: str, county: str | None = None) -> dict
                 coverage_out=pct(parts[4], parts[5]))
 
 
-def _city_figures(engine: Engine, r: _Results, county: str | None = None) -> dict:
+def _city_figures(engine: Engine, r: _Results, county: str | None = None,
+                  cov: CoverageProvider | None = None) -> dict:
     c = r.counties if county is None else r.counties[r.counties["county_code"] == county]
     s = r.sites if county is None else r.sites[r.sites["county_code"] == county]
     lab = int(c["labour"].sum())
     emp = int(c["employed"].sum()) if "employed" in c else None
-    cov = rights_totals(engine, r.month, county)
+    cov = (cov or (lambda m, c: rights_totals(engine, m, c)))(r.month, county)
     return dict(sites=len(s), qualified=int(s["qualified"].sum()), expected=float(c["expected"].sum()),
                 expected_floor=int(c["expected_floor"].sum()) if "expected_floor" in c else None,
                 plan_year=int(c["plan_year"].sum()) if "plan_year" in c else None,
@@ -348,14 +377,16 @@ def _delta(a, b):
     return float(a) - float(b)
 
 
-def kpis(engine: Engine, month: str, county: str | None = None) -> list[dict]:
+def kpis(engine: Engine, month: str, county: str | None = None, res: Provider | None = None,
+         cov: CoverageProvider | None = None) -> list[dict]:
     """The five KPI tiles with their change on last month."""
     from data.formatting import fmt_num, fmt_pct
 
-    r = results(engine, month)
-    now = _city_figures(engine, r, county)
+    res = provider(engine, res)
+    r = res(month)
+    now = _city_figures(engine, r, county, cov)
     pm = previous_month(month)
-    before = _city_figures(engine, results(engine, pm), county) if pm in available_months(engine) else {}
+    before = _city_figures(engine, res(pm), county, cov) if pm in _months_of(engine, res) else {}
     g = before.get
 
     def pp(d):  # percentage points
@@ -402,16 +433,18 @@ def _site_brief(s: pd.DataFrame) -> pd.DataFrame:
                          "site_code": s["site_code"]}).reset_index(drop=True)
 
 
-def overview(engine: Engine, month: str, county: str | None = None) -> dict:
-    r = results(engine, month)
+def overview(engine: Engine, month: str, county: str | None = None, res: Provider | None = None,
+             cov: CoverageProvider | None = None) -> dict:
+    res = provider(engine, res)
+    r = res(month)
     sites = r.sites if county is None else r.sites[r.sites["county_code"] == county]
     ranked = sites.sort_values(["rank", "site_code"])
     counties = r.counties.copy()
     return dict(
         month=month, as_of=period_end(month), catalogue_version=r.catalogue_version, computed_at=r.computed_at,
-        kpis=kpis(engine, month, county),
+        kpis=kpis(engine, month, county, res, cov),
         counties=counties,
-        trend=city_trend(engine, month, county),
+        trend=city_trend(engine, month, county, res=res),
         best=_site_brief(ranked.head(5)),
         worst=_site_brief(ranked.tail(5).iloc[::-1]),
         flags=_flag_list(counties if county is None else counties[counties["county_code"] == county]),
@@ -421,10 +454,11 @@ def overview(engine: Engine, month: str, county: str | None = None) -> dict:
     )
 
 
-def wall_data(engine: Engine, month: str) -> dict:
-    ov = overview(engine, month)
-    ov["map"] = map_data(engine, month)
-    ranked = results(engine, month).sites.sort_values(["rank", "site_code"])
+def wall_data(engine: Engine, month: str, res: Provider | None = None, cov: CoverageProvider | None = None) -> dict:
+    res = provider(engine, res)
+    ov = overview(engine, month, res=res, cov=cov)
+    ov["map"] = map_data(engine, month, res)
+    ranked = res(month).sites.sort_values(["rank", "site_code"])
     ov["top"] = _site_brief(ranked.head(10))
     ov["bottom"] = _site_brief(ranked.tail(10).iloc[::-1])
     ov["city_name"] = city_name(engine)
@@ -446,12 +480,12 @@ def data_updated_at(engine: Engine, month: str) -> dt.datetime | None:
 # Ranking (排名)
 
 RANKING_COLUMNS = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", *DIMENSIONS, "等次", "达标",
-                   "较上月", "较上月排名", "短板", "排名区间"]
+                   "较上月", "短板", "排名区间"]   # = data.exports.RANKING_COLUMNS (§8)
 
 
-def ranking_frame(engine: Engine, month: str) -> pd.DataFrame:
+def ranking_frame(engine: Engine, month: str, res: Provider | None = None) -> pd.DataFrame:
     """All sites of the month with scores, robustness and facts (English columns; see MonthScores.sites)."""
-    r = results(engine, month)
+    r = provider(engine, res)(month)
     s = r.sites.copy()
     s.attrs["catalogue_version"] = r.catalogue_version
     return s
@@ -470,35 +504,42 @@ def filter_ranking(sites: pd.DataFrame, *, counties=None, size_classes=None, gra
     return out
 
 
-def ranking_table(sites: pd.DataFrame, view: str = "overall") -> pd.DataFrame:
-    """The §8 site table (Chinese headers). view 'overall' sorts by 排名, 'class' by 规模 then 同类排名."""
+def ranking_table(sites: pd.DataFrame, view: str = "overall", *, score_change: bool = True) -> pd.DataFrame:
+    """The §8 site table (Chinese headers, as scoring.tables.site_ranking_table) for the given sites.
+
+    view 'overall' sorts by 排名, 'class' by 规模 then 同类排名. 较上月 is the rank change ("↑2"/"↓1"/"—"/"新");
+    with ``score_change`` a numeric 总分较上月 column follows it (screen only; exports keep the official columns)."""
+    from scoring.robustness import rank_interval
+    from scoring.tables import rank_change_text
+
     dims = [c for c in sites.columns if c.startswith("dim_")]
     if view == "class":
         order = {c: i for i, c in enumerate(SIZE_CLASSES)}
-        s = sites.assign(_o=sites["size_class"].map(order)).sort_values(["_o", "class_rank", "site_code"])
+        s = sites.assign(_o=sites["size_class"].map(order)).sort_values(["_o", "class_rank", "site_code"],
+                                                                        kind="stable")
     else:
-        s = sites.sort_values(["rank", "site_code"])
-    lo, hi = s.get("rank_p05"), s.get("rank_p95")
-    interval = [("—" if pd.isna(a) or pd.isna(b) else (f"{int(a)}" if int(a) == int(b) else f"{int(a)}–{int(b)}"))
-                for a, b in zip(lo if lo is not None else [np.nan] * len(s), hi if hi is not None else [np.nan] * len(s))]
+        s = sites.sort_values(["rank", "site_code"], kind="stable")
     t = pd.DataFrame({
-        "排名": s["rank"].astype("Int64").to_numpy(),
-        "同类排名": s["class_rank"].astype("Int64").to_numpy(),
-        "安置点编码": s["site_code"].to_numpy(),
-        "安置点": s["site_name"].to_numpy(),
-        "县": s["county_name"].to_numpy(),
-        "规模": s["size_class"].to_numpy(),
-        "总分": s["total"].round(2).to_numpy(),
+        "排名": s["rank"].astype("int64").to_numpy(),
+        "同类排名": s["class_rank"].astype("int64").to_numpy(),
+        "安置点编码": s["site_code"].to_numpy(dtype=object),
+        "安置点": s["site_name"].to_numpy(dtype=object),
+        "县": s["county_name"].to_numpy(dtype=object),
+        "规模": s["size_class"].to_numpy(dtype=object),
+        "总分": s["total"].to_numpy(dtype=float),
     })
     for c, name in zip(dims, DIMENSIONS):
-        t[name] = s[c].round(2).to_numpy()
-    t["等次"] = s["grade"].to_numpy()
+        t[name] = s[c].to_numpy(dtype=float)
+    t["等次"] = s["grade"].to_numpy(dtype=object)
     t["达标"] = s["qualified"].astype(bool).to_numpy()
-    t["较上月"] = s["delta_total"].to_numpy()
-    t["较上月排名"] = s["delta_rank"].astype("Int64").to_numpy()
-    t["短板"] = s["weakest"].to_numpy()
-    t["排名区间"] = interval
-    return t
+    t["较上月"] = [rank_change_text(d, bool(n)) for d, n in zip(s["delta_rank"], s["is_new"])]
+    if score_change:
+        t["总分较上月"] = s["delta_total"].to_numpy(dtype=float)
+    t["短板"] = s["weakest"].to_numpy(dtype=object)
+    lo = s["rank_p05"] if "rank_p05" in s else pd.Series(np.nan, index=s.index)
+    hi = s["rank_p95"] if "rank_p95" in s else pd.Series(np.nan, index=s.index)
+    t["排名区间"] = [DASH if pd.isna(a) or pd.isna(b) else rank_interval(a, b) for a, b in zip(lo, hi)]
+    return t.reset_index(drop=True)
 
 
 def ranking_workbook_bytes(engine: Engine, month: str, table: pd.DataFrame, *, view: str = "overall",
@@ -536,11 +577,11 @@ def log_export(engine: Engine, username: str, what: str, month: str, detail: str
 # ------------------------------------------------------------------------------------------------------------------
 # Map (地图)
 
-def map_data(engine: Engine, month: str) -> dict:
+def map_data(engine: Engine, month: str, res: Provider | None = None) -> dict:
     """counties (with geometry, label point, score, level, reasons) and sites (with lon/lat, grade), bounds."""
     from data import models as m
 
-    r = results(engine, month)
+    r = provider(engine, res)(month)
     with Session(engine) as s:
         geo = {c: g for c, g in s.execute(select(m.County.code, m.County.boundary_geojson))}
     c = r.counties.copy()
@@ -602,8 +643,9 @@ def _value_text(v, unit: str, status: str) -> str:
     return f"{fmt_num(v, 2).rstrip('0').rstrip('.')}{unit}"
 
 
-def site_profile(engine: Engine, month: str, site_code: str) -> dict | None:
-    r = results(engine, month)
+def site_profile(engine: Engine, month: str, site_code: str, res: Provider | None = None) -> dict | None:
+    res = provider(engine, res)
+    r = res(month)
     row = r.sites[r.sites["site_code"] == site_code]
     if row.empty:
         return None
@@ -622,7 +664,7 @@ def site_profile(engine: Engine, month: str, site_code: str) -> dict | None:
     }).reset_index(drop=True)
 
     hist = []
-    for m, hr in history(engine, month).items():
+    for m, hr in history(engine, month, res=res).items():
         x = hr.sites[hr.sites["site_code"] == site_code]
         if len(x):
             x = x.iloc[0]
@@ -630,8 +672,8 @@ def site_profile(engine: Engine, month: str, site_code: str) -> dict | None:
                              rank_p95=x.get("rank_p95"), grade=x["grade"], qualified=bool(x["qualified"])))
     hist = pd.DataFrame(hist, columns=["month", "total", "rank", "rank_p05", "rank_p95", "grade", "qualified"])
 
-    hh = repo.households(engine, month, [site_code])
-    lab = repo.labour(engine, month, [site_code])
+    md = _month_data_for(engine, month, [site_code])
+    hh, lab = md.households, md.labour
     org = repo.organisation(engine, month)
     org = org[org["site_code"] == site_code]
     rect = repo.rectifications(engine, month)
@@ -640,26 +682,27 @@ def site_profile(engine: Engine, month: str, site_code: str) -> dict | None:
         site=s.to_dict(), dims=[DIMENSIONS[i] if i < len(DIMENSIONS) else c for i, c in enumerate(dims)],
         site_dims=[float(s[c]) for c in dims], city_dims=city_mean, target_dims=[14.0] * len(dims),
         indicators=ind_table, lost=ind_table[ind_table["失分"] > 0.005].sort_values("失分", ascending=False),
-        history=hist, rights=rights_summary(hh), employment=employment_summary(hh, lab),
+        history=hist, rights=rights_summary(md), employment=employment_summary(hh, lab),
         organisation=organisation_summary(org), rectifications=rectification_table(rect, period_end(month)),
         n_sites=len(r.sites), catalogue_version=r.catalogue_version,
     )
 
 
-def rights_summary(hh: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for code in RIGHTS_CODES:
-        cat, item, side = RIGHTS_ITEMS[code]
-        col = hh[code] if code in hh else pd.Series(dtype=object)
-        done = int((col == "已落实").sum())
-        open_ = int((col == "未落实").sum())
-        na = int((col == "不适用").sum())
-        blank = int(col.isna().sum())
-        denom = done + open_ + blank
-        rows.append({"编码": code, "类别": cat, "事项": item, "责任方": side, "已落实": done, "未落实": open_,
-                     "漏项（未核实）": blank, "不适用": na,
-                     "落实率": round(100 * done / denom, 1) if denom else np.nan})
-    return pd.DataFrame(rows)
+def rights_summary(md) -> pd.DataFrame:
+    """Per rights item of one site: counts and pooled coverage (scoring.rights.coverage by item)."""
+    from scoring.rights import RIGHTS_ITEMS as ITEMS, coverage
+
+    cov = coverage(md, by="item").set_index("item").reindex(RIGHTS_CODES)
+    side = ITEMS.set_index("item")["side"].reindex(RIGHTS_CODES).fillna("按户籍")
+    return pd.DataFrame({
+        "编码": RIGHTS_CODES, "类别": ITEMS.set_index("item")["category"].reindex(RIGHTS_CODES).to_numpy(),
+        "事项": ITEMS.set_index("item")["item_name"].reindex(RIGHTS_CODES).to_numpy(),
+        "责任方": side.to_numpy(),
+        "已落实": cov["done"].fillna(0).astype(int).to_numpy(), "未落实": cov["open"].fillna(0).astype(int).to_numpy(),
+        "漏项（未核实）": cov["blank"].fillna(0).astype(int).to_numpy(),
+        "不适用": cov["not_applicable"].fillna(0).astype(int).to_numpy(),
+        "落实率": cov["coverage"].round(1).to_numpy(),
+    })
 
 
 def employment_summary(hh: pd.DataFrame, lab: pd.DataFrame) -> dict:
@@ -719,15 +762,16 @@ def rectification_table(rect: pd.DataFrame, end: dt.date) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------------------------
 # County profile (县区画像)
 
-def county_profile(engine: Engine, month: str, county_code: str) -> dict | None:
-    r = results(engine, month)
+def county_profile(engine: Engine, month: str, county_code: str, res: Provider | None = None) -> dict | None:
+    res = provider(engine, res)
+    r = res(month)
     c = r.counties[r.counties["county_code"] == county_code]
     if c.empty:
         return None
     crow = c.iloc[0].to_dict()
     sites = r.sites[r.sites["county_code"] == county_code]
     table = ranking_table(sites)
-    trend = city_trend(engine, month, county=county_code)
+    trend = city_trend(engine, month, county=county_code, res=res)
     flag_hist = trend[["month", "qualified", "expected", "flagged", "reasons"]].copy()
     rect = repo.rectifications(engine, month)
     rect = rect[rect["county_code"] == county_code]
@@ -741,38 +785,62 @@ def county_profile(engine: Engine, month: str, county_code: str) -> dict | None:
 # ------------------------------------------------------------------------------------------------------------------
 # Rights gaps (权益缺口)
 
+def _households_with_gaps(engine: Engine, month: str, county: str | None) -> pd.DataFrame:
+    """The month's households having at least one rights item 未落实 or blank (a gap) — filtered in SQL so a
+    city of 80 000 households does not have to be expanded to 1.2 million (household, item) pairs."""
+    from sqlalchemy import or_
+
+    from data import models as m
+    from scoring.frames import HOUSEHOLD_COLUMNS
+
+    h = m.Household
+    cols = [getattr(h, c) for c in HOUSEHOLD_COLUMNS if c not in RIGHTS_CODES]
+    rights = [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
+    any_gap = or_(*[getattr(h, c.lower()).is_(None) for c in RIGHTS_CODES],
+                  *[getattr(h, c.lower()) == m.RIGHT_VALUES["未落实"] for c in RIGHTS_CODES])
+    stmt = select(*cols, *rights).where(h.month == month, any_gap).order_by(h.household_code)
+    if county:
+        stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county)))
+    with engine.connect() as conn:
+        res = conn.execute(stmt)
+        df = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    for c in HOUSEHOLD_COLUMNS:
+        if c not in df:
+            df[c] = pd.Series(dtype=object)
+    for c in RIGHTS_CODES:
+        df[c] = df[c].map(m.RIGHT_CODES).astype("object").where(df[c].notna(), None)
+    return df[HOUSEHOLD_COLUMNS]
+
+
+GAP_COLUMNS = ["县", "安置点", "户编码", "户主", "身份证号", "事项编码", "事项", "类别", "状态", "责任方", "服务平台"]
+
+
+def _month_data_for(engine: Engine, month: str, site_codes: list[str] | None):
+    from scoring.frames import MonthData
+
+    return MonthData(month=month, sites=repo.sites(engine), counties=repo.counties(engine),
+                     households=repo.households(engine, month, site_codes),
+                     labour=repo.labour(engine, month, site_codes))
+
+
 def rights_gaps(engine: Engine, month: str, county: str | None = None) -> pd.DataFrame:
-    """One row per (household, item) gap (未落实 or blank), routed to side and platform; IDs masked."""
+    """One row per (household, item) gap (未落实 or blank = 未核实), routed to side and platform (scoring.rights);
+    ID numbers masked. Columns GAP_COLUMNS plus site_code / county_code for filtering."""
+    from scoring.rights import gap_list
+
+    from scoring.frames import MonthData
+
     sites = repo.sites(engine)
-    codes = list(sites[sites["county_code"] == county]["site_code"]) if county else None
-    hh = repo.households(engine, month, codes)
-    if hh.empty:
-        return pd.DataFrame(columns=["县", "安置点", "户编码", "户主", "身份证号", "事项编码", "事项", "状态", "责任方",
-                                     "服务平台", "site_code", "county_code"])
-    long = hh.melt(id_vars=["household_code", "site_code", "head_name", "head_id", "hukou_moved", "origin_county"],
-                   value_vars=RIGHTS_CODES, var_name="item", value_name="status")
-    long = long[long["status"].isna() | (long["status"] == "未落实")]
-    side = np.where(long["item"] == "R01", np.where(long["hukou_moved"] == True, "迁入地", "迁出地"),  # noqa: E712
-                    long["item"].map(lambda c: RIGHTS_ITEMS[c][2]))
-    platform_map = {"R02": "党群服务中心"}
-    platform = [platform_map.get(i) or ("居民事务服务中心" if s_ == "迁入地" else "便民跟进服务中心")
-                for i, s_ in zip(long["item"], side)]
-    meta = sites.set_index("site_code")
+    md = MonthData(month=month, sites=sites, counties=repo.counties(engine),
+                   households=_households_with_gaps(engine, month, county))
+    g = gap_list(md, mask=True)
     out = pd.DataFrame({
-        "县": long["site_code"].map(meta["county_name"]).to_numpy(),
-        "安置点": long["site_code"].map(meta["site_name"]).to_numpy(),
-        "户编码": long["household_code"].to_numpy(),
-        "户主": long["head_name"].to_numpy(),
-        "身份证号": [mask_id(x) for x in long["head_id"]],
-        "事项编码": long["item"].to_numpy(),
-        "事项": long["item"].map(lambda c: RIGHTS_ITEMS[c][1]).to_numpy(),
-        "状态": np.where(long["status"].isna(), "漏项（未核实）", "未落实"),
-        "责任方": side,
-        "服务平台": platform,
-        "site_code": long["site_code"].to_numpy(),
-        "county_code": long["site_code"].map(meta["county_code"]).to_numpy(),
+        "县": g["county_name"], "安置点": g["site_name"], "户编码": g["household_code"], "户主": g["head_name"],
+        "身份证号": g["head_id"], "事项编码": g["item"], "事项": g["item_name"], "类别": g["category"],
+        "状态": g["status"].replace({"未核实": "未核实（漏项）"}), "责任方": g["side"], "服务平台": g["platform"],
+        "site_code": g["site_code"], "county_code": g["county_code"],
     })
-    return out.sort_values(["county_code", "site_code", "户编码", "事项编码"]).reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------------------------
