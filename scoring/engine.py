@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, Indicator, fmt_number
+from .catalogue import Catalogue, Indicator
 from .frames import MonthData
 from .indicators import compute_wide
 from .rules import (MISSING, NA, OK, STATUS_LABELS, RuleArrays, cents, competition_rank, dimension_points,

@@ -55,7 +55,7 @@ import pandas as pd
 
 from .catalogue import Catalogue, load_catalogue
 from .engine import MonthScores
-from .frames import MonthData, period_end, previous_month
+from .frames import MonthData, previous_month
 from .rights import _county_index, county_names, county_side_coverage, employment_metrics
 from .rules import cents, competition_rank
 
@@ -289,5 +289,4 @@ def county_progress(months: Sequence[tuple[MonthData, MonthScores]],
     return out
 
 
-__all__ = ["CountyMonth", "county_month", "county_progress", "creation_plan", "rectification_counts",
-           "period_end"]
+__all__ = ["CountyMonth", "county_month", "county_progress", "creation_plan", "rectification_counts"]

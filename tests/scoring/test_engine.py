@@ -6,7 +6,7 @@ import pytest
 from scoring.catalogue import load_catalogue
 from scoring.engine import score_month, site_columns
 from scoring.indicators import compute_values
-from tests.scoring.builders import (combine, household, labourer, month_data, org, perfect_site, reported, site)
+from tests.scoring.builders import combine, household, labourer, month_data, org, perfect_site
 
 CAT = load_catalogue()
 

@@ -1,5 +1,4 @@
 """Household rights work lists, coverage tables and employment metrics (domain.md §7)."""
-import numpy as np
 import pytest
 
 from scoring.rights import (RIGHTS_ITEMS, coverage, county_side_coverage, employment_metrics, gap_list,

@@ -2,7 +2,6 @@
 import sys
 import types
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -45,7 +45,6 @@ Ranks: D 99 → 1, C 90 → 2, A 70.5 → 3, B 61 → 4.  同类: A 1 and B 2 (�
 """
 import datetime as dt
 
-import pandas as pd
 import pytest
 
 from scoring.catalogue import load_catalogue
