@@ -1,0 +1,297 @@
+"""Every page under streamlit.testing AppTest on the small demo database: no exception, key elements present,
+chart specs (plotly JSON, deck.gl JSON) checked from their protos."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from components import theme
+from tests.ui.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+ID_MASK = re.compile(r"^\d{6}\*{7,8}[\dX]{4}$")
+
+
+@pytest.fixture(autouse=True)
+def _db(demo_db, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_db)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def html_text(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def plotly(at: AppTest) -> list[dict]:
+    return [json.loads(p.proto.spec) for p in at.get("plotly_chart")]
+
+
+def deck(at: AppTest) -> list[dict]:
+    return [json.loads(d.proto.json) for d in at.get("deck_gl_json_chart")]
+
+
+def grade_rgb():
+    return {tuple(theme.hex_to_rgb(c)) for c in theme.GRADE_COLORS.values()}
+
+
+# ------------------------------------------------------------------------------------------------ overview
+def test_overview_kpis_charts_flags():
+    at = run()
+    html = html_text(at)
+    assert "演示数据" in html                      # demo banner
+    for label in ("五好达标安置点", "劳动力就业率", "零就业家庭", "权益落实率", "整改逾期事项"):
+        assert label in html
+    assert html.count('class="kpi"') >= 5
+    assert html.count("较上月") >= 5
+    assert "数据截至" in html
+    figs = plotly(at)
+    assert len(figs) == 2
+    bars = figs[0]["data"][0]
+    assert bars["type"] == "bar" and bars["orientation"] == "h"
+    assert len(bars["y"]) == 8                    # the demo city's counties
+    assert set(bars["marker"]["color"]) <= set(theme.FLAG_COLORS.values())
+    trend = figs[1]["data"]
+    assert [t["type"] for t in trend] == ["bar", "scatter"]
+    assert trend[1]["name"].startswith("序时进度")
+    assert len(trend[0]["x"]) == 12
+    assert "进度滞后" in html or "本月没有进度滞后" in " ".join(s.value for s in at.success)
+    assert len(at.dataframe) == 2                 # best and worst sites
+    # sidebar: month selector and role switcher (demo)
+    assert at.selectbox(key="_month_widget").value is not None
+    assert at.selectbox(key="demo_role").value == "市级督导"
+
+
+def test_month_deep_link_selects_month():
+    at = run(month="2026-05")
+    assert at.selectbox(key="_month_widget").value == "2026-05"
+    assert "2026年5月31日" in html_text(at)
+
+
+# ------------------------------------------------------------------------------------------------ ranking
+def test_ranking_table_filters_and_exports():
+    at = run("pages/ranking.py")
+    df = at.dataframe[0].value
+    assert len(df) == 68
+    for col in ("排名", "同类排名", "安置点", "县", "规模", "总分", "产业带动好", "就业帮扶好", "公共服务好",
+                "精神状态好", "融入环境好", "等次", "达标", "较上月", "短板", "排名区间"):
+        assert col in df.columns, col
+    assert df["排名"].is_monotonic_increasing
+    assert df["排名区间"].str.match(r"^\d+(–\d+)?$").all()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any("Excel" in x for x in labels) and any("CSV" in x for x in labels)
+
+    at.multiselect(key="rank_grades").select("优秀").run()
+    df2 = at.dataframe[0].value
+    assert 0 < len(df2) < 68 and set(df2["等次"]) == {"优秀"}
+
+    at.multiselect(key="rank_grades").unselect("优秀").run()
+    at.radio(key="rank_view").set_value("同类排名").run()
+    df3 = at.dataframe[0].value
+    order = {"小型": 0, "中型": 1, "大型": 2, "特大型": 3}
+    assert df3["规模"].map(order).is_monotonic_increasing
+
+
+def test_ranking_county_deep_link():
+    from data.db import get_engine
+    from services.dashboard import county_list
+    import os
+
+    code, name = county_list(get_engine(os.environ["DATABASE_URL"]))[2]
+    at = run("pages/ranking.py")
+    at.query_params["county"] = code
+    at.run()
+    df = at.dataframe[0].value
+    assert set(df["县"]) == {name}
+
+
+# ------------------------------------------------------------------------------------------------ map
+def test_map_layers_colours_and_offline():
+    at = run("pages/map.py")
+    decks = deck(at)
+    assert len(decks) == 1
+    d = decks[0]
+    ids = [layer["id"] for layer in d["layers"]]
+    assert ids == ["counties", "county_labels", "sites"]
+    assert "mapStyle" not in d or d["mapStyle"] == "__MAP_STYLE__"   # no base-map tiles
+    assert d.get("mapProvider") in (None, "")
+    sites = d["layers"][2]
+    assert len(sites["data"]) == 68
+    assert {tuple(r["color"][:3]) for r in sites["data"]} <= grade_rgb()
+    assert all("<b>" in r["tip"] for r in sites["data"])
+    labels = d["layers"][1]
+    assert labels["characterSet"] == "auto"
+    feats = d["layers"][0]["data"]["features"]
+    assert len(feats) == 8 and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in feats)
+    assert "安置点等次" in html_text(at)            # legend
+
+
+# ------------------------------------------------------------------------------------------------ site profile
+def _first_site():
+    import os
+
+    from data.db import get_engine
+    from services.dashboard import site_options
+
+    return site_options(get_engine(os.environ["DATABASE_URL"]))[5]
+
+
+def test_site_profile_via_query_param():
+    code, label = _first_site()
+    at = run("pages/site.py")
+    at.query_params["site"] = code
+    at.run()
+    assert at.selectbox(key="site_pick").value == code
+    html = html_text(at)
+    assert label.split("（")[0] in html
+    figs = plotly(at)
+    radar = figs[0]["data"]
+    assert [t["type"] for t in radar] == ["scatterpolar"] * 3
+    assert {t["name"] for t in radar} == {"达标线（每项14分）", "全市平均", "本安置点"}
+    trend = figs[1]["data"]
+    assert any(t["name"] == "总分" for t in trend) and any(t["name"] == "全市排名" for t in trend)
+    assert any(t.get("yaxis") == "y2" for t in trend)
+    assert len(at.tabs) == 4
+    tables = [d.value for d in at.dataframe]
+    ind = next(t for t in tables if "满分所需值" in t.columns and len(t) == 22)
+    assert {"失分", "得分", "满分"} <= set(ind.columns)
+    rights = next(t for t in tables if "落实率" in t.columns and len(t) == 15)
+    assert rights["编码"].tolist()[0] == "R01"
+
+
+def test_start_page_forwards_site_deep_link():
+    code, _ = _first_site()
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["site"] = code
+    at.run()
+    assert not at.exception
+    # AppTest follows st.switch_page: the site page ran with the site selected
+    assert at.selectbox(key="site_pick").value == code
+
+
+# ------------------------------------------------------------------------------------------------ county profile
+def test_county_profile():
+    import os
+
+    from data.db import get_engine
+    from services.dashboard import county_list
+
+    code, name = county_list(get_engine(os.environ["DATABASE_URL"]))[5]
+    at = run("pages/county.py")
+    at.query_params["county"] = code
+    at.run()
+    assert at.selectbox(key="county_pick").value == code
+    html = html_text(at)
+    assert name in html and "五好达标 / 序时进度" in html
+    fig = plotly(at)[0]
+    assert fig["data"][1]["name"].startswith("序时进度")
+    tables = {tuple(d.value.columns)[:3]: d.value for d in at.dataframe}
+    sites = next(t for t in tables.values() if "安置点" in t.columns and "总分" in t.columns)
+    assert set(sites["县"]) == {name}
+
+
+# ------------------------------------------------------------------------------------------------ wall screen
+def test_wall_screen():
+    at = run("pages/wall.py")
+    html = html_text(at)
+    assert "数据截至" in html and "画面刷新" in html
+    assert html.count('class="wall-kpi"') == 5
+    figs = plotly(at)
+    assert len(figs) == 2
+    assert figs[0]["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
+    assert len(deck(at)) == 1
+    assert at.toggle(key="wall_rotate").value is True
+
+
+# ------------------------------------------------------------------------------------------------ rights gaps
+def test_rights_gaps_masked():
+    at = run("pages/gaps.py")
+    df = at.dataframe[0].value
+    assert len(df) > 0
+    assert df["身份证号"].map(lambda s: bool(ID_MASK.match(s))).all()
+    assert set(df["责任方"]) <= {"迁入地", "迁出地"}
+    assert set(df["服务平台"]) <= {"党群服务中心", "居民事务服务中心", "便民跟进服务中心"}
+
+
+# ------------------------------------------------------------------------------------------------ roles
+def test_demo_county_operator_sees_own_county_only():
+    at = run()
+    at.selectbox(key="demo_role").set_value("县级填报员").run()
+    county = at.selectbox(key="demo_county").value
+    at.switch_page("pages/ranking.py").run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert df["县"].nunique() == 1 and len(df) < 68
+    # the import page is offered to operators, not to leaders
+    links = [p.proto.label for p in at.get("page_link")]
+    assert "数据导入" in links
+    assert county
+
+
+def test_leader_has_no_import_link():
+    at = run()
+    at.selectbox(key="demo_role").set_value("市领导").run()
+    links = [p.proto.label for p in at.get("page_link")]
+    assert "数据导入" not in links and "数据大屏" in links
+
+
+def test_non_demo_database_requires_login(login_db, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", login_db)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.get("plotly_chart") and not at.get("page_link")   # nothing shown before login
+    assert "演示数据" not in html_text(at)
+    at.text_input[0].input("supervisor")
+    at.text_input[1].input("错误密码")
+    at.button[0].click().run()
+    assert any("不正确" in e.value for e in at.error)
+    at.text_input[1].input("督导2026")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_non_demo_county_operator_login_scope(login_db, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", login_db)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.text_input[0].input("op_test")
+    at.text_input[1].input("填报2026")
+    at.button[0].click().run()
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert df["县"].nunique() == 1
+
+
+def test_errors_are_shown_in_chinese_not_as_tracebacks(monkeypatch):
+    from services import dashboard
+
+    def boom(*a, **k):
+        raise RuntimeError("internal detail that must not leak")
+
+    monkeypatch.setattr(dashboard, "overview", boom)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert at.error and "出错" in at.error[0].value
+    assert "internal detail" not in at.error[0].value
