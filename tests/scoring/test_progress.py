@@ -209,3 +209,14 @@ def test_delisting_warning_after_two_months_below_standard():
     assert [bool(s.loc["C", "named"]) for s in status] == [True, True, True, True]
     assert not any(bool(s.loc["C", "warning"]) for s in status)
     assert cms[2].warnings["site_code"].tolist() == ["A"]
+
+
+def test_same_month_twice_gives_identical_county_frames():
+    parts = [lossy("A", "K1", 3), zero_emp_site("B", "K2"), lossy("C", "K2", 9, batch_year=2026)]
+    rects = [rect("R1", "K1", deadline=dt.date(2026, 6, 1))]
+    a = run([("2026-05", parts, rects), ("2026-06", parts, rects)])
+    b = run([("2026-05", parts, rects), ("2026-06", parts, rects)])
+    for x, y in zip(a, b):
+        pd.testing.assert_frame_equal(x.counties, y.counties)
+        pd.testing.assert_frame_equal(x.flags, y.flags)
+        pd.testing.assert_frame_equal(x.sites, y.sites)
