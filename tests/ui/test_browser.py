@@ -1,0 +1,205 @@
+"""The app in real headless Chromium (Debian's /usr/bin/chromium via Playwright) against `streamlit run app.py`
+on the small demo database: every page renders without an error element, the wall screen fits 1920×1080 (and
+4K) without scrolling, the map canvas is drawn, no request leaves localhost, the ranking Excel downloads and
+opens, and deep links opened on a freshly started server land on the right page in the wide layout.
+Screenshots are kept in artifacts/screenshots/."""
+from __future__ import annotations
+
+import io
+import os
+import urllib.parse
+
+import pytest
+
+from tests.ui.conftest import start_server, wait_done
+
+PAGES = ["/", "/wall", "/ranking", "/map", "/site", "/county", "/gaps", "/upload"]
+LOCAL = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    srv = start_server(demo_db, "browser", tmp_path_factory)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def requests_seen():
+    return []
+
+
+@pytest.fixture
+def page(browser, requests_seen):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.on("request", lambda r: requests_seen.append(r.url))
+    yield pg
+    ctx.close()
+
+
+def no_errors(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0, \
+        page.locator("[data-testid='stAlertContentError']").all_inner_texts()
+
+
+def shot(page, artifacts, name: str, full: bool = False) -> None:
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=full)
+
+
+def db_codes(url: str):
+    from data.db import get_engine
+    from services.dashboard import county_list, site_options
+
+    eng = get_engine(url)
+    return county_list(eng), site_options(eng)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_without_errors(server, page, artifacts, path):
+    page.goto(server.base + path)
+    wait_done(page)
+    page.wait_for_timeout(800)
+    no_errors(page)
+    assert page.locator("[data-testid='stPageLink']").count() >= 6       # the app's own navigation
+    shot(page, artifacts, "page_" + (path.strip("/") or "overview"))
+
+
+def test_wall_fits_1920x1080_without_scrolling(server, browser, artifacts, requests_seen):
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = ctx.new_page()
+    pg.on("request", lambda r: requests_seen.append(r.url))
+    pg.goto(server.base + "/wall?rotate=0")
+    wait_done(pg)
+    pg.wait_for_timeout(1500)
+    no_errors(pg)
+    h, inner = pg.evaluate("[document.scrollingElement.scrollHeight, window.innerHeight]")
+    assert h <= inner, (h, inner)
+    main = pg.evaluate("(() => { const m = document.querySelector('[data-testid=stMain]');"
+                       " return [m.scrollHeight, m.clientHeight]; })()")
+    assert main[0] <= main[1] + 2, main
+    # large numerals
+    size = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('.wall-kpi .val')).fontSize)")
+    assert size >= 48
+    shot(pg, artifacts, "wall_1920x1080")
+    ctx.close()
+
+
+def test_wall_scales_to_4k(server, browser, artifacts):
+    ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
+    pg = ctx.new_page()
+    pg.goto(server.base + "/wall?rotate=0")
+    wait_done(pg)
+    pg.wait_for_timeout(1500)
+    no_errors(pg)
+    assert pg.evaluate("document.documentElement.style.zoom") == "2"
+    h, inner = pg.evaluate("[document.scrollingElement.scrollHeight, window.innerHeight]")
+    assert h <= inner + 2, (h, inner)
+    shot(pg, artifacts, "wall_3840x2160")
+    ctx.close()
+
+
+def test_map_canvas_is_drawn(server, page, artifacts):
+    from PIL import Image, ImageStat
+
+    page.goto(server.base + "/map")
+    wait_done(page)
+    chart = page.locator("[data-testid='stDeckGlJsonChart']")
+    chart.wait_for()
+    page.wait_for_timeout(2500)
+    png = chart.screenshot()
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    stat = ImageStat.Stat(img)
+    assert max(stat.stddev) > 20, stat.stddev           # not a blank canvas
+    colours = img.quantize(64).getcolors(maxcolors=4096) or []
+    assert len(colours) >= 8
+    (artifacts / "map_canvas.png").write_bytes(png)
+    no_errors(page)
+
+
+def test_ranking_excel_download_opens_with_68_rows(server, page, artifacts, tmp_path):
+    import openpyxl
+
+    page.goto(server.base + "/ranking")
+    wait_done(page)
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_text("导出Excel（可打印）").click()
+    path = tmp_path / "ranking.xlsx"
+    dl.value.save_as(path)
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    ws = openpyxl.load_workbook(path).active
+    rows = [r for r in ws.iter_rows(values_only=True) if isinstance(r[0], int) and not isinstance(r[0], bool)]
+    assert len(rows) == 68
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    with page.expect_download(timeout=60_000) as dl2:
+        page.get_by_text("导出CSV").click()
+    data = open(dl2.value.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf")                 # utf-8-sig: Excel opens the Chinese correctly
+    assert len(data.decode("utf-8-sig").strip().splitlines()) == 69
+
+
+def test_no_request_left_localhost(requests_seen):
+    # runs after the page tests of this module (pytest keeps file order)
+    assert requests_seen, "no requests recorded"
+    hosts = {urllib.parse.urlparse(u).hostname for u in requests_seen if u.startswith(("http", "ws"))}
+    assert hosts <= LOCAL, hosts - LOCAL
+
+
+# ------------------------------------------------------------------------------------------------ deep links
+def _fresh(demo_db, tmp_path_factory, name):
+    return start_server(demo_db, name, tmp_path_factory)
+
+
+def _main_width(page) -> float:
+    return page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect().width")
+
+
+def test_deep_link_ranking_county_on_fresh_server(demo_db, browser, tmp_path_factory, artifacts):
+    counties, _ = db_codes(demo_db)
+    code, name = counties[3]
+    srv = _fresh(demo_db, tmp_path_factory, "deep_ranking")
+    try:
+        ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+        pg = ctx.new_page()
+        pg.goto(f"{srv.base}/ranking?county={code}&month=2026-09")
+        wait_done(pg)
+        pg.wait_for_timeout(800)
+        no_errors(pg)
+        assert "安置点五好社区创建排名" in pg.locator("h1").first.inner_text()
+        assert _main_width(pg) > 1000                       # wide layout (centred would be ≤ 736 px)
+        assert pg.locator("[data-testid='stPageLink']").count() >= 6
+        assert pg.locator("[data-testid='stSidebar'] input[aria-label='统计月份']").input_value() == "2026年9月"
+        assert name in pg.locator("[data-testid='stMultiSelect']").first.inner_text()
+        assert "排名" in pg.title()
+        shot(pg, artifacts, "deeplink_ranking_fresh")
+        ctx.close()
+    finally:
+        srv.stop()
+
+
+def test_deep_link_site_on_fresh_server(demo_db, browser, tmp_path_factory, artifacts):
+    _, sites = db_codes(demo_db)
+    code, label = sites[10]
+    srv = _fresh(demo_db, tmp_path_factory, "deep_site")
+    try:
+        ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+        pg = ctx.new_page()
+        pg.goto(f"{srv.base}/site?site={code}")
+        wait_done(pg)
+        pg.wait_for_timeout(800)
+        no_errors(pg)
+        assert pg.locator("h1").first.inner_text().strip() == label.split("（")[0]
+        assert _main_width(pg) > 1000
+        assert pg.locator("[data-testid='stPlotlyChart']").count() == 2
+        shot(pg, artifacts, "deeplink_site_fresh")
+        # the start page forwards ?county= to the county profile
+        counties, _ = db_codes(demo_db)
+        pg.goto(f"{srv.base}/?county={counties[1][0]}")
+        wait_done(pg)
+        pg.wait_for_timeout(800)
+        assert pg.locator("h1").first.inner_text().strip() == counties[1][1]
+        assert "/county" in pg.url
+        ctx.close()
+    finally:
+        srv.stop()
