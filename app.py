@@ -16,6 +16,7 @@ if ctx:
         widgets.kpi_row(ov["kpis"])
         left, right = st.columns([1.15, 1])
         with left:
+            widgets.flag_legend()
             st.plotly_chart(charts.county_ranking(ov["counties"], height=380), config=theme.PLOTLY_CONFIG,
                             key="county_rank")
         with right:
@@ -23,14 +24,14 @@ if ctx:
         best, worst, flags = st.columns([1, 1, 1.1])
         with best:
             st.markdown("##### 得分最高的安置点")
-            widgets.site_list(ov["best"], key="best")
+            widgets.site_list(ov["best"], ctx.month)
         with worst:
             st.markdown("##### 得分最低的安置点")
-            widgets.site_list(ov["worst"], key="worst")
+            widgets.site_list(ov["worst"], ctx.month)
         with flags:
             st.markdown("##### 进度滞后的县（市、区）")
             widgets.flag_cards(ov["flags"])
             if ov["praise"]:
                 st.caption("争先进位（县均得分较上月提升最多）：" + "、".join(ov["praise"]))
         st.caption(f"指标体系版本 {ov['catalogue_version']} · 县均得分为辖区安置点总分的平均值 · "
-                   "颜色：绿色为正常，橙色为进度滞后，红色为建议约谈")
+                   "点击安置点名称查看其画像")

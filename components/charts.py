@@ -11,7 +11,14 @@ from components import fmt, theme
 
 
 def _short_month(m: str) -> str:
-    return f"{int(m[2:4])}年{int(m[5:7])}月" if m and len(m) >= 7 else m
+    """Axis label: '11月', with the year on January ('2026年1月')."""
+    if not m or len(m) < 7:
+        return m
+    return f"1月<br>{int(m[:4])}年" if int(m[5:7]) == 1 else f"{int(m[5:7])}月"
+
+
+def _title(text: str, dark: bool = False) -> dict:
+    return dict(text=text, x=0, font=dict(size=18 if dark else 15, color=theme.WALL_TEXT if dark else "#263238"))
 
 
 def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int = 360, show_delta: bool = True) -> go.Figure:
@@ -29,7 +36,7 @@ def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int = 
         textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text", name="县均得分",
         textfont=dict(size=16 if dark else 12)))
     lo = max(0.0, float(pd.to_numeric(d["score"], errors="coerce").min() or 0) - 10)
-    fig.update_layout(**theme.plotly_layout(dark, height, title=dict(text="各县（市、区）县均得分排名", x=0, font=dict(size=18 if dark else 15))),
+    fig.update_layout(**theme.plotly_layout(dark, height, title=_title("各县（市、区）县均得分排名", dark)),
                       showlegend=False)
     fig.update_xaxes(range=[lo, 100], title=None, showgrid=True)
     fig.update_yaxes(title=None, tickfont=dict(size=16 if dark else 12))
@@ -49,10 +56,9 @@ def qualified_trend(trend: pd.DataFrame, *, dark: bool = False, height: int = 32
                     line=dict(color=theme.WALL_ACCENT if dark else theme.PLAN_COLOR, width=3, dash="dash"),
                     hovertemplate="%{x}<br>序时进度 %{y:.1f} 个<extra></extra>")
     ymax = max([1] + [float(v) for v in trend["qualified"].tolist() + trend["expected"].tolist() if not fmt.is_missing(v)])
-    fig.update_layout(**theme.plotly_layout(dark, height, title=dict(text="五好达标安置点数与序时进度", x=0,
-                                                                        font=dict(size=18 if dark else 15))))
+    fig.update_layout(**theme.plotly_layout(dark, height, title=_title("五好达标安置点数与序时进度", dark)))
     fig.update_yaxes(range=[0, ymax * 1.2], title=None, rangemode="tozero")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", tickangle=0)
     return fig
 
 
@@ -69,7 +75,7 @@ def radar(dims: list[str], site: list[float], city: list[float], target: list[fl
     fig.add_scatterpolar(r=close(site), theta=theta, name="本安置点", mode="lines+markers",
                          line=dict(color=theme.ACCENT, width=3), fill="toself", fillcolor="rgba(178,34,34,0.15)",
                          hovertemplate="%{theta}<br>%{r:.2f}分<extra>本安置点</extra>")
-    fig.update_layout(**theme.plotly_layout(False, height, title=dict(text="五个维度得分", x=0, font=dict(size=15))),
+    fig.update_layout(**theme.plotly_layout(False, height, title=_title("五个维度得分")),
                       polar=dict(radialaxis=dict(range=[0, max_points], tickvals=[0, 5, 10, 14, 20],
                                                  gridcolor="rgba(0,0,0,0.1)"),
                                  angularaxis=dict(gridcolor="rgba(0,0,0,0.1)")))
@@ -78,7 +84,7 @@ def radar(dims: list[str], site: list[float], city: list[float], target: list[fl
     return fig
 
 
-def site_trend(hist: pd.DataFrame, *, height: int = 340) -> go.Figure:
+def site_trend(hist: pd.DataFrame, *, height: int = 340, n_sites: int | None = None) -> go.Figure:
     """12-month total (left axis) and rank with its 5–95% interval (right axis, reversed)."""
     x = [_short_month(m) for m in hist["month"]]
     fig = go.Figure()
@@ -93,11 +99,13 @@ def site_trend(hist: pd.DataFrame, *, height: int = 340) -> go.Figure:
     fig.add_scatter(x=x, y=hist["total"], name="总分", mode="lines+markers+text",
                     line=dict(color=theme.ACCENT, width=3), text=[fmt.fmt_num(v, 1) for v in hist["total"]],
                     textposition="top center", hovertemplate="%{x}<br>总分 %{y:.2f}<extra></extra>")
-    fig.update_layout(**theme.plotly_layout(False, height, title=dict(text="近12个月总分与排名", x=0, font=dict(size=15))))
+    fig.update_layout(**theme.plotly_layout(False, height, title=_title("近12个月总分与排名")))
+    n = int(n_sites or max(hist["rank"].max() if len(hist) else 1, 1))
     fig.update_layout(yaxis=dict(title="总分", range=[max(0, float(hist["total"].min() or 0) - 15), 105]),
-                      yaxis2=dict(title="排名", overlaying="y", side="right", autorange="reversed", showgrid=False,
-                                  rangemode="tozero"),
-                      xaxis=dict(type="category"))
+                      yaxis2=dict(title="全市排名（越靠上越好）", overlaying="y", side="right", range=[n + 1, 0],
+                                  showgrid=False, tickmode="array",
+                                  tickvals=[1] + list(range(10, n + 1, 10)) + ([n] if n % 10 else [])),
+                      xaxis=dict(type="category", tickangle=0))
     return fig
 
 
@@ -118,7 +126,7 @@ def grade_donut(counts: dict[str, int], *, dark: bool = False, height: int = 260
                            marker=dict(colors=[theme.GRADE_COLORS[g] for g in labels]),
                            textinfo="label+value", textfont=dict(size=16 if dark else 12),
                            hovertemplate="%{label}：%{value}个<extra></extra>"))
-    fig.update_layout(**theme.plotly_layout(dark, height, title=dict(text=title, x=0, font=dict(size=18 if dark else 15))),
+    fig.update_layout(**theme.plotly_layout(dark, height, title=_title(title, dark)),
                       showlegend=False)
     return fig
 

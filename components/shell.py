@@ -39,7 +39,7 @@ PAGE_BY_SCRIPT = {p[0]: p for p in PAGES}
 
 BASE_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { padding-top: 1.2rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 2rem 2rem 2rem; }
 [data-testid="stSidebarHeader"] { height: 0.5rem; min-height: 0.5rem; padding: 0; }
 [data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
 .dash-title { display:flex; align-items:baseline; gap:1rem; flex-wrap:wrap; margin: 0 0 .4rem 0; }
@@ -51,11 +51,17 @@ BASE_CSS = """
 .demo-banner b { color: #B25E00; }
 .brand { font-weight: 700; font-size: 1.05rem; color: #B22222; line-height: 1.35; margin-bottom: .2rem; }
 .brand small { display:block; color:#607D8B; font-weight: 400; font-size: .78rem; }
-.kpi { border: 1px solid #E3E8EF; border-radius: 8px; padding: .55rem .8rem; background: #FFFFFF; height: 100%; }
+.kpi { border: 1px solid #E3E8EF; border-radius: 8px; padding: .5rem .8rem; background: #FFFFFF; min-height: 104px; }
 .kpi .lab { color: #546E7A; font-size: .86rem; }
 .kpi .val { font-size: 1.75rem; font-weight: 700; color: #1f2d3d; line-height: 1.25; white-space: nowrap; }
 .kpi .val small { font-size: .95rem; font-weight: 500; color: #546E7A; margin-left: .15rem; }
-.kpi .sub { font-size: .8rem; color: #78909C; }
+.kpi .sub { font-size: .8rem; color: #78909C; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.kpi .dl { font-size: .82rem; }
+.sites { width: 100%; border-collapse: collapse; font-size: .9rem; }
+.sites td, .sites th { padding: .28rem .4rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap; }
+.sites th { color: #607D8B; font-weight: 500; text-align: left; font-size: .8rem; }
+.sites td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.sites a { color: #1f2d3d; text-decoration: none; } .sites a:hover { color: #B22222; text-decoration: underline; }
 .kpi .up { color: #1B7F3B; } .kpi .down { color: #C62828; } .kpi .flat { color: #78909C; }
 .chip { display:inline-block; padding: 0 .45rem; border-radius: 10px; color: #fff; font-size: .8rem;
   margin-right: .25rem; line-height: 1.5; }

@@ -63,17 +63,22 @@ def ranking_grid(table: pd.DataFrame, view: str) -> None:
     show = table.copy()
     show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
     cfg = {
-        "排名": st.column_config.NumberColumn("排名", width="small", help="全市排名（总分相同名次并列）"),
-        "同类排名": st.column_config.NumberColumn("同类排名", width="small", help="同规模安置点中的排名"),
+        "排名": st.column_config.NumberColumn("排名", width=50, help="全市排名（总分相同名次并列）", pinned=True),
+        "同类排名": st.column_config.NumberColumn("同类排名", width=70, help="同规模安置点中的排名"),
         "安置点编码": None,
-        "安置点": st.column_config.TextColumn("安置点", width="medium", pinned=True),
+        "安置点": st.column_config.TextColumn("安置点", width=190, pinned=True),
+        "县": st.column_config.TextColumn("县", width=62),
+        "规模": st.column_config.TextColumn("规模", width=52),
+        "等次": st.column_config.TextColumn("等次", width=56),
+        "达标": st.column_config.TextColumn("达标", width=74),
+        "短板": st.column_config.TextColumn("短板", width=84),
         "总分": st.column_config.NumberColumn("总分", format="%.2f"),
         "较上月": st.column_config.TextColumn("较上月", help="全市名次较上月变化：↑上升、↓下降、—不变、新为新增"),
         "总分较上月": st.column_config.NumberColumn("总分较上月", format="%+.2f", help="总分较上月变化"),
         "排名区间": st.column_config.TextColumn("排名区间", help=svc_interval_help()),
     }
     for d in svc.DIMENSIONS:
-        cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width="small")
+        cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width=78)
     sty = widgets.style_grades(show)
     st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 640),
                  column_config=cfg, key="ranking_table")

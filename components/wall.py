@@ -41,8 +41,10 @@ WALL_CSS = f"""
 .wall-panel h3 {{ font-size: 20px; margin: 0 0 6px 0; padding: 0; color: {theme.WALL_TEXT}; }}
 .wall-flag {{ font-size: 17px; line-height: 1.4; padding: 6px 8px; margin-bottom: 6px; border-left: 5px solid; background: rgba(255,255,255,0.04); }}
 .wall-flag b {{ font-size: 19px; }}
-.wall-table {{ width: 100%; border-collapse: collapse; font-size: 18px; }}
-.wall-table td, .wall-table th {{ padding: 4px 6px; border-bottom: 1px solid #1E3A6B; white-space: nowrap; }}
+.wall-table {{ width: 100%; border-collapse: collapse; font-size: 17px; }}
+.wall-table {{ table-layout: fixed; }}
+.wall-table td, .wall-table th {{ padding: 3px 5px; border-bottom: 1px solid #1E3A6B; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; line-height: 1.3; }}
 .wall-table th {{ color: {theme.WALL_MUTED}; font-weight: 500; text-align: left; font-size: 15px; }}
 .wall-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .wall-dot {{ display:inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 6px; }}
@@ -134,6 +136,8 @@ def sites_panel(df: pd.DataFrame, title: str, height: int, rows: int = 10) -> No
                     f'<td class="num">{fmt.fmt_num(r.总分, 1)}</td><td style="color:{color}">{r.等次}</td>'
                     f'<td class="num">{delta}</td></tr>')
     st.html(f'<div class="wall-panel" style="height:{height}px"><h3>{html.escape(title)}</h3><table class="wall-table">'
+            '<colgroup><col style="width:9%"><col style="width:43%"><col style="width:15%"><col style="width:11%">'
+            '<col style="width:11%"><col style="width:11%"></colgroup>'
             '<tr><th>排名</th><th>安置点</th><th>县区</th><th>总分</th><th>等次</th><th>较上月</th></tr>'
             + "".join(body) + "</table></div>")
 

@@ -22,8 +22,8 @@ def kpi_tile(k: dict) -> str:
     sub = html.escape(k.get("sub") or "")
     return (f'<div class="kpi"><div class="lab">{html.escape(k["label"])}</div>'
             f'<div class="val">{html.escape(str(k["value"]))}<small>{html.escape(k.get("unit", ""))}</small></div>'
-            f'<div class="sub"><span class="{cls}">{arrow}较上月 {html.escape(delta)}</span>'
-            f'{"　" + sub if sub else ""}</div></div>')
+            f'<div class="dl {cls}">{arrow}较上月 {html.escape(delta)}</div>'
+            f'<div class="sub" title="{sub}">{sub or "&nbsp;"}</div></div>')
 
 
 def kpi_row(kpis: list[dict]) -> None:
@@ -48,12 +48,19 @@ def flag_cards(flags: list[dict], empty_text: str = "本月没有进度滞后的
     out = []
     for f in flags:
         color = theme.FLAG_COLORS.get(f["level"], theme.NEUTRAL)
-        reasons = "；".join(f["reasons"])
+        reasons = "；".join(clean_reason(x) for x in f["reasons"])
         out.append(f'<div class="flagcard" style="border-left-color:{color}">{flag_chip(f["level"])}'
                    f'<b>{html.escape(f["county_name"])}</b>'
                    f'{"（连续" + str(f["consecutive"]) + "个月）" if f.get("consecutive", 0) >= 2 else ""}：'
                    f'{html.escape(reasons)}</div>')
     st.html("".join(out))
+
+
+def clean_reason(text: str) -> str:
+    """Flag sentences start with their code ('F3 存在零就业家庭2户'); users read the sentence only."""
+    import re
+
+    return re.sub(r"^F\d+\s*", "", str(text))
 
 
 def grade_text_color(v) -> str:
@@ -77,13 +84,25 @@ def score_cols(names) -> dict:
     return {n: st.column_config.NumberColumn(n, format="%.2f") for n in names}
 
 
-def site_list(df: pd.DataFrame, key: str) -> None:
-    """Compact site table (排名/安置点/县/总分/等次/较上月) with the 等次 coloured."""
-    show = df.drop(columns=["site_code"], errors="ignore")
-    st.dataframe(style_grades(show), hide_index=True, width="stretch", key=key,
-                 column_config={"总分": st.column_config.NumberColumn(format="%.2f"),
-                                "较上月": st.column_config.NumberColumn(format="%+.2f"),
-                                "排名": st.column_config.NumberColumn(width="small")})
+def site_list(df: pd.DataFrame, month: str) -> None:
+    """Compact site list (排名/安置点/总分/等次/较上月); names link to the site profile."""
+    rows = []
+    for r in df.itertuples(index=False):
+        color = theme.grade_color(r.等次)
+        href = f"/site?site={r.site_code}&month={month}"
+        rows.append(f'<tr><td class="num">{fmt.fmt_int(r.排名)}</td>'
+                    f'<td><a href="{href}" target="_self">{html.escape(str(r.安置点))}</a></td>'
+                    f'<td class="num">{fmt.fmt_num(r.总分, 2)}</td>'
+                    f'<td style="color:{color};font-weight:600">{html.escape(str(r.等次))}</td>'
+                    f'<td class="num">{fmt.fmt_delta(r.较上月)}</td></tr>')
+    st.html('<table class="sites"><tr><th>排名</th><th>安置点</th><th style="text-align:right">总分</th>'
+            '<th>等次</th><th style="text-align:right">较上月</th></tr>' + "".join(rows) + "</table>")
+
+
+def flag_legend() -> None:
+    st.html('<div class="legend">' + "".join(
+        f'<span><i class="sq" style="background:{theme.FLAG_COLORS[f]}"></i>{f}</span>' for f in theme.FLAG_ORDER)
+        + "</div>")
 
 
 def site_table(table: pd.DataFrame, key: str, height: int | None = None) -> None:

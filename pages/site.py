@@ -19,7 +19,7 @@ if ctx:
                 st.plotly_chart(charts.radar(p["dims"], p["site_dims"], p["city_dims"], p["target_dims"]),
                                 config=theme.PLOTLY_CONFIG, key="radar")
             with b:
-                st.plotly_chart(charts.site_trend(p["history"]), config=theme.PLOTLY_CONFIG, key="site_trend")
+                st.plotly_chart(charts.site_trend(p["history"], n_sites=p["n_sites"]), config=theme.PLOTLY_CONFIG, key="site_trend")
             profile.indicator_section(p)
             t1, t2, t3, t4 = st.tabs(["权益落实", "就业帮扶", "双五级与服务平台", "问题整改"])
             with t1:

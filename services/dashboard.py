@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 from typing import Any, Callable
 
@@ -255,7 +256,9 @@ def _from_store(engine: Engine, month: str, mr) -> _Results:
     # one display level per county: escalation (建议约谈 / 建议约谈主要负责人) wins over 进度滞后
     esc = c["escalation"].fillna("") if "escalation" in c else pd.Series("", index=c.index)
     c["level"] = np.where(esc != "", esc, c["level"])
-    c["reasons"] = c["reasons"].map(lambda r: list(r) if isinstance(r, (list, tuple, np.ndarray)) else [])
+    # flag sentences come as 'F3 存在零就业家庭2户'; the code stays in flag_codes, users read the sentence
+    c["reasons"] = c["reasons"].map(lambda r: [re.sub(r"^F\d+\s*", "", str(x)) for x in r]
+                                    if isinstance(r, (list, tuple, np.ndarray)) else [])
     out = _Results(month, sites, mr.scores.indicators, c, mr.catalogue_version, computed_at=mr.computed_at, raw=mr)
     out.praise = list(getattr(mr.county, "praise", []) or [])
     out.warnings = mr.county.warnings if hasattr(mr.county, "warnings") else pd.DataFrame()
@@ -397,9 +400,9 @@ def kpis(engine: Engine, month: str, county: str | None = None, res: Provider | 
 
     y = int(month[:4])
     exp = now["expected"]
-    plan_txt = f"序时进度 {fmt_num(exp, 1)} 个"
+    plan_txt = f"序时进度{fmt_num(exp, 1)}个"
     if now.get("plan_year") is not None:
-        plan_txt = f"{y}年计划 {now['plan_year']} 个 · " + plan_txt
+        plan_txt = f"年度计划{now['plan_year']}个 · " + plan_txt
     d_q = _delta(now["qualified"], g("qualified"))
     return [
         dict(key="qualified", label="五好达标安置点", value=f"{now['qualified']}/{now['sites']}", unit="个",

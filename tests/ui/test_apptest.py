@@ -76,7 +76,8 @@ def test_overview_kpis_charts_flags():
     assert trend[1]["name"].startswith("序时进度")
     assert len(trend[0]["x"]) == 12
     assert "进度滞后" in html or "本月没有进度滞后" in " ".join(s.value for s in at.success)
-    assert len(at.dataframe) == 2                 # best and worst sites
+    assert html.count('class="sites"') == 2       # best and worst sites, names linking to the site profile
+    assert "/site?site=" in html
     # sidebar: month selector and role switcher (demo)
     assert at.selectbox(key="_month_widget").value is not None
     assert at.selectbox(key="demo_role").value == "市级督导"
