@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import collections
+import itertools
+import gc
 import hashlib
 import json
 import re
@@ -69,6 +71,21 @@ class ImportResult:
 
 def import_workbook(engine: Engine, file_bytes: bytes, file_name: str, month: str | None, user: ImportUser,
                     *, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportResult:
+    """Validate the workbook and, when it has no error, write it in one transaction (see `_import`).
+
+    The cyclic garbage collector is paused meanwhile: reading creates millions of small objects and its
+    repeated passes would otherwise cost more than the validation itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(engine, file_bytes, file_name, month, user, max_bytes)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None, user: ImportUser,
+            max_bytes: int) -> ImportResult:
     """Validate the workbook and, when it has no error, write it in one transaction.
 
     Snapshot sheets (搬迁户, 劳动力) replace the month's rows of the sites the file covers; 安置点, 组织建设,
@@ -176,13 +193,22 @@ def _objs(a) -> list:
 class TablePlan:
     table: object                  # sqlalchemy Table
     columns: list[str]             # business columns (written and compared)
-    rows: list[tuple]              # business values, aligned with columns
+    data: list[list]               # one list of Python values per business column
     source_rows: list[int]
     mode: str                      # "replace" or "upsert"
     key_cols: list[str]
     replace_where: list = field(default_factory=list)   # (column, values) pairs: delete rows matching any
     month: str | None = None
     sheet: str = ""
+
+    @cached_property
+    def rows(self) -> list[tuple]:
+        """Business values per row (for comparison with what is stored)."""
+        return list(zip(*self.data)) if self.source_rows else []
+
+    def write_rows(self, import_id: int) -> list[tuple]:
+        """Rows for insertion: business columns, then import_id and source_row."""
+        return list(zip(*self.data, itertools.repeat(import_id), self.source_rows))
 
 
 def _column_values(t, key: str, kind: str, model_float: bool = False) -> list:
@@ -203,7 +229,7 @@ def _plan(res: Validated, month: str | None) -> list[TablePlan]:
         t = T[sheet.name]
         cols = [f[0] for f in fields]
         data = [(_column_values(t, key, kind, float_model) if key else [month] * t.n) for _, key, kind in fields]
-        return cols, list(zip(*data)) if t.n else [], t.rows.tolist()
+        return cols, data, t.rows.tolist()
 
     if S.SITES.name in T:
         f = [("code", "code", S.CODE), ("name", "name", S.TEXT), ("county_code", "county_code", S.CODE),
@@ -352,7 +378,7 @@ def _write(engine, user, file_name, sha, month, rows_count, messages, data, plan
         for plan in plans:
             tb = plan.table
             cols = plan.columns + ["import_id", "source_row"]
-            rows = [r + (iid, src) for r, src in zip(plan.rows, plan.source_rows)]
+            rows = plan.write_rows(iid)
             if plan.mode == "replace":
                 for col, values in plan.replace_where:
                     for chunk in _chunks(values):

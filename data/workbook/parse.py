@@ -45,29 +45,24 @@ def is_blank(v) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
-def _blank_mask(col: np.ndarray) -> np.ndarray:
-    if len(col) == 0:
-        return np.zeros(0, dtype=bool)
-    m = (col == "") | pd.isna(col)
-    rest = ~m
-    if rest.any():
-        # whitespace-only strings
-        idx = np.flatnonzero(rest)
-        sub = col[idx]
-        ws = np.fromiter((isinstance(v, str) and not v.strip() for v in sub), dtype=bool, count=len(sub))
-        if ws.any():
-            m[idx[ws]] = True
-    return m
+_NUMERIC_KINDS = ("floating", "integer", "mixed-integer-float")
 
 
-def _by_unique(col: np.ndarray, fn, out_dtype=object):
-    """Apply fn(value) -> (parsed, reason) once per distinct value."""
+def _by_unique(col: np.ndarray, fn):
+    """Apply fn(value) -> (parsed, reason) once per distinct value; blanks give (None, None).
+    Returns (values, reasons, blank) aligned with col."""
     codes, uniq = pd.factorize(col, use_na_sentinel=False)
-    vals = np.empty(len(uniq), dtype=out_dtype)
-    errs = np.empty(len(uniq), dtype=object)
+    k = len(uniq)
+    vals = np.empty(k, dtype=object)
+    errs = np.empty(k, dtype=object)
+    blank = np.zeros(k, dtype=bool)
     for i, u in enumerate(uniq):
-        vals[i], errs[i] = fn(u)
-    return vals[codes], errs[codes]
+        if is_blank(u):
+            blank[i] = True
+            vals[i] = errs[i] = None
+        else:
+            vals[i], errs[i] = fn(u)
+    return vals[codes], errs[codes], blank[codes]
 
 
 def number_text(v):
@@ -96,59 +91,55 @@ def _as_text(v) -> str:
 # ---- parsers by kind ----
 
 def parse(col: S.Column, raw: np.ndarray) -> Parsed:
-    blank = _blank_mask(raw)
     kind = col.kind
     if kind in (S.INT, S.FLOAT, S.PCT):
-        return _numbers(col, raw, blank)
+        return _numbers(col, raw)
     if kind == S.ID:
-        return _ids(raw, blank)
+        return _ids(raw)
     if kind in (S.CODE, S.TEXT, S.COUNTY):
-        return _texts(col, raw, blank)
+        return _texts(col, raw)
     if kind in (S.ENUM, S.BOOL, S.RIGHT):
-        return _choices(col, raw, blank)
+        return _choices(col, raw)
     if kind == S.DATE:
-        vals, errs = _by_unique(raw, _date_value)
-        return _finish(vals, errs, blank)
+        return Parsed(*_by_unique(raw, _date_value))
     if kind == S.MONTH:
-        vals, errs = _by_unique(raw, _month_value)
-        return _finish(vals, errs, blank)
+        return Parsed(*_by_unique(raw, _month_value))
     raise ValueError(kind)
 
 
-def _finish(vals, errs, blank, warnings=None) -> Parsed:
-    if blank.any():
-        vals = vals.copy()
-        errs = errs.copy()
-        vals[blank] = np.nan if vals.dtype.kind == "f" else None
-        errs[blank] = None
-    return Parsed(vals, errs, blank, warnings)
-
-
-def _numbers(col: S.Column, raw: np.ndarray, blank: np.ndarray) -> Parsed:
+def _numbers(col: S.Column, raw: np.ndarray) -> Parsed:
     n = len(raw)
-    vals = np.full(n, np.nan)
-    errs = np.full(n, None, dtype=object)
-    idx = np.flatnonzero(~blank)
-    sub = raw[idx]
-    kind = pd.api.types.infer_dtype(sub, skipna=False) if len(sub) else "empty"
-    if kind in ("floating", "integer", "mixed-integer-float"):
-        vals[idx] = sub.astype(np.float64)
-    elif len(sub):
-        def one(v):
-            if isinstance(v, bool) or isinstance(v, (dt.date, dt.time, dt.timedelta)):
-                return np.nan, "应填写数字"
-            if isinstance(v, (int, float, np.number)):
-                return float(v), None
-            t = S.nfkc(str(v)).strip()
-            if col.kind == S.PCT and t.endswith("%"):
-                t = t[:-1]
-            x = number_text(t)
-            if x is None:
-                return np.nan, "不是有效的数字"
-            return x, None
-        pv, pe = _by_unique(sub, one)
-        vals[idx] = pv.astype(np.float64)
-        errs[idx] = pe
+    kind = pd.api.types.infer_dtype(raw, skipna=False) if n else "empty"
+    if kind in _NUMERIC_KINDS:  # every cell is a number: no blanks, no text
+        vals = raw.astype(np.float64)
+        errs = np.full(n, None, dtype=object)
+        blank = np.zeros(n, dtype=bool)
+    else:
+        vals = np.full(n, np.nan)
+        errs = np.full(n, None, dtype=object)
+        blank = raw == ""
+        idx = np.flatnonzero(~blank)
+        sub = raw[idx]
+        if len(sub) and pd.api.types.infer_dtype(sub, skipna=False) in _NUMERIC_KINDS:
+            vals[idx] = sub.astype(np.float64)
+        elif len(sub):
+            def one(v):
+                if isinstance(v, bool) or isinstance(v, (dt.date, dt.time, dt.timedelta)):
+                    return np.nan, "应填写数字"
+                if isinstance(v, (int, float, np.number)):
+                    return float(v), None
+                t = S.nfkc(str(v)).strip()
+                if col.kind == S.PCT and t.endswith("%"):
+                    t = t[:-1]
+                x = number_text(t)
+                if x is None:
+                    return np.nan, "不是有效的数字"
+                return x, None
+            pv, pe, pb = _by_unique(sub, one)
+            pv[pb] = np.nan
+            vals[idx] = pv.astype(np.float64)
+            errs[idx] = pe
+            blank[idx[pb]] = True
     ok = ~blank & pd.isna(errs)
     v = np.where(ok, vals, 0.0)
     if not np.isfinite(v).all():
@@ -198,22 +189,23 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _texts(col: S.Column, raw: np.ndarray, blank: np.ndarray) -> Parsed:
+def _texts(col: S.Column, raw: np.ndarray) -> Parsed:
     n = len(raw)
-    vals = np.full(n, None, dtype=object)
-    errs = np.full(n, None, dtype=object)
-    idx = np.flatnonzero(~blank)
-    sub = raw[idx]
     code_like = col.kind in (S.CODE, S.COUNTY)
-    all_str = len(sub) == 0 or pd.api.types.infer_dtype(sub, skipna=False) == "string"
-    if all_str:
+    if n and pd.api.types.infer_dtype(raw, skipna=False) == "string":
+        out = [v.strip() for v in raw]
         if code_like:
-            out = [t if t.isascii() else S.nfkc(t).strip() for t in (v.strip() for v in sub)]
+            out = [t if t.isascii() else S.nfkc(t).strip() for t in out]
             if col.kind == S.COUNTY:
                 out = [re.sub(r"\s+", "", t) for t in out]
-        else:
-            out = [v.strip() for v in sub]
-        vals[idx] = out
+        vals = np.array(out, dtype=object)
+        errs = np.full(n, None, dtype=object)
+        blank = vals == ""
+        if col.max_len:
+            long_ = np.fromiter(map(len, out), dtype=np.int64, count=n) > col.max_len
+            if long_.any():
+                errs[long_] = f"长度超过{col.max_len}个字符"
+        vals[blank] = None
     else:
         def one(v):
             if isinstance(v, bool):
@@ -227,20 +219,40 @@ def _texts(col: S.Column, raw: np.ndarray, blank: np.ndarray) -> Parsed:
                 t = S.nfkc(t).strip()
             if col.kind == S.COUNTY:
                 t = re.sub(r"\s+", "", t)
+            if col.max_len and len(t) > col.max_len:
+                return t, f"长度超过{col.max_len}个字符"
             return t, None
-        pv, pe = _by_unique(sub, one)
-        vals[idx] = pv
-        errs[idx] = pe
-    if col.max_len:
-        lens = np.fromiter((len(v) if isinstance(v, str) else 0 for v in vals), dtype=np.int64, count=n)
-        long_ = lens > col.max_len
-        if long_.any():
-            errs[long_] = f"长度超过{col.max_len}个字符"
-            vals[long_] = None
+        vals, errs, blank = _by_unique(raw, one) if n else (np.empty(0, object), np.empty(0, object),
+                                                            np.zeros(0, bool))
+    bad = pd.notna(errs)
+    if bad.any():
+        vals[bad] = None
     return Parsed(vals, errs, blank)
 
 
-def _choices(col: S.Column, raw: np.ndarray, blank: np.ndarray) -> Parsed:
+def _choices(col: S.Column, raw: np.ndarray) -> Parsed:
+    """Exact allowed values and blanks by vectorised comparison; anything else parsed once per distinct value."""
+    n = len(raw)
+    one = _choice_parser(col)
+    vals = np.full(n, None, dtype=object)
+    blank = raw == ""
+    done = blank.copy()
+    for c in col.choices:
+        hit = raw == c
+        if hit.any():
+            vals[hit] = one(c)[0]
+            done |= hit
+    rest = np.flatnonzero(~done)
+    errs = np.full(n, None, dtype=object)
+    if len(rest):
+        v, e, b = _by_unique(raw[rest], one)
+        vals[rest] = v
+        errs[rest] = e
+        blank[rest] = b
+    return Parsed(vals, errs, blank)
+
+
+def _choice_parser(col: S.Column):
     lookup = {re.sub(r"\s+", "", S.nfkc(c)): c for c in col.choices}
     allowed = "、".join(col.choices)
     if col.kind == S.BOOL:
@@ -254,8 +266,6 @@ def _choices(col: S.Column, raw: np.ndarray, blank: np.ndarray) -> Parsed:
         mapping = None
 
     def one(v):
-        if is_blank(v):
-            return None, None
         if isinstance(v, bool) and col.kind == S.BOOL:
             return v, None
         t = re.sub(r"\s+", "", S.nfkc(_as_text(v)))
@@ -264,8 +274,7 @@ def _choices(col: S.Column, raw: np.ndarray, blank: np.ndarray) -> Parsed:
             return None, f"不是可选的值，应为：{allowed}"
         return (mapping[c] if mapping else c), None
 
-    vals, errs = _by_unique(raw, one)
-    return _finish(vals, errs, blank)
+    return one
 
 
 def _excel_serial(x: float) -> dt.date | None:
@@ -332,33 +341,56 @@ def _month_value(v):
     return None, reason
 
 
-def _ids(raw: np.ndarray, blank: np.ndarray) -> Parsed:
+def _ids(raw: np.ndarray) -> Parsed:
     n = len(raw)
     vals = np.full(n, None, dtype=object)
     errs = np.full(n, None, dtype=object)
-    text = np.full(n, None, dtype=object)
     mangled = f"身份证号被 Excel 当作数字保存，末几位已丢失，{TEXT_FORMAT_HINT}"
-    for i in np.flatnonzero(~blank):
-        v = raw[i]
-        if isinstance(v, str):
-            t = v.strip()
-            if not t.isascii():
-                t = S.nfkc(t).strip()
-            t = t.upper()
-            if len(t) != 18 and _SCI.match(t):
+    if n and pd.api.types.infer_dtype(raw, skipna=False) == "string":
+        text = [v.strip().upper() for v in raw]
+    else:
+        text = []
+        for i, v in enumerate(raw):
+            if isinstance(v, str):
+                text.append(v.strip().upper())
+            elif v is None:
+                text.append("")
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                text.append("")
                 errs[i] = mangled
             else:
-                text[i] = t
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            errs[i] = mangled
-        else:
-            errs[i] = "身份证号应为18位文本"
-    cand = np.flatnonzero(pd.notna(text))
-    fmt_ok = np.fromiter((bool(_ID.match(text[i])) for i in cand), dtype=bool, count=len(cand))
-    errs[cand[~fmt_ok]] = "身份证号应为18位（前17位为数字，末位为数字或X）"
-    good = cand[fmt_ok]
-    if len(good):
-        buf = np.frombuffer("".join(text[good]).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+                text.append("")
+                errs[i] = "身份证号应为18位文本"
+    arr = np.array(text, dtype=object)
+    blank = (arr == "") & pd.isna(errs)
+    lens = np.fromiter(map(len, text), dtype=np.int64, count=n)
+    cand = np.flatnonzero((lens == 18) & pd.isna(errs))
+    joined = "".join(arr[cand]) if len(cand) else ""
+    if not joined.isascii():  # full-width digits etc.: normalise those few
+        for i in cand:
+            if not arr[i].isascii():
+                arr[i] = S.nfkc(arr[i]).strip().upper()
+        lens = np.fromiter(map(len, arr), dtype=np.int64, count=n)
+        cand = np.flatnonzero((lens == 18) & pd.isna(errs))
+        joined = "".join(arr[cand]) if len(cand) else ""
+        if not joined.isascii():
+            ok_ascii = np.fromiter((arr[i].isascii() for i in cand), dtype=bool, count=len(cand))
+            errs[cand[~ok_ascii]] = "身份证号应为18位（前17位为数字，末位为数字或X）"
+            cand = cand[ok_ascii]
+            joined = "".join(arr[cand])
+    # wrong length: Excel's scientific form or simply not 18 characters
+    for i in np.flatnonzero(~blank & (lens != 18) & pd.isna(errs)):
+        t = arr[i]
+        errs[i] = mangled if _SCI.match(t) or (t.isdigit() and len(t) > 18) else \
+            "身份证号应为18位（前17位为数字，末位为数字或X）"
+    if len(cand):
+        buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        body = buf[:, :17]
+        last = buf[:, 17]
+        fmt_ok = ((body >= 48) & (body <= 57)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
+        errs[cand[~fmt_ok]] = "身份证号应为18位（前17位为数字，末位为数字或X）"
+        good = cand[fmt_ok]
+        buf = buf[fmt_ok]
         digits = buf[:, :17].astype(np.int64) - 48
         expected = _ID_CHECK[(digits @ _ID_WEIGHTS) % 11]
         bad_check = expected != buf[:, 17]
@@ -371,7 +403,7 @@ def _ids(raw: np.ndarray, blank: np.ndarray) -> Parsed:
         errs[good[bad_birth]] = "身份证号中的出生日期无效，请核对"
         errs[good[bad_check & ~bad_birth]] = "身份证号校验位错误，请核对"
         ok = good[~bad_check & ~bad_birth]
-        vals[ok] = text[ok]
+        vals[ok] = arr[ok]
     return Parsed(vals, errs, blank)
 
 

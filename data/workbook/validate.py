@@ -72,7 +72,8 @@ class Collector:
         self.messages.append(Message(name, row, column, None, reason, level))
 
     def cells(self, t: Table, key: str, where, reason, level: str = ERROR, value=None) -> None:
-        """One message per selected row. `where`: bool mask or index array; `reason`: str or per-row array."""
+        """One message per selected row. `where`: bool mask or index array; `reason`: str, per-row array or a
+        function of the row index (evaluated for the selected rows only)."""
         idx = np.flatnonzero(where) if getattr(where, "dtype", None) == bool else np.asarray(where, dtype=int)
         if len(idx) == 0:
             return
@@ -85,7 +86,7 @@ class Collector:
                 continue  # the formula message covers this cell
             if level != ERROR and t.bad is not None and t.bad[i]:
                 continue  # a row with an error gets no further warnings
-            r = reason if isinstance(reason, str) else reason[i]
+            r = reason if isinstance(reason, str) else (reason(i) if callable(reason) else reason[i])
             v = value[i] if value is not None else (raw[i] if raw is not None else None)
             self.messages.append(Message(t.frame.name, int(t.rows[i]), header, display_value(v), r, level, col))
             if level == ERROR and t.bad is not None:
@@ -217,8 +218,7 @@ def check_duplicates(t: Table, out: Collector) -> None:
 
 @dataclass
 class Validated:
-    tables: dict[str, Table]
-    frames: dict[str, pd.DataFrame]        # spec sheet name -> typed rows (with county_code, site_code etc.)
+    tables: dict[str, Table]               # spec sheet name -> parsed table (typed values by column key)
     moved_households: list[str] = field(default_factory=list)   # codes to delete from other sites (same month)
     moved_labour: list[str] = field(default_factory=list)
     labour_sites: set[str] = field(default_factory=set)          # sites whose labour snapshot is replaced
@@ -238,7 +238,7 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
     def out_of_scope(county_codes: np.ndarray) -> np.ndarray:
         if scope is None:
             return np.zeros(len(county_codes), dtype=bool)
-        return np.array([c is not None and c != scope for c in county_codes], dtype=bool)
+        return pd.notna(county_codes) & (county_codes != scope)
 
     scope_reason = f"不在您的管辖范围：您只能导入「{scope_name}」的数据"
     county_names = "、".join(r.name for r in db.counties.values())
@@ -252,7 +252,7 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         out.cells(t, "county", unknown, f"系统中没有该县（市、区），应为：{county_names or '（尚未初始化县区）'}")
         return codes
 
-    res = Validated(tables=tables, frames={})
+    res = Validated(tables=tables)
     month_needed = [t for name, t in tables.items() if name in (S.HOUSEHOLDS.name, S.LABOUR.name, S.ORGANISATION.name)]
     if month is None:
         for t in month_needed:
@@ -269,8 +269,7 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         existing = np.array([db.sites.get(c) if c else None for c in v["code"]], dtype=object)
         moved = out_of_scope(existing)
         if moved.any():
-            out.cells(t, "code", moved, np.array(
-                [f"该安置点已登记在「{db.county_name(c)}」，不在您的管辖范围" for c in existing], dtype=object))
+            out.cells(t, "code", moved, lambda i: f"该安置点已登记在「{db.county_name(existing[i])}」，不在您的管辖范围")
         pop, hh = v["population"], v["households"]
         out.cells(t, "population", (pop < hh) & ~np.isnan(pop) & ~np.isnan(hh), "搬迁人数少于搬迁户数，请核对")
         for code, cc in zip(v["code"], codes):
@@ -287,12 +286,13 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
     def check_sites(t: Table, key: str = "site_code", required_known: bool = True) -> np.ndarray:
         """County code of each row's site (None when unknown); reports unknown codes and scope."""
         codes = t.values[key]
-        county = np.array([site_county(c) if c is not None else None for c in codes], dtype=object)
-        known = np.array([c is None or c in file_sites or c in db.sites for c in codes], dtype=bool)
-        out.cells(t, key, ~known, "安置点编码不存在（本文件「安置点」工作表和系统中都没有）")
-        out.cells(t, key, out_of_scope(county), np.array(
-            [f"该安置点属于「{db.county_name(c)}」，不在您的管辖范围：您只能导入「{scope_name}」的数据"
-             for c in county], dtype=object))
+        idx, uniq = pd.factorize(codes, use_na_sentinel=True)
+        u_county = np.array([site_county(c) for c in uniq] + [None], dtype=object)
+        u_known = np.array([c in file_sites or c in db.sites for c in uniq] + [True], dtype=bool)
+        county = u_county[idx]  # idx -1 (None) picks the trailing sentinel
+        out.cells(t, key, ~u_known[idx], "安置点编码不存在（本文件「安置点」工作表和系统中都没有）")
+        out.cells(t, key, out_of_scope(county), lambda i: f"该安置点属于「{db.county_name(county[i])}」，"
+                                                          f"不在您的管辖范围：您只能导入「{scope_name}」的数据")
         return county
 
     # ---- households ----
@@ -347,8 +347,8 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         unknown = pd.notna(codes) & pd.isna(sites)
         out.cells(t, "household_code", unknown, f"户编码在 {month} 的搬迁户台账中不存在（本文件和系统中都没有）")
         county = np.array([site_county(s) if s is not None else None for s in sites], dtype=object)
-        out.cells(t, "household_code", out_of_scope(county), np.array(
-            [f"该户所在安置点属于「{db.county_name(c)}」，不在您的管辖范围" for c in county], dtype=object))
+        out.cells(t, "household_code", out_of_scope(county),
+                  lambda i: f"该户所在安置点属于「{db.county_name(county[i])}」，不在您的管辖范围")
         v["site_code"] = sites
         # gender vs ID, employment form consistency (warnings)
         g = id_gender(v["person_id"])
@@ -424,8 +424,8 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         _county_rows(t, resolve_county, out_of_scope, scope_reason, site_county, db, file_sites, out)
         v = t.values
         existing = _existing_county(db, m.Rectification, m.Rectification.code, v["item_code"])
-        out.cells(t, "item_code", out_of_scope(existing), np.array(
-            [f"该问题编号已登记在「{db.county_name(c)}」，不在您的管辖范围" for c in existing], dtype=object))
+        out.cells(t, "item_code", out_of_scope(existing),
+                  lambda i: f"该问题编号已登记在「{db.county_name(existing[i])}」，不在您的管辖范围")
         fd, dl, cd, st = v["found_date"], v["deadline"], v["closed_date"], v["status"]
         out.cells(t, "deadline", _lt(dl, fd), "整改时限早于发现日期，请核对")
         out.cells(t, "closed_date", _lt(cd, fd), "销号日期早于发现日期，请核对")
@@ -441,8 +441,6 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         _county_rows(t, resolve_county, out_of_scope, scope_reason, site_county, db, file_sites, out)
         res.static = True
 
-    for name, t in tables.items():
-        res.frames[name] = t.frame_df()
     return res
 
 
@@ -476,9 +474,7 @@ def _county_rows(t: Table, resolve_county, out_of_scope, scope_reason, site_coun
     out.cells(t, "site_code", ~known, "安置点编码不存在（本文件「安置点」工作表和系统中都没有）")
     wrong = np.array([s is not None and k and c is not None and site_county(s) != c
                       for s, k, c in zip(sites, known, codes)], dtype=bool)
-    out.cells(t, "site_code", wrong, np.array(
-        [f"该安置点属于「{db.county_name(site_county(s))}」，与所填县不一致" if s is not None else None
-         for s in sites], dtype=object))
+    out.cells(t, "site_code", wrong, lambda i: f"该安置点属于「{db.county_name(site_county(sites[i]))}」，与所填县不一致")
 
 
 def _boundary_warnings(t: Table, db: DbContext, out: Collector, point_in_county) -> None:
@@ -512,9 +508,8 @@ def _labour_count_warnings(tables: dict[str, Table], db: DbContext, month: str, 
         got = counts.reindex(pd.Index(codes)).fillna(0).to_numpy()
         diff = ~np.isnan(expected) & pd.notna(codes) & (got != expected)
         if diff.any():
-            reasons = np.array([f"劳动力台账中该户有{int(g)}人，与劳动力人数{int(e) if e == e else ''}不一致"
-                                for g, e in zip(got, expected)], dtype=object)
-            out.cells(ht, "labour_count", diff, reasons, WARNING)
+            out.cells(ht, "labour_count", diff,
+                      lambda i: f"劳动力台账中该户有{int(got[i])}人，与劳动力人数{int(expected[i])}不一致", WARNING)
     # households of the database referenced by labour rows
     dbh = db.households(month)
     if len(dbh):
