@@ -849,10 +849,39 @@ def rights_gaps(engine: Engine, month: str, county: str | None = None) -> pd.Dat
 # ------------------------------------------------------------------------------------------------------------------
 # Ledger import (数据导入) — data.workbook
 
-def workbook_api():
-    """The ledger importer module when available (data.workbook exposes template/import functions)."""
-    try:
-        import data.workbook as wb  # type: ignore
-    except ImportError:
-        return None
-    return wb if hasattr(wb, "import_workbook") or hasattr(wb, "validate_workbook") else None
+def import_month_options(months: list[str]) -> list[str]:
+    """Months a ledger may be imported for: the months with data and the month after the latest."""
+    from scoring.frames import period_end as pe
+
+    if not months:
+        today = dt.date.today()
+        return [f"{today.year}-{today.month:02d}"]
+    last = pe(months[-1]) + dt.timedelta(days=1)
+    return list(months[-12:]) + [f"{last.year}-{last.month:02d}"]
+
+
+def ledger_template(county_names: list[str] | None = None) -> bytes:
+    from data.workbook import template_bytes
+
+    return template_bytes(county_names or None)
+
+
+def import_ledger(engine: Engine, data: bytes, file_name: str, month: str, username: str, role: str,
+                  county_code: str | None) -> dict:
+    """Validate and import a ledger workbook (data.workbook); a plain dict for the page."""
+    from data.workbook import ImportUser, import_workbook
+
+    res = import_workbook(engine, data, file_name, month, ImportUser(username, role, county_code))
+    msgs = pd.DataFrame([{"级别": "错误" if m.is_error else "提示", "工作表": m.sheet or "（整个文件）",
+                          "行号": m.row, "列": m.column or "", "单元格内容": m.value or "", "问题说明": m.reason}
+                         for m in res.messages],
+                        columns=["级别", "工作表", "行号", "列", "单元格内容", "问题说明"])
+    msgs["行号"] = msgs["行号"].astype("Int64")
+    marked = None
+    if res.messages:
+        try:
+            marked = res.marked_copy
+        except Exception:  # noqa: BLE001 - the marked copy is a convenience
+            marked = None
+    return dict(ok=res.ok, result=res.result, rows=dict(res.rows), month=res.month or month, messages=msgs,
+                n_errors=len(res.errors), marked=marked, file_name=file_name)

@@ -296,3 +296,22 @@ def test_errors_are_shown_in_chinese_not_as_tracebacks(monkeypatch):
     assert not at.exception
     assert at.error and "出错" in at.error[0].value
     assert "internal detail" not in at.error[0].value
+
+
+def test_upload_page_for_county_operator():
+    at = run()
+    at.selectbox(key="demo_role").set_value("县级填报员").run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="imp_month").value is not None
+    assert len(at.get("file_uploader")) == 1
+    assert any("模板" in b.proto.label for b in at.get("download_button"))
+
+
+def test_upload_page_refused_for_leader():
+    at = run()
+    at.selectbox(key="demo_role").set_value("市领导").run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception
+    assert any("无权" in w.value for w in at.warning)
+    assert not at.get("file_uploader")

@@ -1,0 +1,184 @@
+"""services.dashboard view models on the small demo database (built once per session by tests/ui/conftest)."""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data import repository as repo
+from services import dashboard as svc
+from tests.ui.conftest import demo_db, login_db  # noqa: F401 - session fixtures shared with the UI tests
+
+MONTH = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def eng(demo_db):  # noqa: F811
+    from data.db import get_engine
+
+    return get_engine(demo_db)
+
+
+def test_months_and_lists(eng):
+    ms = svc.available_months(eng)
+    assert ms[-1] == MONTH and len(ms) == 14
+    assert len(svc.county_list(eng)) == 8
+    assert len(svc.site_options(eng)) == 68
+    code = svc.county_list(eng)[0][0]
+    assert 0 < len(svc.site_options(eng, code)) < 68
+    assert svc.is_demo(eng)
+
+
+def test_rights_totals_match_pooled_coverage(eng):
+    """The SQL totals equal scoring.rights.coverage pooled over the city and per side (§11)."""
+    from scoring.rights import coverage
+
+    md = repo.load_month(eng, MONTH)
+    city = coverage(md, by=())
+    sides = coverage(md, by="side").set_index("side")["coverage"]
+    got = svc.rights_totals(eng, MONTH)
+    assert math.isclose(got["coverage"], float(city["coverage"].iloc[0]), rel_tol=1e-12)
+    assert math.isclose(got["coverage_in"], float(sides["迁入地"]), rel_tol=1e-12)
+    assert math.isclose(got["coverage_out"], float(sides["迁出地"]), rel_tol=1e-12)
+    c = svc.county_list(eng)[2][0]
+    per = coverage(md, by="county").set_index("county_code")["coverage"]
+    assert math.isclose(svc.rights_totals(eng, MONTH, c)["coverage"], float(per[c]), rel_tol=1e-12)
+
+
+def test_kpis(eng):
+    k = {x["key"]: x for x in svc.kpis(eng, MONTH)}
+    assert list(k) == ["qualified", "employment", "zero_emp", "coverage", "overdue"]
+    r = svc.results(eng, MONTH)
+    assert k["qualified"]["value"] == f"{int(r.sites['qualified'].sum())}/68"
+    assert re.fullmatch(r"\d+\.\d%", k["employment"]["value"])
+    assert k["zero_emp"]["value"] == str(int(r.counties["zero_emp"].sum()))
+    assert k["zero_emp"]["good"] == "down" and k["overdue"]["good"] == "down"
+    for x in k.values():
+        assert x["delta_text"]                   # every tile has its change on last month
+
+
+def test_overview_shapes(eng):
+    ov = svc.overview(eng, MONTH)
+    assert len(ov["trend"]) == 12 and ov["trend"]["month"].iloc[-1] == MONTH
+    assert len(ov["best"]) == 5 and len(ov["worst"]) == 5
+    assert ov["best"]["总分"].iloc[0] >= ov["worst"]["总分"].iloc[0]
+    flagged = ov["counties"][ov["counties"]["flagged"]]
+    assert len(ov["flags"]) == len(flagged)
+    for f in ov["flags"]:
+        assert f["reasons"] and not any(re.match(r"^F\d", x) for x in f["reasons"])
+    assert set(ov["counties"]["level"]) <= {"正常", "进度滞后", "建议约谈", "建议约谈主要负责人"}
+
+
+def test_ranking_table_matches_scoring_tables(eng):
+    from scoring.tables import site_ranking_table
+    from services import store
+
+    mr = store.month_results(eng, MONTH)
+    official = site_ranking_table(mr.scores, mr.mc)
+    mine = svc.ranking_table(svc.ranking_frame(eng, MONTH), score_change=False)
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), official.reset_index(drop=True), check_dtype=False)
+
+
+def test_ranking_filters_and_class_view(eng):
+    sites = svc.ranking_frame(eng, MONTH)
+    code = svc.county_list(eng)[1][0]
+    f = svc.filter_ranking(sites, counties=[code], grades=["优秀", "良好"])
+    assert set(f["county_code"]) == {code} and set(f["grade"]) <= {"优秀", "良好"}
+    assert len(svc.filter_ranking(sites, qualified=True)) == int(sites["qualified"].sum())
+    t = svc.ranking_table(sites, "class")
+    order = {s: i for i, s in enumerate(svc.SIZE_CLASSES)}
+    keys = list(zip(t["规模"].map(order), t["同类排名"]))
+    assert keys == sorted(keys)
+
+
+def test_ranking_workbook_bytes(eng):
+    import io
+
+    import openpyxl
+
+    t = svc.ranking_table(svc.ranking_frame(eng, MONTH), score_change=False)
+    wb = openpyxl.load_workbook(io.BytesIO(svc.ranking_workbook_bytes(eng, MONTH, t)))
+    ws = wb.active
+    data = [r for r in ws.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert len(data) == 68
+    assert "演示数据" in "".join(str(c.value) for c in ws[2] if c.value)
+
+
+def test_map_data(eng):
+    md = svc.map_data(eng, MONTH)
+    x0, y0, x1, y1 = md["bounds"]
+    assert x0 < x1 and y0 < y1 and 100 < x0 < 110 and 20 < y0 < 30
+    assert md["counties"]["geometry"].notna().all()
+    assert md["counties"]["label_lon"].between(x0, x1).all()
+    assert len(md["sites"]) == 68 and md["sites"]["lon"].between(x0, x1).all()
+
+
+def test_site_profile(eng):
+    code = svc.site_options(eng)[7][0]
+    p = svc.site_profile(eng, MONTH, code)
+    assert p["site"]["site_code"] == code
+    assert len(p["dims"]) == 5 and len(p["site_dims"]) == 5 and p["target_dims"] == [14.0] * 5
+    assert math.isclose(sum(p["site_dims"]), p["site"]["total"], abs_tol=0.06)
+    ind = p["indicators"]
+    assert len(ind) == 22
+    assert np.allclose(ind["得分"] + ind["失分"], ind["满分"])
+    assert (p["lost"]["失分"] > 0).all()
+    assert len(p["history"]) == 12 and p["history"]["month"].iloc[-1] == MONTH
+    assert len(p["rights"]) == 15
+    assert p["organisation"]["reported"] in (True, False)
+    assert svc.site_profile(eng, MONTH, "NO-SUCH-SITE") is None
+
+
+def test_county_profile(eng):
+    code, name = svc.county_list(eng)[4]
+    p = svc.county_profile(eng, MONTH, code)
+    assert p["county"]["county_name"] == name
+    assert set(p["sites"]["县"]) == {name}
+    assert len(p["trend"]) == 12 and len(p["flag_history"]) == 12
+    assert p["batches"]["安置点数"].sum() == len(p["sites"])
+
+
+def test_rights_gaps_masked_and_complete(eng):
+    from scoring.rights import gap_list
+
+    g = svc.rights_gaps(eng, MONTH)
+    full = gap_list(repo.load_month(eng, MONTH))
+    assert len(g) == len(full) > 0
+    assert g["身份证号"].str.fullmatch(r"\d{6}\*{8}[\dX]{4}").all()
+    code = svc.county_list(eng)[0][0]
+    gc = svc.rights_gaps(eng, MONTH, code)
+    assert set(gc["county_code"]) == {code} and len(gc) == int((g["county_code"] == code).sum())
+
+
+def test_passwords_and_authenticate(login_db):  # noqa: F811
+    from data.db import get_engine
+
+    h = svc.hash_password("秘密pw")
+    assert h.startswith("pbkdf2_sha256$") and svc.verify_password("秘密pw", h)
+    assert not svc.verify_password("wrong", h) and not svc.verify_password("x", None)
+    e = get_engine(login_db)
+    assert svc.authenticate(e, "supervisor", "督导2026")["role"] == "市级督导"
+    assert svc.authenticate(e, "supervisor", "nope") is None
+    assert svc.authenticate(e, "nobody", "督导2026") is None
+    u = svc.authenticate(e, "op_test", "填报2026")
+    assert u["role"] == "县级填报员" and u["county_code"] and u["county_name"]
+
+
+def test_import_ledger_reports_errors_without_writing(eng):
+    before = repo.table_counts(eng)
+    res = svc.import_ledger(eng, b"not a workbook", "坏文件.xlsx", MONTH, "tester", "管理员", None)
+    assert not res["ok"] and res["n_errors"] >= 1 and len(res["messages"]) >= 1
+    assert list(res["messages"].columns) == ["级别", "工作表", "行号", "列", "单元格内容", "问题说明"]
+    after = repo.table_counts(eng)
+    for t in ("households", "labourers", "sites"):
+        assert before[t] == after[t]
+    tpl = svc.ledger_template(["兴义市"])
+    assert tpl[:2] == b"PK"
+
+
+def test_user_message_never_leaks_internals():
+    assert svc.user_message(RuntimeError("secret path /etc/x")) == "系统内部错误"
+    assert svc.user_message(KeyError("x")) == "所需数据不存在"
