@@ -109,7 +109,14 @@ def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int 
                                                         "fontSize": "13px", "fontFamily": theme.FONT_FAMILY}})
 
 
-def legend_html(mode: str = "flag", dark: bool = False) -> str:
+def flags_of(md: dict) -> list[dict]:
+    c = md["counties"]
+    f = c[c["flagged"]].sort_values(["consecutive", "score"], ascending=[False, True])
+    return [dict(county_code=r.county_code, county_name=r.county_name, level=r.level, reasons=list(r.reasons),
+                 consecutive=int(r.consecutive)) for r in f.itertuples()]
+
+
+def legend_html(mode: str = "flag", dark: bool = False, vertical: bool = False) -> str:
     color = theme.WALL_TEXT if dark else "#37474F"
     parts = [f'<span style="color:{color}"><b>安置点等次：</b></span>']
     parts += [f'<span style="color:{color}"><i style="background:{theme.GRADE_COLORS[g]}"></i>{g}</span>'
@@ -121,4 +128,5 @@ def legend_html(mode: str = "flag", dark: bool = False) -> str:
     else:
         parts.append(f'<span style="color:{color}"><b>县区底色：</b>县均得分越高颜色越深（60分→95分）</span>')
     parts.append(f'<span style="color:{color}">圆点大小表示搬迁人口</span>')
-    return '<div class="legend">' + "".join(parts) + "</div>"
+    style = ' style="display:flex;flex-direction:column;gap:.25rem"' if vertical else ""
+    return f'<div class="legend"{style}>' + "".join(parts) + "</div>"

@@ -15,8 +15,7 @@ def _fact(label: str, value: str) -> str:
 
 def site_header(p: dict) -> None:
     s = p["site"]
-    veto = f'<div class="flagcard" style="border-left-color:{theme.GRADE_COLORS["不合格"]}">一票否决：{html.escape(s.get("veto_reason") or "")}</div>' \
-        if s.get("veto") else ""
+    veto = ""
     interval = ("—" if fmt.is_missing(s.get("rank_p05")) else fmt.fmt_range(s.get("rank_p05"), s.get("rank_p95")))
     prob = "—" if fmt.is_missing(s.get("qualified_prob")) else fmt.fmt_pct(100 * float(s["qualified_prob"]), 0)
     st.html(
@@ -25,6 +24,9 @@ def site_header(p: dict) -> None:
         f'搬迁 {fmt.fmt_int(s.get("households"))} 户 {fmt.fmt_people(s["population"])} · '
         f'创建批次 {fmt.fmt_int(s.get("batch_year"))}年 · 数据完整度 {fmt.fmt_pct(100 * float(s["completeness"]), 0)}'
         + (f'（缺报：{html.escape(s["missing_codes"])}）' if s.get("missing_codes") else "") + "</div>" + veto)
+    if p.get("why_not"):
+        st.html(f'<div class="flagcard" style="border-left-color:{theme.GRADE_COLORS["不合格"]}"><b>未达标原因：</b>'
+                + html.escape("；".join(p["why_not"])) + "</div>")
     cols = st.columns(6)
     tiles = [
         ("总分", f'{fmt.fmt_num(s["total"], 2)}<small>分</small>'),
@@ -66,7 +68,7 @@ def rights_section(p: dict) -> None:
     low = r[r["落实率"] < 100]
     st.caption(f"共15项权益事项；落实率＝已落实÷（应落实户数，不含不适用），未核实（漏项）计为未落实。"
                f"{len(low)}项未全部落实。")
-    st.dataframe(r, hide_index=True, width="stretch", key="rights",
+    st.dataframe(r, hide_index=True, width="stretch", key="rights", height=38 + 35 * len(r),
                  column_config={"落实率": st.column_config.ProgressColumn("落实率", format="%.1f%%", min_value=0,
                                                                         max_value=100)})
 
@@ -141,7 +143,7 @@ def flag_history(fh: pd.DataFrame) -> None:
                          "序时进度": fh["expected"].round(1),
                          "是否滞后": fh["flagged"].map({True: "进度滞后", False: "正常"}),
                          "原因": fh["reasons"].replace("", "—")}).iloc[::-1]
-    st.dataframe(show.style.map(lambda v: f"color:{theme.FLAG_COLORS['进度滞后']};font-weight:600"
-                                if v == "进度滞后" else "", subset=["是否滞后"]),
+    st.dataframe(show.style.format(precision=1).map(lambda v: f"color:{theme.FLAG_COLORS['进度滞后']};font-weight:600"
+                                                    if v == "进度滞后" else "", subset=["是否滞后"]),
                  hide_index=True, width="stretch", key="flag_hist",
                  column_config={"原因": st.column_config.TextColumn(width="large")})

@@ -69,8 +69,11 @@ def grade_text_color(v) -> str:
 
 
 def style_grades(df: pd.DataFrame, cols=("等次",)):
-    """pandas Styler colouring 等次 cells and 达标 ✓/✗."""
-    sty = df.style
+    """pandas Styler colouring 等次 cells and 达标 ✓/✗ (numbers keep 2 decimals: a Styler's display text wins over
+    column_config formats)."""
+    sty = df.style.format(precision=2, na_rep="—")
+    if "总分较上月" in df.columns:
+        sty = sty.format("{:+.2f}", subset=["总分较上月"], na_rep="—")
     for c in cols:
         if c in df.columns:
             sty = sty.map(grade_text_color, subset=[c])

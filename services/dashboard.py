@@ -688,7 +688,23 @@ def site_profile(engine: Engine, month: str, site_code: str, res: Provider | Non
         history=hist, rights=rights_summary(md), employment=employment_summary(hh, lab),
         organisation=organisation_summary(org), rectifications=rectification_table(rect, period_end(month)),
         n_sites=len(r.sites), catalogue_version=r.catalogue_version,
+        why_not=_why_not_qualified(s, dims),
     )
+
+
+def _why_not_qualified(s: pd.Series, dims: list[str], min_total: float = 85.0, min_dim: float = 14.0) -> list[str]:
+    """Plain reasons a site is not 五好达标 this month (§4: total ≥ 85, every dimension ≥ 14, no veto)."""
+    if bool(s["qualified"]):
+        return []
+    out = []
+    if float(s["total"]) < min_total:
+        out.append(f"总分{float(s['total']):.2f}分，低于{min_total:g}分")
+    for c, name in zip(dims, DIMENSIONS):
+        if float(s[c]) < min_dim:
+            out.append(f"{name}{float(s[c]):.2f}分，低于{min_dim:g}分")
+    if bool(s.get("veto")) and s.get("veto_reason"):
+        out.append(str(s["veto_reason"]))
+    return out
 
 
 def rights_summary(md) -> pd.DataFrame:
