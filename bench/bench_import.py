@@ -9,6 +9,7 @@ database (and PostgreSQL when reachable), and the ratio. Target: import < 2 x re
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -84,14 +85,33 @@ def generate(path: Path, households: int, labour: bool, seed: int = 7) -> dict[s
     return counts
 
 
-def read_only(path: Path) -> float:
+class Clock:
+    """Wall and CPU time of a block."""
+
+    def __enter__(self):
+        self.w, self.c = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.w, time.process_time() - self.c
+
+
+def read_only(path: Path) -> Clock:
+    """Merely read every sheet with python-calamine (the importer's reader), garbage collector paused as during
+    an import."""
+    import gc
+
     import python_calamine as pc
 
-    t = time.perf_counter()
-    book = pc.CalamineWorkbook.from_filelike(open(path, "rb"))
-    for name in book.sheet_names:
-        book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return time.perf_counter() - t
+    gc.disable()
+    try:
+        with Clock() as clock:
+            book = pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+            for name in book.sheet_names:
+                book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    finally:
+        gc.enable()
+    return clock
 
 
 def read_pandas(path: Path) -> float:
@@ -111,15 +131,14 @@ def seed(engine) -> None:
             s.add(m.County(code=code, name=name, city_code="520100", sort_order=i))
 
 
-def import_once(url: str, data: bytes) -> tuple[float, object]:
+def import_once(url: str, data: bytes) -> tuple[Clock, object]:
     from data.db import create
     from data.workbook import ImportUser, import_workbook
 
     engine = create(url)
     seed(engine)
-    t = time.perf_counter()
-    res = import_workbook(engine, data, "bench.xlsx", "2026-09", ImportUser("bench", "管理员"))
-    elapsed = time.perf_counter() - t
+    with Clock() as elapsed:
+        res = import_workbook(engine, data, "bench.xlsx", "2026-09", ImportUser("bench", "管理员"))
     engine.dispose()
     if not res.ok:
         raise SystemExit("导入失败：\n" + "\n".join(str(x) for x in res.errors[:20]))
@@ -162,8 +181,10 @@ def main() -> int:
         counts = generate(path, args.households, args.labour)
         print(f"生成工作簿：{counts}，{path.stat().st_size / 1e6:.1f} MB，用时 {time.perf_counter() - t:.1f} s")
         data = path.read_bytes()
-        read = min(read_only(path) for _ in range(args.repeat))
-        print(f"仅读取（python-calamine，全部工作表）：{read:.2f} s")
+        reads = [read_only(path) for _ in range(args.repeat)]
+        read = min(r.wall for r in reads)
+        read_cpu = min(r.cpu for r in reads)
+        print(f"仅读取（python-calamine，全部工作表）：{read:.2f} s（CPU {read_cpu:.2f} s）")
         print(f"仅读取（pandas.read_excel engine=calamine，参考）：{read_pandas(path):.2f} s")
 
         if args.profile:
@@ -173,31 +194,32 @@ def main() -> int:
             pstats.Stats(f"{tmp}/prof").sort_stats("cumulative").print_stats(30)
 
         results = {}
-        times = []
+        runs = []
         for k in range(args.repeat):
-            elapsed, res = import_once(f"sqlite:///{tmp}/bench_{k}.db", data)
-            times.append(elapsed)
-        results["SQLite"] = min(times)
-        print(f"导入（校验 + 写入 SQLite）：{results['SQLite']:.2f} s，比值 {results['SQLite'] / read:.2f}×"
-              f"（目标 < 2×）；{res.summary()}")
+            clock, res = import_once(f"sqlite:///{tmp}/bench_{k}.db", data)
+            runs.append(clock)
+        wall, cpu = min(r.wall for r in runs), min(r.cpu for r in runs)
+        results["SQLite"] = wall / read
+        print(f"导入（校验 + 写入 SQLite）：{wall:.2f} s（CPU {cpu:.2f} s），比值 {wall / read:.2f}×"
+              f"（CPU 比值 {cpu / read_cpu:.2f}×；目标 < 2×）；{res.summary()}")
         if not args.no_pg:
-            times = []
+            runs = []
             for _ in range(args.repeat):
                 url, drop = pg_database(args.pg)
                 if url is None:
                     print("PostgreSQL 不可达，跳过")
                     break
                 try:
-                    elapsed, res = import_once(url, data)
-                    times.append(elapsed)
+                    clock, res = import_once(url, data)
+                    runs.append(clock)
                 finally:
                     drop()
-            if times:
-                results["PostgreSQL"] = min(times)
-                print(f"导入（校验 + 写入 PostgreSQL）：{results['PostgreSQL']:.2f} s，"
-                      f"比值 {results['PostgreSQL'] / read:.2f}×")
-        worst = max(results.values()) / read
-        print(("达标" if worst < 2 else "未达标") + f"：最大比值 {worst:.2f}×")
+            if runs:
+                wall = min(r.wall for r in runs)
+                results["PostgreSQL"] = wall / read
+                print(f"导入（校验 + 写入 PostgreSQL，COPY）：{wall:.2f} s，比值 {wall / read:.2f}×")
+        worst = max(results.values())
+        print(("达标" if worst < 2 else "未达标") + f"：最大比值 {worst:.2f}×（导入耗时 / 仅读取耗时）")
         return 0 if worst < 2 else 1
 
 

@@ -80,7 +80,13 @@ def cmd_init(args) -> int:
     except ImportError:
         print("初始化功能尚未安装（缺少 data/cli_init.py）", file=sys.stderr)
         return 1
-    print(run_init(_engine(), args.city, args.demo, args.scale))
+    try:
+        print(run_init(_engine(), args.city, args.demo, args.scale))
+    except Exception as e:  # InitError and the like carry a Chinese message for the user
+        if type(e).__name__ in ("InitError", "DemoError", "GeoError"):
+            print(str(e), file=sys.stderr)
+            return 1
+        raise
     return 0
 
 

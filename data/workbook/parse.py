@@ -252,6 +252,27 @@ def _choices(col: S.Column, raw: np.ndarray) -> Parsed:
     return Parsed(vals, errs, blank)
 
 
+def parse_choice_block(cols: list[S.Column], raws: list[np.ndarray]) -> dict[str, Parsed]:
+    """`_choices` for several columns with the same allowed values at once (e.g. the 15 rights items)."""
+    block = np.stack(raws, axis=1)
+    one = _choice_parser(cols[0])
+    vals = np.full(block.shape, None, dtype=object)
+    blank = block == ""
+    done = blank.copy()
+    for c in cols[0].choices:
+        hit = block == c
+        vals[hit] = one(c)[0]
+        done |= hit
+    errs = np.full(block.shape, None, dtype=object)
+    rest = ~done
+    if rest.any():
+        v, e, b = _by_unique(block[rest], one)
+        vals[rest] = v
+        errs[rest] = e
+        blank[rest] = b
+    return {c.key: Parsed(vals[:, j], errs[:, j], blank[:, j]) for j, c in enumerate(cols)}
+
+
 def _choice_parser(col: S.Column):
     lookup = {re.sub(r"\s+", "", S.nfkc(c)): c for c in col.choices}
     allowed = "、".join(col.choices)

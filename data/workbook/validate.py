@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from data import models as m
 from data.workbook import spec as S
 from data.workbook.messages import ERROR, WARNING, Message, display_value
-from data.workbook.parse import Parsed, id_gender, parse
+from data.workbook.parse import Parsed, id_gender, parse, parse_choice_block
 from data.workbook.reader import SheetFrame
 
 ROLE_COUNTY, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_LEADER = "县级填报员", "市级督导", "管理员", "市领导"
@@ -151,6 +151,15 @@ def parse_table(frame: SheetFrame, out: Collector) -> Table:
     n = len(frame)
     t.bad = np.zeros(n, dtype=bool)
     fcells = frame.formula_cells
+    # columns sharing one list of allowed values (the 15 rights items, 是/否 columns) are parsed as a block
+    groups: dict[tuple, list[S.Column]] = {}
+    for col in frame.spec.columns:
+        if col.kind in (S.ENUM, S.BOOL, S.RIGHT) and col.key in frame.cells and col.key != "employed":
+            groups.setdefault((col.kind, col.choices), []).append(col)
+    pre: dict[str, Parsed] = {}
+    for cols in groups.values():
+        if len(cols) > 1:
+            pre.update(parse_choice_block(cols, [frame.cells[c.key] for c in cols]))
     for col in frame.spec.columns:
         raw = frame.cells.get(col.key)
         if raw is None:  # column not in the file
@@ -162,10 +171,12 @@ def parse_table(frame: SheetFrame, out: Collector) -> Table:
         t.raw[col.key] = raw
         if fcells:
             c = frame.columns[col.key]
-            fm = np.fromiter(((int(r), c) in fcells for r in frame.rows), dtype=bool, count=n)
-            if fm.any():
-                t.formula[col.key] = fm
-        p: Parsed = parse(col, raw)
+            rows = np.array(sorted(r for r, cc in fcells if cc == c), dtype=np.int64)
+            if len(rows):
+                fm = np.isin(frame.rows, rows)
+                if fm.any():
+                    t.formula[col.key] = fm
+        p: Parsed = pre.get(col.key) or parse(col, raw)
         t.values[col.key] = p.values
         t.empty[col.key] = p.empty
         fm = t.formula.get(col.key)
@@ -204,8 +215,9 @@ def check_duplicates(t: Table, out: Collector) -> None:
     if t.spec is S.FOLLOWUPS:
         key_col = "title"
     names = "、".join(t.spec.column(k).header for k in keys)
+    key_values = df.to_numpy(dtype=object)
     for i in idx:
-        k = tuple(df.iloc[i])
+        k = tuple(key_values[i])
         if k not in firsts:
             firsts[k] = i
             continue
