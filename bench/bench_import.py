@@ -34,7 +34,7 @@ def ids(n: int, rng, start: int = 0) -> list[str]:
     births = (np.datetime64("1960-01-01") + days.astype("timedelta64[D]")).astype(str)
     out = []
     for k, b in zip(seq, births):
-        body = f"5223{k // 1000 % 100:02d}{b.replace('-', '')}{k % 1000:03d}"
+        body = f"52{k // 1000:04d}{b.replace('-', '')}{k % 1000:03d}"  # unique: area and sequence from k
         out.append(body + "10X98765432"[int(np.dot([int(c) for c in body], WEIGHTS)) % 11])
     return out
 

@@ -7,6 +7,7 @@ import gc
 import hashlib
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -21,7 +22,7 @@ from data.workbook.messages import ERROR, WARNING, Message
 from data.workbook.reader import (DEFAULT_MAX_BYTES, FileRejected, check_container, formula_cells_without_value,
                                   open_calamine, read_sheet, sheet_parts)
 from data.workbook.validate import (IMPORT_ROLES, MONTH_RE, ROLE_COUNTY, ROLE_LEADER, Collector, DbContext,
-                                    ImportUser, Validated, validate)
+                                    ImportUser, Validated, apply_formula_cells, validate)
 
 SUCCESS, FAILED, UNCHANGED = "成功", "失败", "无变化"
 
@@ -138,19 +139,19 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
     parts = sheet_parts(zf)
     frames = {}
     for spec_name, name in chosen.items():
-        member = parts.get(name)
-        try:
-            fcells = formula_cells_without_value(zf, member) if member else set()
-        except Exception:
-            fcells = set()
-        frame, msgs = read_sheet(book, name, S.BY_NAME[spec_name], fcells)
+        frame, msgs = read_sheet(book, name, S.BY_NAME[spec_name])
         for x in msgs:
             out.add(x)
         if frame is not None and len(frame):
             frames[spec_name] = frame
+    # formulas without a cached value: scan the sheet XML in a thread (zlib inflates without the GIL) while
+    # the main thread validates
+    scan = _FormulaScan(zf, {k: parts.get(chosen[k]) for k in frames})
     rows = {k: len(v) for k, v in frames.items()}
 
-    if out.has_errors and not frames:
+    if not frames:  # every known sheet failed to read or has no data rows (each reported)
+        if not out.has_errors:
+            out.sheet(None, "文件中没有可导入的数据")
         return fail(rows)
     db = DbContext(engine)
     try:
@@ -158,6 +159,7 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
     except Exception:  # geodata module not available: skip the boundary check
         point_in_county = None
     res = validate(frames, check_month, user, db, out, point_in_county)
+    apply_formula_cells(frames, scan.result(), out)
     if check_month != month:
         out.messages = [x for x in out.messages if not x.reason.startswith("未指定导入月份")]
     if out.has_errors:
@@ -173,6 +175,26 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
         out.sheet(None, f"写入数据库失败，未导入任何数据：{type(e).__name__}: {str(e)[:300]}")
         return fail(rows)
     return ImportResult(True, SUCCESS, out.messages, rows, iid, file_bytes=data, **base)
+
+
+class _FormulaScan:
+    """Background search of the sheets' XML for formula cells without a cached value."""
+
+    def __init__(self, zf, members: dict[str, str | None]):
+        self._found: dict[str, set[tuple[int, int]]] = {}
+        self._thread = threading.Thread(target=self._run, args=(zf, members), daemon=True)
+        self._thread.start()
+
+    def _run(self, zf, members) -> None:
+        for key, member in members.items():
+            try:
+                self._found[key] = formula_cells_without_value(zf, member) if member else set()
+            except Exception:  # an unreadable part is reported by the reader already
+                self._found[key] = set()
+
+    def result(self) -> dict[str, set[tuple[int, int]]]:
+        self._thread.join()
+        return self._found
 
 
 # ---- rows to write ----

@@ -9,7 +9,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from posixpath import join as pjoin, normpath
 
 import numpy as np
@@ -192,7 +192,6 @@ class SheetFrame:
     headers: dict[str, str]          # key -> header text as in the file
     rows: np.ndarray                 # Excel row numbers of the data rows
     cells: dict[str, np.ndarray]     # key -> object array of raw values (calamine types; '' = empty)
-    formula_cells: set[tuple[int, int]] = field(default_factory=set)   # (excel_row, col) without value
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -294,8 +293,9 @@ def locate_header(top: list[list], sheet: S.Sheet):
     return chosen
 
 
-def read_sheet(book: pc.CalamineWorkbook, name: str, sheet: S.Sheet, formula_cells: set[tuple[int, int]]):
-    """(SheetFrame | None, messages)."""
+def read_sheet(book: pc.CalamineWorkbook, name: str, sheet: S.Sheet):
+    """(SheetFrame | None, messages). Formula cells without a cached value read as empty here; they are found
+    separately (`formula_cells_without_value`) and reported by `validate.apply_formula_cells`."""
     messages: list[Message] = []
     try:
         ws = book.get_sheet_by_name(name)
@@ -342,15 +342,12 @@ def read_sheet(book: pc.CalamineWorkbook, name: str, sheet: S.Sheet, formula_cel
     width = arr.shape[1]
     empty_col = np.full(len(arr), "", dtype=object)
     cells = {k: (arr[:, c] if c < width else empty_col) for k, c in cols.items()}
-    # formula cells without a cached value read as empty: a row holding one is data, not blank
-    fcells = {(r + 1, c) for r, c in formula_cells if r + 1 >= first}
-    keep = _data_rows(arr, cells, sheet, excel_rows, {r for r, _ in fcells})
+    keep = _data_rows(arr, cells, sheet, excel_rows)
     if not keep.all():
         excel_rows = excel_rows[keep]
         cells = {k: v[keep] for k, v in cells.items()}
     frame = SheetFrame(name=name, spec=sheet, header_row=header_row, columns=cols,
-                       headers={k: found[k][1] for k in keys}, rows=excel_rows, cells=cells,
-                       formula_cells=fcells)
+                       headers={k: found[k][1] for k in keys}, rows=excel_rows, cells=cells)
     if len(excel_rows) == 0:
         messages.append(msg(name, header_row + 1, None, None,
                             "工作表没有数据行（只有表头、空行或合计行），请填写数据或删除该工作表"))
@@ -378,8 +375,7 @@ def _is_footer(row) -> bool:
     return False
 
 
-def _data_rows(arr: np.ndarray, cells: dict[str, np.ndarray], sheet: S.Sheet, excel_rows: np.ndarray,
-               formula_rows: set[int]) -> np.ndarray:
+def _data_rows(arr: np.ndarray, cells: dict[str, np.ndarray], sheet: S.Sheet, excel_rows: np.ndarray) -> np.ndarray:
     """Mask of rows that hold data: not blank (in the mapped columns), not a total (合计) and not a footer."""
     n = len(arr)
     keep = np.ones(n, dtype=bool)
@@ -396,8 +392,6 @@ def _data_rows(arr: np.ndarray, cells: dict[str, np.ndarray], sheet: S.Sheet, ex
         candidates = np.asarray(cand, dtype=int)
     mapped = list(cells.values())
     for i in candidates:
-        if int(excel_rows[i]) in formula_rows:
-            continue
         values = [c[i] for c in mapped]
         if all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in values):
             keep[i] = False

@@ -39,7 +39,6 @@ class Table:
     values: dict[str, np.ndarray] = field(default_factory=dict)
     raw: dict[str, np.ndarray] = field(default_factory=dict)
     bad: np.ndarray | None = None
-    formula: dict[str, np.ndarray] = field(default_factory=dict)
     empty: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -77,13 +76,10 @@ class Collector:
         idx = np.flatnonzero(where) if getattr(where, "dtype", None) == bool else np.asarray(where, dtype=int)
         if len(idx) == 0:
             return
-        fmask = t.formula.get(key)
         col = t.frame.col_of(key)
         header = t.frame.header_of(key)
         raw = t.raw.get(key)
         for i in idx:
-            if fmask is not None and fmask[i]:
-                continue  # the formula message covers this cell
             if level != ERROR and t.bad is not None and t.bad[i]:
                 continue  # a row with an error gets no further warnings
             r = reason if isinstance(reason, str) else (reason(i) if callable(reason) else reason[i])
@@ -150,7 +146,6 @@ def parse_table(frame: SheetFrame, out: Collector) -> Table:
     t = Table(frame)
     n = len(frame)
     t.bad = np.zeros(n, dtype=bool)
-    fcells = frame.formula_cells
     # columns sharing one list of allowed values (the 15 rights items, 是/否 columns) are parsed as a block
     groups: dict[tuple, list[S.Column]] = {}
     for col in frame.spec.columns:
@@ -169,23 +164,9 @@ def parse_table(frame: SheetFrame, out: Collector) -> Table:
                 t.values[col.key] = np.full(n, None, dtype=object)
             continue
         t.raw[col.key] = raw
-        if fcells:
-            c = frame.columns[col.key]
-            rows = np.array(sorted(r for r, cc in fcells if cc == c), dtype=np.int64)
-            if len(rows):
-                fm = np.isin(frame.rows, rows)
-                if fm.any():
-                    t.formula[col.key] = fm
         p: Parsed = pre.get(col.key) or parse(col, raw)
         t.values[col.key] = p.values
         t.empty[col.key] = p.empty
-        fm = t.formula.get(col.key)
-        if fm is not None:
-            for i in np.flatnonzero(fm):
-                out.add(Message(frame.name, int(frame.rows[i]), frame.header_of(col.key), None,
-                                "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开并保存后再上传，或将公式改为数值",
-                                ERROR, frame.columns[col.key]))
-            t.bad[fm] = True
         err = pd.notna(p.errors)
         if err.any():
             out.cells(t, col.key, err, p.errors)
@@ -195,6 +176,31 @@ def parse_table(frame: SheetFrame, out: Collector) -> Table:
             w = pd.notna(p.warnings)
             out.cells(t, col.key, w, p.warnings, WARNING)
     return t
+
+
+FORMULA_REASON = "公式没有计算结果（缓存值），请在 Excel 或 WPS 中打开并保存后再上传，或将公式改为数值"
+
+
+def apply_formula_cells(frames: dict[str, SheetFrame], found: dict[str, set[tuple[int, int]]],
+                        out: Collector) -> None:
+    """Report formula cells without a cached value (0-based (row, col) per sheet) that lie in an imported
+    column below the header; other messages about those cells (they read as empty) are dropped."""
+    marked: set[tuple[str, int, int]] = set()
+    for spec_name, cells in found.items():
+        frame = frames.get(spec_name)
+        if frame is None or not cells:
+            continue
+        key_of = {c: k for k, c in frame.columns.items()}
+        for r0, c0 in sorted(cells):
+            row = r0 + 1
+            key = key_of.get(c0)
+            if key is None or row <= frame.header_row:
+                continue
+            marked.add((frame.name, row, c0))
+            out.add(Message(frame.name, row, frame.header_of(key), None, FORMULA_REASON, ERROR, c0))
+    if marked:
+        out.messages = [x for x in out.messages
+                        if x.reason == FORMULA_REASON or (x.sheet, x.row, x.col_index) not in marked]
 
 
 def check_duplicates(t: Table, out: Collector) -> None:
