@@ -131,6 +131,17 @@ def start_server(db_url: str, name: str, tmp_path_factory) -> Server:
     return Server(db_url, tmp_path_factory.mktemp("srv") / f"{name}.log")
 
 
+DONE_JS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const main = document.querySelectorAll("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']");
+  const side = document.querySelectorAll("[data-testid='stSidebar'] [data-testid='stPageLink']");
+  return main.length > 0 && (side.length > 0 || !document.querySelector("[data-testid='stSidebar']"));
+}"""
+
+
 def wait_done(page, timeout_ms: int = 90_000) -> None:
-    """Wait until the Streamlit script run has finished (and has started at least once)."""
+    """Wait until the Streamlit script run has finished with content on screen: the stApp element reports
+    `notRunning` (it also does so before the first run starts, hence the content check)."""
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
+    page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=50)
