@@ -225,6 +225,36 @@ def test_wall_screen():
     assert figs[0]["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
     assert len(deck(at)) == 1
     assert at.toggle(key="wall_rotate").value is True
+    at.run()                                       # the next refresh rotates to the second view
+    assert "得分最低的十个安置点" in html_text(at) and not at.exception
+    assert any(f["data"][0]["type"] == "pie" for f in plotly(at))
+
+
+def test_first_start_on_empty_default_db_builds_demo(monkeypatch, tmp_path):
+    import functools
+
+    import data.db
+    import data.demo
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(data.db, "DEFAULT_SQLITE", tmp_path / "var" / "dashboard.db")
+    small = functools.partial(data.demo.build_demo, household_factor=0.02, months=3, end_month="2026-10")
+    monkeypatch.setattr(data.demo, "build_demo", small)
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    assert not at.exception and not at.error
+    assert (tmp_path / "var" / "dashboard.db").exists()
+    assert "演示数据" in html_text(at) and len(at.get("plotly_chart")) == 2
+
+
+def test_empty_non_default_db_is_not_filled(monkeypatch, tmp_path):
+    from data.db import create
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    create(url).dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert any("数据库为空" in w.value for w in at.warning)
 
 
 # ------------------------------------------------------------------------------------------------ rights gaps
