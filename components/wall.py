@@ -136,8 +136,8 @@ def sites_panel(df: pd.DataFrame, title: str, height: int, rows: int = 10) -> No
                     f'<td class="num">{fmt.fmt_num(r.总分, 1)}</td><td style="color:{color}">{r.等次}</td>'
                     f'<td class="num">{delta}</td></tr>')
     st.html(f'<div class="wall-panel" style="height:{height}px"><h3>{html.escape(title)}</h3><table class="wall-table">'
-            '<colgroup><col style="width:9%"><col style="width:43%"><col style="width:15%"><col style="width:11%">'
-            '<col style="width:11%"><col style="width:11%"></colgroup>'
+            '<colgroup><col style="width:8%"><col style="width:41%"><col style="width:14%"><col style="width:11%">'
+            '<col style="width:14%"><col style="width:12%"></colgroup>'
             '<tr><th>排名</th><th>安置点</th><th>县区</th><th>总分</th><th>等次</th><th>较上月</th></tr>'
             + "".join(body) + "</table></div>")
 
