@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -129,12 +129,25 @@ def load_month(engine: Engine, month: str, slim: bool = False) -> MonthData:
                      rectifications=rectifications(engine, month), followups=followups(engine, month))
 
 
+def _distinct_months(conn, table: str) -> set[str]:
+    """Distinct months of a snapshot table by a loose index scan (one index probe per month instead of a scan of
+    millions of rows); works on SQLite and PostgreSQL."""
+    sql = text(f"""
+        WITH RECURSIVE ms(month) AS (
+            SELECT MIN(month) FROM {table}
+            UNION ALL
+            SELECT (SELECT MIN(t.month) FROM {table} t WHERE t.month > ms.month) FROM ms WHERE ms.month IS NOT NULL
+        )
+        SELECT month FROM ms WHERE month IS NOT NULL""")
+    return {r[0] for r in conn.execute(sql)}
+
+
 def months(engine: Engine) -> list[str]:
     """Months that have any monthly data, ascending."""
     found: set[str] = set()
     with engine.connect() as conn:
-        for model in (m.ReportedIndicator, m.SiteOrganisation, m.Household):
-            found.update(r[0] for r in conn.execute(select(model.month).distinct()))
+        for model in (m.ReportedIndicator, m.SiteOrganisation, m.Household, m.Labourer):
+            found |= _distinct_months(conn, model.__tablename__)
     return sorted(found)
 
 

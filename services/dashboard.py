@@ -85,8 +85,10 @@ def build_demo_if_empty(engine: Engine) -> None:
     if not _db_is_empty(engine):
         return
     from data.demo import build_demo
+    from services import store
 
     build_demo(engine)
+    store.precompute(engine)  # score every month once now, so no page waits for the history
 
 
 def is_demo(engine: Engine) -> bool:
