@@ -173,13 +173,15 @@ def main() -> int:
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--repeat", type=int, default=2, help="每项测量取最好成绩的次数")
     ap.add_argument("--profile", action="store_true", help="对一次 SQLite 导入做 cProfile")
+    ap.add_argument("--file", type=Path, help="使用已有的工作簿（不存在时生成并保存到该路径）")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.xlsx"
-        t = time.perf_counter()
-        counts = generate(path, args.households, args.labour)
-        print(f"生成工作簿：{counts}，{path.stat().st_size / 1e6:.1f} MB，用时 {time.perf_counter() - t:.1f} s")
+        path = args.file or Path(tmp) / "bench.xlsx"
+        if not path.exists():
+            t = time.perf_counter()
+            counts = generate(path, args.households, args.labour)
+            print(f"生成工作簿：{counts}，{path.stat().st_size / 1e6:.1f} MB，用时 {time.perf_counter() - t:.1f} s")
         data = path.read_bytes()
         reads = [read_only(path) for _ in range(args.repeat)]
         read = min(r.wall for r in reads)

@@ -429,9 +429,17 @@ def _ids(raw: np.ndarray) -> Parsed:
 
 
 def id_gender(ids: np.ndarray) -> np.ndarray:
-    """'男'/'女' from the 17th digit of valid IDs (None elsewhere)."""
+    """'男'/'女' from the 17th digit of valid 18-character IDs (None elsewhere)."""
     out = np.full(len(ids), None, dtype=object)
-    for i, v in enumerate(ids):
-        if isinstance(v, str) and len(v) == 18:
-            out[i] = "男" if int(v[16]) % 2 else "女"
+    ok = np.flatnonzero(pd.notna(ids))
+    if len(ok):
+        text = "".join(ids[ok])
+        if len(text) == 18 * len(ok) and text.isascii():
+            digit = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 18)[:, 16]
+            out[ok] = np.where(digit % 2 == 1, "男", "女")
+        else:
+            for i in ok:
+                v = ids[i]
+                if isinstance(v, str) and len(v) == 18 and v[16].isdigit():
+                    out[i] = "男" if int(v[16]) % 2 else "女"
     return out

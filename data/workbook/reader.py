@@ -16,7 +16,7 @@ import numpy as np
 import python_calamine as pc
 
 from data.workbook import spec as S
-from data.workbook.messages import ERROR, WARNING, Message, msg
+from data.workbook.messages import WARNING, Message, msg
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
@@ -386,9 +386,10 @@ def _data_rows(arr: np.ndarray, cells: dict[str, np.ndarray], sheet: S.Sheet, ex
     if key_col is None:  # anchor column missing: look at every mapped column
         candidates = np.arange(n)
     else:
-        first_chars = set("合总小全本填审负制联单备说注")
+        # blank anchors, and anchors starting with whitespace or a character of 合计/填表人/... labels
+        first_chars = frozenset("合总小全本填审负制联单备说注 \t\n\r\u3000\xa0")
         cand = [i for i, v in enumerate(key_col)
-                if v is None or v == "" or (isinstance(v, str) and (v.strip()[:1] in first_chars or not v.strip()))]
+                if v is None or v == "" or (type(v) is str and v[0] in first_chars)]
         candidates = np.asarray(cand, dtype=int)
     mapped = list(cells.values())
     for i in candidates:

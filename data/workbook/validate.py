@@ -109,28 +109,48 @@ class DbContext:
         for code, r in self.counties.items():
             self.county_lookup[re.sub(r"\s+", "", S.nfkc(r.name))] = code
             self.county_lookup.setdefault(code, code)
-        self._households: dict[str, pd.DataFrame] = {}
 
     def county_name(self, code: str | None) -> str:
         r = self.counties.get(code) if code else None
         return r.name if r else (code or "")
 
-    def households(self, month: str) -> pd.DataFrame:
-        """household_code, site_code, labour_count of the month (cached)."""
-        if month not in self._households:
-            h = m.Household
-            with self.engine.connect() as c:
-                res = c.execute(select(h.household_code, h.site_code, h.labour_count).where(h.month == month))
-                self._households[month] = pd.DataFrame(res.fetchall(),
-                                                       columns=["household_code", "site_code", "labour_count"])
-        return self._households[month]
-
-    def labour_of(self, month: str, exclude_sites: set[str]) -> pd.DataFrame:
-        lab = m.Labourer
+    def _rows(self, stmt, columns: list[str]) -> pd.DataFrame:
         with self.engine.connect() as c:
-            res = c.execute(select(lab.person_id, lab.household_code, lab.site_code).where(lab.month == month))
-            df = pd.DataFrame(res.fetchall(), columns=["person_id", "household_code", "site_code"])
-        return df[~df["site_code"].isin(exclude_sites)] if exclude_sites else df
+            rows = c.execute(stmt).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=columns) if rows else \
+            pd.DataFrame({k: pd.Series(dtype=object) for k in columns})
+
+    def _in_chunks(self, base, column, values, columns: list[str]) -> pd.DataFrame:
+        values = sorted(values)
+        parts = [self._rows(base.where(column.in_(values[i:i + 1000])), columns)
+                 for i in range(0, len(values), 1000)]
+        return pd.concat(parts, ignore_index=True) if parts else self._rows(base.where(False), columns)
+
+    def households_outside(self, month: str, sites: set[str]) -> pd.DataFrame:
+        """household_code, site_code of the month's households on sites other than `sites`."""
+        h = m.Household
+        stmt = select(h.household_code, h.site_code).where(h.month == month)
+        if sites:
+            stmt = stmt.where(h.site_code.not_in(sorted(sites)))
+        return self._rows(stmt, ["household_code", "site_code"])
+
+    def households_by_code(self, month: str, codes: set[str]) -> pd.DataFrame:
+        """household_code, site_code, labour_count of the month's households with these codes."""
+        h = m.Household
+        cols = ["household_code", "site_code", "labour_count"]
+        base = select(h.household_code, h.site_code, h.labour_count).where(h.month == month)
+        if len(codes) > 5000:  # many codes: one scan of the month is cheaper than IN lists
+            df = self._rows(base, cols)
+            return df[df["household_code"].isin(codes)]
+        return self._in_chunks(base, h.household_code, codes, cols)
+
+    def labour_outside(self, month: str, sites: set[str]) -> pd.DataFrame:
+        """person_id, site_code of the month's labourers on sites other than `sites`."""
+        lab = m.Labourer
+        stmt = select(lab.person_id, lab.site_code).where(lab.month == month)
+        if sites:
+            stmt = stmt.where(lab.site_code.not_in(sorted(sites)))
+        return self._rows(stmt, ["person_id", "site_code"])
 
     def reported(self, month: str) -> pd.DataFrame:
         r = m.ReportedIndicator
@@ -301,7 +321,7 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
             return file_sites[code]
         return db.sites.get(code)
 
-    def check_sites(t: Table, key: str = "site_code", required_known: bool = True) -> np.ndarray:
+    def check_sites(t: Table, key: str = "site_code") -> np.ndarray:
         """County code of each row's site (None when unknown); reports unknown codes and scope."""
         codes = t.values[key]
         idx, uniq = pd.factorize(codes, use_na_sentinel=True)
@@ -327,9 +347,8 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         res.household_sites = {s for s in v["site_code"] if s is not None}
         if month is not None:
             res.months.add(month)
-            dbh = db.households(month)
-            if len(dbh):
-                other = dbh[~dbh["site_code"].isin(res.household_sites)]
+            other = db.households_outside(month, res.household_sites)
+            if len(other):
                 clash = other[other["household_code"].isin(file_households.keys())]
                 if len(clash):
                     where = dict(zip(clash["household_code"], clash["site_code"]))
@@ -354,17 +373,18 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
     if t is not None and month is not None:
         v = t.values
         codes = v["household_code"]
-        missing = {c for c in codes if c is not None and c not in file_households}
-        db_map: dict[str, str] = {}
-        dbh = db.households(month) if missing else None
-        if dbh is not None and len(dbh):
-            sub = dbh[dbh["household_code"].isin(missing)]
-            db_map = dict(zip(sub["household_code"], sub["site_code"]))
-        sites = np.array([file_households.get(c) or db_map.get(c) if c is not None else None for c in codes],
-                         dtype=object)
+        sites = pd.Series(codes, dtype=object).map(file_households).to_numpy(dtype=object)
+        missing_mask = pd.notna(codes) & pd.isna(sites)
+        if missing_mask.any():
+            dbh = db.households_by_code(month, set(codes[missing_mask]))
+            if len(dbh):
+                db_map = dict(zip(dbh["household_code"], dbh["site_code"]))
+                sites[missing_mask] = pd.Series(codes[missing_mask], dtype=object).map(db_map).to_numpy(dtype=object)
+        sites = np.where(pd.isna(sites), None, sites).astype(object)
         unknown = pd.notna(codes) & pd.isna(sites)
         out.cells(t, "household_code", unknown, f"户编码在 {month} 的搬迁户台账中不存在（本文件和系统中都没有）")
-        county = np.array([site_county(s) if s is not None else None for s in sites], dtype=object)
+        sidx, suniq = pd.factorize(sites, use_na_sentinel=True)
+        county = np.array([site_county(x) for x in suniq] + [None], dtype=object)[sidx]
         out.cells(t, "household_code", out_of_scope(county),
                   lambda i: f"该户所在安置点属于「{db.county_name(county[i])}」，不在您的管辖范围")
         v["site_code"] = sites
@@ -373,14 +393,13 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         mism = pd.notna(g) & pd.notna(v["gender"]) & (g != v["gender"])
         out.cells(t, "gender", mism, "性别与身份证号不一致，请核对", WARNING)
         emp, form = v["employed"], v["employment_form"]
-        out.cells(t, "employment_form", np.array([e is False and f is not None for e, f in zip(emp, form)], bool),
+        out.cells(t, "employment_form", (emp == False) & pd.notna(form),  # noqa: E712 (object array)
                   "未就业人员填写了就业形式，请核对", WARNING)
-        res.labour_sites = {s for s in sites if s is not None} | res.household_sites
+        res.labour_sites = {x for x in suniq if x is not None} | res.household_sites
         res.months.add(month)
-        pids = {p for p in v["person_id"] if p is not None}
-        other = db.labour_of(month, res.labour_sites)
+        other = db.labour_outside(month, res.labour_sites)
         if len(other):
-            clash = other[other["person_id"].isin(pids)]
+            clash = other[other["person_id"].isin(v["person_id"])]
             if len(clash):
                 where = dict(zip(clash["person_id"], clash["site_code"]))
                 bad, warn, rb, rw = [], [], [], []
@@ -510,7 +529,7 @@ def _boundary_warnings(t: Table, db: DbContext, out: Collector, point_in_county)
             inside = point_in_county(float(lon), float(lat), geo)
         except Exception:
             continue
-        if not inside:
+        if inside is False:
             out.cells(t, "lon", [i], f"坐标不在「{db.county_name(cc)}」的行政区域内，请核对经纬度", WARNING,
                       value=np.array([f"{lon}, {lat}"] * t.n, dtype=object))
 
@@ -529,10 +548,10 @@ def _labour_count_warnings(tables: dict[str, Table], db: DbContext, month: str, 
             out.cells(ht, "labour_count", diff,
                       lambda i: f"劳动力台账中该户有{int(got[i])}人，与劳动力人数{int(expected[i])}不一致", WARNING)
     # households of the database referenced by labour rows
-    dbh = db.households(month)
-    if len(dbh):
-        in_file = set(ht.values["household_code"]) if ht is not None else set()
-        sub = dbh[dbh["household_code"].isin(counts.index) & ~dbh["household_code"].isin(in_file)]
+    in_file = set(ht.values["household_code"]) if ht is not None else set()
+    wanted = {c for c in counts.index if c not in in_file}
+    if wanted:
+        sub = db.households_by_code(month, wanted)
         if len(sub):
             expected = dict(zip(sub["household_code"], sub["labour_count"]))
             codes = lt.values["household_code"]
