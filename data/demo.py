@@ -622,6 +622,7 @@ class _Story:
     growth: np.ndarray            # (S,) yearly per-capita income growth
     income_end: np.ndarray        # (S,) per-capita income of the end year
     platform_thr: np.ndarray      # (S, 3) maturity at which each platform runs
+    rep_fixed: np.ndarray         # (S, 9) persistent deviations of the reported indicators
     zero_plant: dict[int, list[int]] = field(default_factory=dict)     # t -> sites with zero-emp households
     p2_plant: dict[int, list[int]] = field(default_factory=dict)       # t -> sites with an unenrolled child
     p5_plant: dict[int, list[int]] = field(default_factory=dict)       # t -> sites with 应保未保
@@ -635,15 +636,15 @@ class _Story:
 def _story(rng: np.random.Generator, plan: _Plan, months: list[str]) -> _Story:
     S, T, C = len(plan.site_code), len(months), len(plan.counties)
     batch = plan.batch
-    end_mean = np.select([batch == 2026, batch == 2027], [0.885, 0.75], 0.665)
+    end_mean = np.select([batch == 2026, batch == 2027], [0.775, 0.65], 0.57)
     county_eff = rng.normal(0, 0.025, C)
     a = plan.roles.get("A")
     if "A" in plan.roles:
         county_eff[plan.roles["A"]] = -0.11
     if "B" in plan.roles:   # county B is flagged only for its planted trouble: keep it off the bottom two
-        county_eff[plan.roles["B"]] = max(county_eff[plan.roles["B"]], 0.03)
-    m_end = end_mean + county_eff[plan.site_county] + rng.normal(0, 0.085, S)
-    m_start = m_end - rng.uniform(0.35, 0.55, S)
+        county_eff[plan.roles["B"]] = max(county_eff[plan.roles["B"]], 0.05)
+    m_end = end_mean + county_eff[plan.site_county] + rng.normal(0, 0.06, S)
+    m_start = m_end - rng.uniform(0.30, 0.45, S)
     k = np.arange(T)[None, :]
     frac = (k / max(T - 1, 1)) ** rng.uniform(0.7, 1.1, S)[:, None]
     m = m_start[:, None] + (m_end - m_start)[:, None] * frac + rng.normal(0, 0.012, (S, T))
@@ -654,7 +655,7 @@ def _story(rng: np.random.Generator, plan: _Plan, months: list[str]) -> _Story:
     # generic trouble (counts per site, independent of how many households are listed): zero-employment
     # households until the clearing campaign ~8 months before the end; R10/R14/R15 gaps until ~4 months before
     early = (from_end >= 8)[None, :]
-    zero_count = np.where(early, rng.poisson(0.9 * np.clip(1 - mm[:, :, 1], 0, 1) ** 1.5), 0)
+    zero_count = np.where(early, rng.poisson(0.45 * np.clip(1 - mm[:, :, 1], 0, 1) ** 1.5), 0)
     serv = np.clip(1 - mm[:, :, 2], 0, 1)
     gap_on = (from_end >= 4)[None, :]
     gap_count = np.stack([np.where(gap_on, rng.poisson(0.25 * serv ** 2), 0),        # R10
@@ -664,7 +665,7 @@ def _story(rng: np.random.Generator, plan: _Plan, months: list[str]) -> _Story:
     county_dest = rng.normal(0, 0.008, C)
     county_orig = rng.normal(0, 0.008, C)
     if a is not None:
-        county_orig[a] = -0.055
+        county_orig[a] = -0.065
 
     ws_share = np.where(plan.size >= 2, rng.uniform(0.09, 0.20, S), rng.uniform(0.04, 0.16, S))
     e_off = rng.normal(0, [0.010, 0.02, 0.03], (S, 3))
@@ -674,7 +675,8 @@ def _story(rng: np.random.Generator, plan: _Plan, months: list[str]) -> _Story:
     income_end = rng.uniform(15000, 17000, S)
     platform_thr = np.column_stack([rng.uniform(0.05, 0.40, S), rng.uniform(0.10, 0.50, S), rng.uniform(0.20, 0.60, S)])
     st = _Story(m=mm, zero_count=zero_count, gap_count=gap_count, county_dest=county_dest, county_orig=county_orig,
-                ws_share=ws_share, e_off=e_off, growth=growth, income_end=income_end, platform_thr=platform_thr)
+                ws_share=ws_share, e_off=e_off, growth=growth, income_end=income_end, platform_thr=platform_thr,
+                rep_fixed=rng.normal(0, 1, (S, 9)))
 
     # ---- planted trouble in the latest months
     L = T - 1
@@ -715,7 +717,8 @@ def _story(rng: np.random.Generator, plan: _Plan, months: list[str]) -> _Story:
         p = int(rng.integers(0, 3))
         st.platform_thr[s, p] = 9.0          # never built
         taken.add(s)
-    mid_level = [s for s in np.argsort(level).tolist()[S // 4: 3 * S // 4]]
+    # trouble that costs points goes mostly to sites already below the standard (no dramatic last-month drop)
+    mid_level = [s for s in np.argsort(level).tolist()[S // 10: S // 2]]
     p5 = pick(3, [s for s in mid_level if plan.site_county[s] not in (roles["B"],)])
     taken.update(p5)
     st.p5_plant[L] = p5
@@ -891,14 +894,19 @@ def _reported_rows(t: int, month: str, plan: _Plan, st: _Story, rng_rep: np.rand
     t_car = np.array([1, 1, 2, 3])[size]
     t_ci = np.array([5, 10, 30, 50])[size]
     t_ns = np.array([3, 3, 6, 6])[size]
+    fx = st.rep_fixed                      # persistent per-site deviations (standard normal)
+
+    def noise(j, fixed_sd, month_sd):
+        return fx[:, j] * fixed_sd + rng_rep.normal(0, month_sd, S)
+
     vals = {
-        "carriers": np.maximum(0, np.round(t_car * (0.3 + 0.9 * mi) + rng_rep.normal(0, 0.35, S))),
-        "collective_income": np.round(np.maximum(0, t_ci * (0.2 + 0.95 * mi) * np.exp(rng_rep.normal(0, 0.12, S))), 1),
-        "linkage_pct": np.round(np.clip(28 + 40 * mi + rng_rep.normal(0, 4, S), 0, 100), 1),
-        "satisfaction_pct": np.round(np.clip(71 + 21 * ms + rng_rep.normal(0, 1.8, S), 0, 99.5), 1),
-        "civic_pct": np.round(np.clip(36 + 48 * ms + rng_rep.normal(0, 4, S), 0, 100), 1),
-        "night_school": np.maximum(0, np.round(t_ns * (0.3 + 0.85 * ms) + rng_rep.normal(0, 0.5, S))),
-        "dispute_pct": np.round(np.clip(82.5 + 15 * ms + rng_rep.normal(0, 1.5, S), 0, 100), 1),
+        "carriers": np.maximum(0, np.round(t_car * (0.3 + 0.9 * mi) + noise(0, 0.3, 0.05))),
+        "collective_income": np.round(np.maximum(0, t_ci * (0.2 + 0.95 * mi) * np.exp(noise(1, 0.12, 0.02))), 1),
+        "linkage_pct": np.round(np.clip(28 + 40 * mi + noise(2, 4, 0.8), 0, 100), 1),
+        "satisfaction_pct": np.round(np.clip(71 + 21 * ms + noise(3, 1.6, 0.6), 0, 99.5), 1),
+        "civic_pct": np.round(np.clip(36 + 48 * ms + noise(4, 3.5, 1.2), 0, 100), 1),
+        "night_school": np.maximum(0, np.round(t_ns * (0.3 + 0.85 * ms) + noise(5, 0.4, 0.25))),
+        "dispute_pct": np.round(np.clip(82.5 + 15 * ms + noise(6, 1.2, 0.6), 0, 100), 1),
         "mass_incidents": np.zeros(S),
         "inspection_problems": rng_rep.poisson(np.maximum(0.08, 2.4 * np.clip(1 - mn, 0, 1) ** 1.3)).astype(float),
     }

@@ -272,12 +272,7 @@ def random_points_in(geojson: str, n: int, rng: np.random.Generator, margin: flo
     """n random points (array of shape (n, 2): lon, lat) uniformly inside the geometry.
 
     `margin` (degrees) keeps points that far from the border when the shrunken shape is not empty."""
-    geom = geometry(geojson)
-    if margin > 0:
-        inner = geom.buffer(-margin)
-        if not inner.is_empty and inner.area > 0.05 * geom.area:
-            shapely.prepare(inner)
-            geom = inner
+    geom = _inner(geojson, float(margin)) if margin > 0 else geometry(geojson)
     minx, miny, maxx, maxy = geom.bounds
     out = np.empty((0, 2))
     for _ in range(1000):
@@ -291,6 +286,17 @@ def random_points_in(geojson: str, n: int, rng: np.random.Generator, margin: flo
     if len(out) < n:  # pragma: no cover - degenerate geometry
         raise GeoError("无法在边界内生成坐标点：边界面积过小")
     return out[:n]
+
+
+@functools.lru_cache(maxsize=256)
+def _inner(geojson: str, margin: float) -> BaseGeometry:
+    """The geometry shrunk by `margin` degrees (the whole geometry when that would leave too little)."""
+    geom = geometry(geojson)
+    inner = geom.simplify(margin / 4, preserve_topology=False).buffer(-margin, quad_segs=2).intersection(geom)
+    if inner.is_empty or inner.area < 0.05 * geom.area:
+        return geom
+    shapely.prepare(inner)
+    return inner
 
 
 def in_china(lon, lat) -> bool:
