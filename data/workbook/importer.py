@@ -362,14 +362,30 @@ def _unchanged(engine: Engine, sha: str, month: str | None, plans: list[TablePla
 
 # ---- writing ----
 
+def _pg_type(sa_type) -> str | None:
+    """PostgreSQL type name for binary COPY (None: use text COPY)."""
+    from sqlalchemy import Boolean, Date, Float, Integer, LargeBinary, SmallInteger, String, Text
+
+    for cls, name in ((SmallInteger, "int2"), (Integer, "int4"), (Float, "float8"), (Boolean, "bool"),
+                      (Date, "date"), (Text, "text"), (String, "text"), (LargeBinary, "bytea")):
+        if isinstance(sa_type, cls):
+            return name
+    return None
+
+
 def _bulk_insert(conn, table, columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     dialect = conn.dialect.name
     if dialect == "postgresql":
         raw = conn.connection.driver_connection
+        types = [_pg_type(table.c[c].type) for c in columns]
+        binary = all(types)
+        fmt = " (FORMAT BINARY)" if binary else ""
         with raw.cursor() as cur:
-            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as cp:
+            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN{fmt}") as cp:
+                if binary:
+                    cp.set_types(types)
                 for r in rows:
                     cp.write_row(r)
     elif dialect == "sqlite":
