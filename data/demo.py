@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -405,7 +404,6 @@ def _plan(rng: np.random.Generator, city: str, scale: str) -> _Plan:
         streets, rural_towns = towns[c["name"]]
         used_names: set[str] = set()
         comm = list(rng.permutation(_COMMUNITY))
-        geom = geo.geometry(c["geojson"])
         # urban sites cluster around a centre (the county seat stand-in), rural ones anywhere
         centre = geo.random_points_in(c["geojson"], 1, rng, margin=0.04)[0]
         pts_all = geo.random_points_in(c["geojson"], len(idx) * 6 + 8, rng, margin=0.01)
@@ -436,7 +434,6 @@ def _plan(rng: np.random.Generator, city: str, scale: str) -> _Plan:
             site_town.append(town)
             site_type.append(URBAN if urban[s] else RURAL)
             lon[s], lat[s] = round(float(pt[0]), 6), round(float(pt[1]), 6)
-        del geom
     return _Plan(city_code=city_code, city_name=city_name, province=info.province, scale=scale,
                  counties=counties, roles=roles, site_code=site_code, site_name=site_name, site_county=site_county,
                  site_town=site_town, site_type=site_type, lon=lon, lat=lat, households=households,
@@ -503,8 +500,9 @@ def _people(rng: np.random.Generator, plan: _Plan, factor: float, years: list[in
 
     mean_size = (plan.population / plan.households)[hh_site]
     family = np.clip(1 + rng.poisson(np.maximum(mean_size - 1, 0.2)), 1, 10)
-    labour = rng.binomial(family, np.where(family == 1, 0.35, LABOUR_PER_PERSON * mean_size / (mean_size - 0.05)))
-    labour = np.minimum(labour, family)
+    # single-person households are mostly elderly; the others carry slightly more than 0.52 per person so the
+    # city-wide ratio stays ≈ LABOUR_PER_PERSON
+    labour = rng.binomial(family, np.where(family == 1, 0.35, LABOUR_PER_PERSON + 0.005))
 
     # origin: mostly the site's own county, else another county of the same city
     nc = len(plan.counties)
@@ -929,7 +927,8 @@ def _reported_rows(t: int, month: str, plan: _Plan, st: _Story, rng_rep: np.rand
     return rows
 
 
-def _required_posts(plan: _Plan, rng: np.random.Generator) -> np.ndarray:
+def _required_posts(plan: _Plan) -> np.ndarray:
+    """应设 posts per site (the ten 双五级 posts) from its size."""
     hh, pop, size = plan.households.astype(float), plan.population.astype(float), plan.size
     S = len(hh)
     req = np.zeros((S, 10), int)
@@ -1015,7 +1014,7 @@ def _rectifications(rng, plan: _Plan, months: list[str]) -> list[dict]:
     return rows
 
 
-def _followups(rng, plan: _Plan, months: list[str], rect: list[dict]) -> list[dict]:
+def _followups(rng, plan: _Plan, months: list[str]) -> list[dict]:
     rows = []
     roles = plan.roles
     T = len(months)
@@ -1155,10 +1154,10 @@ def build_demo(engine: Engine, city: str = DEFAULT_CITY, scale: str = "city", mo
     say(f"规划完成：{len(plan.counties)}个县（市、区），{len(plan.site_code)}个安置点")
     pp = _people(np.random.default_rng(seeds[1]), plan, household_factor, years)
     st = _story(np.random.default_rng(seeds[2]), plan, month_names)
-    required = _required_posts(plan, np.random.default_rng(seeds[3]))
+    required = _required_posts(plan)
     rng_org, rng_rep = np.random.default_rng(seeds[4]), np.random.default_rng(seeds[5])
     rect = _rectifications(np.random.default_rng(seeds[6]), plan, month_names)
-    fups = _followups(np.random.default_rng(seeds[7]), plan, month_names, rect)
+    fups = _followups(np.random.default_rng(seeds[7]), plan, month_names)
     say(f"人口生成完成：每月{len(pp.hh_site):,}户、劳动力{len(pp.lab_hh):,}人")
 
     static = dict(hh_code=pp.hh_code, hh_site_code=[plan.site_code[s] for s in pp.hh_site.tolist()],

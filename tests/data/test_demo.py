@@ -5,10 +5,9 @@ import datetime as dt
 import hashlib
 from collections import Counter
 
-import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from data import demo, geo
 from data import models as m
