@@ -66,9 +66,9 @@ def households(engine: Engine, month: str, site_codes: list[str] | None = None, 
     if site_codes is not None:
         stmt = stmt.where(h.site_code.in_(site_codes))
     df = _frame(engine, stmt, HOUSEHOLD_COLUMNS, raw=True)
-    for c in ("hukou_moved", "monitored"):
-        df[c] = df[c].map({1: True, 0: False, True: True, False: False}).astype("object")
-        df[c] = df[c].where(df[c].notna(), None)
+    for c in ("hukou_moved", "monitored"):  # SQLite gives 0/1, PostgreSQL bool; NULL stays None
+        df[c] = pd.Series([None if v is None or v != v else bool(v) for v in df[c].to_numpy(dtype=object)],
+                          index=df.index, dtype="object")
     for c in RIGHTS_CODES:
         df[c] = df[c].map(m.RIGHT_CODES).astype("object").where(df[c].notna(), None)
     for c in ("income_prev", "income_curr"):

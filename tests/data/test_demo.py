@@ -173,9 +173,12 @@ def test_users_settings_and_versions(demo_db):
 
 
 def test_scores_tell_the_story(sqlite_engine):
-    """Calibration against the scoring engine (when present): 达标 sites, vetoes, flagged counties."""
-    engine_mod = pytest.importorskip("scoring.engine")
-    catalogue = pytest.importorskip("scoring.catalogue").load_catalogue()
+    """Calibration against the scoring engine: 达标 sites, vetoes, flagged counties."""
+    import scoring.engine as engine_mod
+    import scoring.progress as progress
+    from scoring.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
     demo.build_demo(sqlite_engine, household_factor=0.1, end_month=END)
     prev = engine_mod.score_month(load_month(sqlite_engine, "2026-09"), catalogue)
     cur = engine_mod.score_month(load_month(sqlite_engine, END), catalogue, prev)
@@ -186,8 +189,7 @@ def test_scores_tell_the_story(sqlite_engine):
     assert "零就业" in reasons and "群体性事件" in reasons and "入学" in reasons
     first = engine_mod.score_month(load_month(sqlite_engine, "2024-11"), catalogue)
     assert first.sites.qualified.sum() < 8 and first.sites.total.mean() < s.total.mean() - 10
-    # county flags and escalation (when scoring.progress is present): A 3+ months, B exactly 2
-    progress = pytest.importorskip("scoring.progress")
+    # county flags and escalation: A 3+ months, B exactly 2
     pairs, previous = [], None
     for month in ["2026-06", "2026-07", "2026-08", "2026-09", END]:
         md = load_month(sqlite_engine, month)

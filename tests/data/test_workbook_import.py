@@ -60,7 +60,6 @@ def assert_good_data(engine, records=None, month=MONTH):
         assert (s.households, s.population, s.batch_year) == (r["households"], r["population"], r["batch_year"])
         assert (None if pd.isna(s.built_year) else int(s.built_year)) == r["built_year"]
     hh = repo.households(engine, month).set_index("household_code")
-    _xfail_if_repository_drops_booleans(engine, hh, month)
     assert sorted(hh.index) == sorted(r["household_code"] for r in rec["搬迁户"])
     for r in rec["搬迁户"]:
         h = hh.loc[r["household_code"]]
@@ -110,19 +109,6 @@ def assert_good_data(engine, records=None, month=MONTH):
         x = fu[fu.title == r["title"]].iloc[0]
         assert (x.kind, x.date, x.county_code) == (r["kind"], _date(r["date"]), COUNTY_A[0])
         assert _nan(x.site_code) == r["site_code"] and _nan(x.content) == r["content"]
-
-
-def _xfail_if_repository_drops_booleans(engine, hh, month):
-    """Known issue outside the workbook package: data.repository.households maps boolean columns through
-    {1: True, 0: False}, which turns a PostgreSQL bool column without NULLs into all-None. The import itself
-    stored the right values (checked here with plain SQL); the read-back check resumes once that is fixed."""
-    with engine.connect() as conn:
-        stored = dict(conn.execute(select(m.Household.household_code, m.Household.hukou_moved)
-                                   .where(m.Household.month == month)).all())
-    read = {k: _nan(v) for k, v in hh["hukou_moved"].items()}
-    if any(v is not None for v in stored.values()) and all(v is None for v in read.values()):
-        pytest.xfail("data.repository.households returns None for boolean columns on PostgreSQL "
-                     f"(stored: {stored}); import is correct, repository bug reported")
 
 
 # ---- the good path ----
