@@ -124,7 +124,14 @@ def init_command(args) -> str:
     engine = get_engine(url)
     progress = (lambda msg: print(msg, flush=True)) if getattr(args, "verbose", False) else None
     options = {"progress": progress} if (getattr(args, "demo", False) and progress) else {}
-    line = run_init(engine, args.city, demo=bool(getattr(args, "demo", False)),
-                    scale=getattr(args, "scale", None) or "city", **options)
+    demo = bool(getattr(args, "demo", False))
+    line = run_init(engine, args.city, demo=demo, scale=getattr(args, "scale", None) or "city", **options)
     print(line)
+    if demo:
+        # The command-line entry (not the library function) may reach up a layer: score every month once now,
+        # so the dashboard never waits for the history on its first view.
+        from services import store
+
+        n = store.precompute(engine)
+        print(f"已计算并保存{n}个月的评分结果")
     return line
