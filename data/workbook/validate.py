@@ -6,6 +6,7 @@ and the list of messages. Nothing is written here.
 """
 from __future__ import annotations
 
+import collections
 import re
 from dataclasses import dataclass, field
 
@@ -227,7 +228,7 @@ def check_duplicates(t: Table, out: Collector) -> None:
     keys = t.spec.keys
     if any(k not in t.values for k in keys):
         return
-    df = pd.DataFrame({k: t.values[k] for k in keys})
+    df = pd.DataFrame({k: t.values[k] for k in keys}, dtype=object)
     valid = df.notna().all(axis=1).to_numpy()
     if not valid.any():
         return
@@ -538,18 +539,18 @@ def _labour_count_warnings(tables: dict[str, Table], db: DbContext, month: str, 
     """Labour rows per household versus 劳动力人数 (both in the file, or one side from the database)."""
     lt = tables[S.LABOUR.name]
     ht = tables.get(S.HOUSEHOLDS.name)
-    counts = pd.Series(lt.values["household_code"]).value_counts()
+    counts = collections.Counter(c for c in lt.values["household_code"] if c is not None)
     if ht is not None:
         codes = ht.values["household_code"]
         expected = ht.values["labour_count"]
-        got = counts.reindex(pd.Index(codes)).fillna(0).to_numpy()
+        got = np.fromiter((counts.get(c, 0) for c in codes), dtype=np.float64, count=len(codes))
         diff = ~np.isnan(expected) & pd.notna(codes) & (got != expected)
         if diff.any():
             out.cells(ht, "labour_count", diff,
                       lambda i: f"劳动力台账中该户有{int(got[i])}人，与劳动力人数{int(expected[i])}不一致", WARNING)
     # households of the database referenced by labour rows
     in_file = set(ht.values["household_code"]) if ht is not None else set()
-    wanted = {c for c in counts.index if c not in in_file}
+    wanted = counts.keys() - in_file
     if wanted:
         sub = db.households_by_code(month, wanted)
         if len(sub):
