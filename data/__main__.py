@@ -91,7 +91,6 @@ def cmd_init(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from data.workbook import write_template
     from data.workbook.template import template_bytes
 
     out = Path(args.out)

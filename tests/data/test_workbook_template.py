@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import openpyxl
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
