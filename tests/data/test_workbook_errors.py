@@ -378,6 +378,44 @@ def title_rows_and_error_rows_are_counted_from_the_top():
 
 
 @case
+def merged_two_row_header_with_bad_cell():
+    head, rows = sheet_table("组织建设", with_changes({"组织建设": {1: {"town_gov_actual": -4}}})["组织建设"])
+    upper = [h[:-2] if h.endswith(("应设", "已设")) else h for h in head]
+    lower = [h[-2:] if h.endswith(("应设", "已设")) else None for h in head]
+
+    def post(wb):
+        ws = wb.create_sheet("组织建设")
+        ws.append(["甲县安置点组织建设情况表"])
+        ws.append(upper)
+        ws.append(lower)
+        for r in rows:
+            ws.append(r)
+        for j, lo in enumerate(lower, start=1):
+            if lo is None:
+                ws.merge_cells(start_row=2, start_column=j, end_row=3, end_column=j)
+            elif lo == "应设":
+                ws.merge_cells(start_row=2, start_column=j, end_row=2, end_column=j + 1)
+    # the cell's header is the combined group + sub-header text
+    return build_xlsx({}, post=post), [("组织建设", 5, "乡镇政府已设", "不能为负数")], {}
+
+
+@case
+def blank_and_total_rows_keep_excel_row_numbers():
+    head, rows = sheet_table("搬迁户", with_changes({"搬迁户": {3: {"head_id": bad_check_id(4)}}})["搬迁户"])
+    blank = [None] * len(head)
+    rows = rows[:2] + [blank, list(blank)] + rows[2:] + [blank, ["合计"] + [None] * (len(head) - 1)]
+    return build_xlsx({"搬迁户": (head, rows)}), [("搬迁户", 7, "户主身份证号*", "校验位错误")], {}
+
+
+@case
+def full_width_headers_with_bad_cell():
+    head, rows = sheet_table("安置点", with_changes({"安置点": {1: {"county": "丙县"}}})["安置点"])
+    head = [" " + h.replace("（", "(").replace("）", ")").replace("*", " ＊") for h in head]
+    return (build_xlsx({"安置点": (head, rows)}),
+            [("安置点", 3, "所属县(市、区) ＊", "系统中没有该县")], {"month": None})  # surrounding spaces trimmed
+
+
+@case
 def several_errors_are_all_reported():
     data = changed({"搬迁户": {0: {"head_id": bad_check_id(1)}, 2: {"hukou_moved": "不详"}},
                     "劳动力": {4: {"gender": "未知"}}, "安置点": {1: {"lat": 60}}})
