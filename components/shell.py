@@ -57,8 +57,11 @@ BASE_CSS = """
 .kpi .val small { font-size: .95rem; font-weight: 500; color: #546E7A; margin-left: .15rem; }
 .kpi .sub { font-size: .8rem; color: #78909C; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .kpi .dl { font-size: .82rem; }
-.sites { width: 100%; border-collapse: collapse; font-size: .9rem; }
-.sites td, .sites th { padding: .28rem .4rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap; }
+.sites { width: 100%; border-collapse: collapse; font-size: .9rem; table-layout: fixed; }
+.sites td, .sites th { padding: .28rem .3rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.sites th:nth-child(1) { width: 2.6rem; } .sites th:nth-child(3) { width: 3.6rem; }
+.sites th:nth-child(4) { width: 3.4rem; } .sites th:nth-child(5) { width: 3.6rem; }
 .sites th { color: #607D8B; font-weight: 500; text-align: left; font-size: .8rem; }
 .sites td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .sites a { color: #1f2d3d; text-decoration: none; } .sites a:hover { color: #B22222; text-decoration: underline; }
