@@ -80,6 +80,15 @@ def import_workbook(engine: Engine, file_bytes: bytes, file_name: str, month: st
     gc.disable()
     try:
         return _import(engine, file_bytes, file_name, month, user, max_bytes)
+    except Exception as e:  # an unexpected failure: nothing was written; record it and say so
+        data = bytes(file_bytes or b"")
+        sha = hashlib.sha256(data).hexdigest()
+        messages = [Message(None, None, None, None, f"导入时发生系统错误，未导入任何数据，请联系管理员："
+                                                    f"{type(e).__name__}: {str(e)[:300]}")]
+        iid = _record(engine, user, file_name, sha, month, {}, FAILED, messages,
+                      data if len(data) <= max_bytes else None)
+        return ImportResult(False, FAILED, messages, {}, iid, file_name=file_name, month=month, sha256=sha,
+                            file_bytes=data)
     finally:
         if enabled:
             gc.enable()

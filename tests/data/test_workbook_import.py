@@ -484,3 +484,17 @@ def test_import_counts_in_db(db):
     with Session(db) as s:
         assert s.scalar(select(func.count()).select_from(m.Household)) == 4
         assert s.scalar(select(func.count()).select_from(m.Labourer)) == 5
+
+
+def test_unexpected_error_is_recorded_and_writes_nothing(db, monkeypatch):
+    from data.workbook import importer
+
+    def boom(*a, **k):
+        raise RuntimeError("模拟故障")
+    monkeypatch.setattr(importer, "validate", boom)
+    before = db_fingerprint(db)
+    res = run(db, good_workbook())
+    assert not res.ok and res.result == "失败" and "系统错误" in res.errors[0].reason
+    assert db_fingerprint(db) == before
+    with Session(db) as s:
+        assert s.get(m.ImportRecord, res.import_id).result == "失败"
