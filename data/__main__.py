@@ -75,13 +75,10 @@ def _engine():
 
 
 def cmd_init(args) -> int:
+    from data.cli_init import init_command
+
     try:
-        from data.cli_init import run_init
-    except ImportError:
-        print("初始化功能尚未安装（缺少 data/cli_init.py）", file=sys.stderr)
-        return 1
-    try:
-        print(run_init(_engine(), args.city, args.demo, args.scale))
+        init_command(args)  # prints the summary; with --demo also stores every month's results
     except Exception as e:  # InitError and the like carry a Chinese message for the user
         if type(e).__name__ in ("InitError", "DemoError", "GeoError"):
             print(str(e), file=sys.stderr)

@@ -72,7 +72,8 @@ def init_city(engine: Engine, city: str) -> str:
     names = "、".join(c.name for c in counties)
     if not changed:
         return f"城市已初始化：{info.name}（{info.code}），{len(counties)}个县（市、区），未做更改"
-    return f"已初始化城市：{info.province}{info.name}（{info.code}），{len(counties)}个县（市、区）：{names}"
+    place = info.name if info.province == info.name else f"{info.province}{info.name}"
+    return f"已初始化城市：{place}（{info.code}），{len(counties)}个县（市、区）：{names}"
 
 
 def run_init(engine: Engine, city: str, demo: bool = False, scale: str = "city", **demo_options) -> str:
