@@ -4,7 +4,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cache
 from services import dashboard as svc
 
 
@@ -65,7 +64,7 @@ def summary(df: pd.DataFrame) -> None:
 def table(df: pd.DataFrame) -> None:
     show = df.drop(columns=["site_code", "county_code"])
     if len(show) > 5000:
-        st.caption(f"表格仅显示前5000项，完整清单请导出。")
+        st.caption("表格仅显示前5000项，完整清单请导出。")
         show = show.head(5000)
     st.dataframe(show, hide_index=True, width="stretch", height=520, key="gaps_table",
                  column_config={"身份证号": st.column_config.TextColumn("身份证号（已脱敏）")})

@@ -6,7 +6,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from components import charts, fmt, theme, widgets
+from components import fmt, theme, widgets
 
 
 def _fact(label: str, value: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components import auth, cache, fmt, theme
+from components import auth, cache, fmt
 from services import dashboard as svc
 
 log = logging.getLogger("dashboard.ui")
@@ -222,53 +222,39 @@ def open_selection(ctx: Ctx, event) -> None:
             st.switch_page("pages/county.py", query_params={"month": ctx.month, "county": code})
 
 
-def pick_site(ctx: Ctx) -> str | None:
-    """Site chooser bound to ?site= (deep link) and limited to the user's county."""
-    opts = cache.site_options(ctx.engine, ctx.scope_county)
-    if not opts:
+def _pick(param: str, options: list[tuple[str, str]], label: str, not_found: str) -> str | None:
+    """A chooser bound to the query parameter `param` (deep links), limited to `options` [(code, name)]."""
+    if not options:
         return None
-    codes = [c for c, _ in opts]
-    qp = st.query_params.get("site")
-    if qp in codes and st.session_state.get("_site_qp") != qp:
-        st.session_state["site_pick"] = qp
-        st.session_state["_site_qp"] = qp
-    elif qp and qp not in codes and st.session_state.get("_site_qp") != qp:
-        st.session_state["_site_qp"] = qp
-        st.warning("链接中的安置点不存在或不在您的权限范围内，已显示第一个安置点。", icon=":material/warning:")
-    if st.session_state.get("site_pick") not in codes:
-        st.session_state["site_pick"] = codes[0]
+    codes = [c for c, _ in options]
+    key, seen = f"{param}_pick", f"_{param}_qp"
+    qp = st.query_params.get(param)
+    if qp in codes and st.session_state.get(seen) != qp:
+        st.session_state[key] = qp
+        st.session_state[seen] = qp
+    elif qp and qp not in codes and st.session_state.get(seen) != qp:
+        st.session_state[seen] = qp
+        st.warning(not_found, icon=":material/warning:")
+    if st.session_state.get(key) not in codes:
+        st.session_state[key] = codes[0]
 
     def changed():
-        st.query_params["site"] = st.session_state["site_pick"]
-        st.session_state["_site_qp"] = st.session_state["site_pick"]
+        st.query_params[param] = st.session_state[key]
+        st.session_state[seen] = st.session_state[key]
 
     c, _ = st.columns([2, 3])
     with c:
-        st.selectbox("选择安置点", codes, key="site_pick", format_func=dict(opts).get, on_change=changed)
-    return st.session_state["site_pick"]
+        st.selectbox(label, codes, key=key, format_func=dict(options).get, on_change=changed)
+    return st.session_state[key]
+
+
+def pick_site(ctx: Ctx) -> str | None:
+    """Site chooser bound to ?site= (deep link) and limited to the user's county."""
+    return _pick("site", cache.site_options(ctx.engine, ctx.scope_county), "选择安置点",
+                 "链接中的安置点不存在或不在您的权限范围内，已显示第一个安置点。")
 
 
 def pick_county(ctx: Ctx) -> str | None:
     """County chooser bound to ?county=; a 县级填报员 only gets their own county."""
-    counties = ctx.allowed_counties()
-    if not counties:
-        return None
-    codes = [c for c, _ in counties]
-    qp = st.query_params.get("county")
-    if qp in codes and st.session_state.get("_county_qp") != qp:
-        st.session_state["county_pick"] = qp
-        st.session_state["_county_qp"] = qp
-    elif qp and qp not in codes and st.session_state.get("_county_qp") != qp:
-        st.session_state["_county_qp"] = qp
-        st.warning("链接中的县（市、区）不存在或不在您的权限范围内。", icon=":material/warning:")
-    if st.session_state.get("county_pick") not in codes:
-        st.session_state["county_pick"] = codes[0]
-
-    def changed():
-        st.query_params["county"] = st.session_state["county_pick"]
-        st.session_state["_county_qp"] = st.session_state["county_pick"]
-
-    c, _ = st.columns([2, 3])
-    with c:
-        st.selectbox("选择县（市、区）", codes, key="county_pick", format_func=dict(counties).get, on_change=changed)
-    return st.session_state["county_pick"]
+    return _pick("county", ctx.allowed_counties(), "选择县（市、区）",
+                 "链接中的县（市、区）不存在或不在您的权限范围内。")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cache, fmt, theme, widgets
+from components import cache, theme, widgets
 from services import dashboard as svc
 
 QUAL_OPTIONS = {"全部": None, "已达标": True, "未达标": False}

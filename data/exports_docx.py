@@ -9,7 +9,6 @@ Windows alternate names and the GB2312 charset, so Word/WPS fall back to a Chine
 from __future__ import annotations
 
 import io
-import math
 from typing import TYPE_CHECKING, Sequence
 
 import pandas as pd

@@ -153,32 +153,9 @@ def date_cn(d: Any) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _mask_id_local(s: Any) -> str:
-    """Keep the first 6 and last 4 characters of an ID number; mask the rest with '*'.
-    Values of 10 characters or fewer would be shown in full that way, so they are masked entirely."""
-    if is_missing(s):
-        return ""
-    t = str(s).strip()
-    if len(t) <= 10:
-        return "*" * len(t)
-    return t[:6] + "*" * (len(t) - 10) + t[-4:]
-
-
-_MASK_IMPL = None
-
-
 def mask_id(s: Any) -> str:
-    """Masked ID number (身份证号): first 6 + last 4 visible (domain.md §10).
+    """Masked ID number (身份证号): first 6 + last 4 visible (domain.md §10); the same function the scoring work
+    lists use, so the UI, the work lists and the exports mask identically."""
+    from scoring.rights import mask_id as impl
 
-    Uses scoring.rights.mask_id when that module provides one, so the UI, the scoring work lists and the exports
-    mask identically."""
-    global _MASK_IMPL
-    if _MASK_IMPL is None:
-        try:
-            from scoring.rights import mask_id as impl  # type: ignore[attr-defined]
-        except ImportError:
-            impl = _mask_id_local
-        _MASK_IMPL = impl
-    if is_missing(s):
-        return ""
-    return _MASK_IMPL(s)
+    return "" if is_missing(s) else impl(s)

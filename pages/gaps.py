@@ -1,5 +1,4 @@
 """权益缺口: households whose rights items are 未落实 or unverified, routed to side and platform (IDs masked)."""
-import streamlit as st
 
 from components import cache, gaps, shell
 

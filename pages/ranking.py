@@ -1,5 +1,4 @@
 """安置点排名: the 68 sites with every column of the §8 site table, filters, overall / within-class view, exports."""
-import streamlit as st
 
 from components import cache, shell, tables
 from services import dashboard as svc

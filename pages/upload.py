@@ -1,5 +1,4 @@
 """数据导入: county operators upload the monthly ledger workbook (validated, all-or-nothing)."""
-import streamlit as st
 
 from components import shell, upload
 

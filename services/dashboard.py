@@ -196,10 +196,6 @@ def _safe(fn, *args) -> bool:
         return False
 
 
-def mask_id(s: Any) -> str:
-    from data.formatting import mask_id as _m
-
-    return _m(s)
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -400,7 +396,6 @@ def kpis(engine: Engine, month: str, county: str | None = None, res: Provider | 
     def n(d, unit):
         return "—" if d is None else ("持平" if round(d) == 0 else f"{int(round(d)):+d}{unit}")
 
-    y = int(month[:4])
     exp = now["expected"]
     plan_txt = f"序时进度{fmt_num(exp, 1)}个"
     if now.get("plan_year") is not None:

@@ -20,7 +20,6 @@ import hashlib
 import json
 import pickle
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, delete, select

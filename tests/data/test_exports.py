@@ -397,8 +397,8 @@ def test_mask_id():
     assert m.startswith("522301") and m.endswith("1234") and len(m) == 18
     assert "19900101" not in m
     assert f.mask_id(None) == "" and f.mask_id(float("nan")) == ""
-    assert f._mask_id_local(s) == "522301********1234"
-    assert f._mask_id_local("52230119") == "********"   # too short to keep 6 + 4: fully masked
+    assert m == "522301********1234"
+    assert f.mask_id("52230119") == "********"   # too short to keep 6 + 4: fully masked
 
 
 # ------------------------------------------------------------------------------------------------------ audit/store

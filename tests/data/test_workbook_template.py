@@ -182,16 +182,16 @@ def test_cli_bad_database_url_is_reported(tmp_path):
     assert r.returncode != 0 and "Traceback" not in r.stderr and "数据库" in r.stderr
 
 
-def test_cli_init_delegates(engine, monkeypatch):
-    """`init` calls data.cli_init.run_init(engine, city, demo, scale) (imported lazily)."""
-    import types
-
+def test_cli_init_writes_the_city(engine, capsys, monkeypatch):
+    """`python -m data init --city NAME` writes the real counties of the city; an unknown city fails in Chinese."""
     from data import __main__ as cli
+    from data import repository as repo
 
-    calls = []
-    fake = types.ModuleType("data.cli_init")
-    fake.run_init = lambda eng, city, demo, scale: calls.append((city, demo, scale)) or "已初始化"
-    monkeypatch.setitem(sys.modules, "data.cli_init", fake)
-    monkeypatch.setattr(cli, "_engine", lambda: engine)
-    assert cli.main(["init", "--city", "黔西南", "--demo", "--scale", "province"]) == 0
-    assert calls == [("黔西南", True, "province")]
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert cli.main(["init", "--city", "黔西南"]) == 0
+    assert cli.main(["init", "--city", "不存在的城市"]) == 1
+    out = capsys.readouterr()
+    assert "已初始化城市" in out.out and "兴义市" in out.out
+    assert "未找到城市" in out.err and "Traceback" not in out.err
+    counties = repo.counties(engine)
+    assert len(counties) == 8 and "望谟县" in set(counties.county_name)

@@ -82,27 +82,33 @@ def test_indicator_table():
     assert t["状态"].unique().tolist() == ["正常"]
 
 
-def test_cli_rank_writes_workbook_via_store(tmp_path, monkeypatch):
-    _, (june, s6) = two_months()
-    mc = monte_carlo(s6, CAT, draws=50)
-    fake = types.ModuleType("services.store")
-    calls = []
-
-    def month_results(engine, month):
-        calls.append(month)
-        return types.SimpleNamespace(scores=s6, mc=mc)
-
-    fake.month_results = month_results
-    monkeypatch.setitem(sys.modules, "services.store", fake)
-    import services
-    monkeypatch.setattr(services, "store", fake, raising=False)
-    out = tmp_path / "rank.xlsx"
-    rc = cli.main(["rank", "--month", "2026-06", "--out", str(out), "--database", f"sqlite:///{tmp_path / 'x.db'}"])
-    assert rc == 0 and calls == ["2026-06"] and out.stat().st_size > 1000
+def test_cli_rank_writes_the_ranking_workbook(tmp_path):
+    """`python -m scoring rank` on a real (small) demo database: the 68 sites, the header of the issue, and the
+    same ranks as the stored month results."""
     from openpyxl import load_workbook
+
+    from data.db import create
+    from data.demo import build_demo
+    from services import store
+
+    url = f"sqlite:///{tmp_path / 'rank.db'}"
+    engine = create(url)
+    build_demo(engine, months=2, end_month="2026-10", household_factor=0.02)
+    out = tmp_path / "排名.xlsx"
+    assert cli.main(["rank", "--month", "2026-10", "--out", str(out), "--database", url]) == 0
     ws = load_workbook(out).active
-    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
-    assert "排名区间" in cells and "安置点A" in cells
+    rows = [r for r in ws.iter_rows(values_only=True)]
+    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "排名")
+    header = [c for c in rows[header_at] if c is not None]
+    for col in ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", "产业带动好", "就业帮扶好", "公共服务好",
+                "精神状态好", "融入环境好", "等次", "达标", "较上月", "短板", "排名区间"]:
+        assert col in header
+    data = [r for r in rows[header_at + 1:] if r and isinstance(r[0], (int, float))]
+    assert len(data) == 68
+    code_col = header.index("安置点编码")
+    ranks = {r[code_col]: r[0] for r in data}
+    official = store.month_results(engine, "2026-10").scores.sites.set_index("site_code")["rank"]
+    assert ranks == {k: int(v) for k, v in official.items()}
 
 
 def test_cli_rejects_bad_month(capsys):

@@ -3,7 +3,6 @@ precomputed into the result store), a Streamlit server per module, headless Chro
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess

@@ -6,7 +6,6 @@ Screenshots are kept in artifacts/screenshots/."""
 from __future__ import annotations
 
 import io
-import os
 import urllib.parse
 
 import pytest
