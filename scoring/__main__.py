@@ -3,9 +3,8 @@
     python -m scoring rank --month 2026-10 --out 排名.xlsx [--database URL]
     python -m scoring catalogue [VERSION_OR_PATH]        # validate a catalogue and print its indicators
 
-``rank`` reads the month's results through ``services.store.month_results(engine, month)`` (an object with
-``.scores: MonthScores`` and ``.mc`` robustness frame). While services.store is not available it scores the month
-directly (data.repository.load_month + score_month with the previous month + monte_carlo). The table comes from
+``rank`` reads the month's results through ``services.store.month_results(engine, month)`` (scores and the
+Monte Carlo robustness frame, computed once and kept in the database). The table comes from
 ``scoring.tables.site_ranking_table`` and the workbook from ``data.exports.ranking_workbook`` (``.csv`` output:
 ``data.exports.ranking_csv``).
 """
@@ -23,33 +22,11 @@ def _fail(msg: str, code: int = 2) -> int:
 
 
 def _month_results(engine, month: str):
-    """(MonthScores, mc frame) of a month: from services.store, else computed directly."""
-    try:
-        from services import store  # type: ignore
-    except ImportError:
-        store = None
-    if store is not None and hasattr(store, "month_results"):
-        mr = store.month_results(engine, month)
-        return mr.scores, getattr(mr, "mc", None)
+    """(MonthScores, mc frame) of a month, from the result store (computed and stored on first use)."""
+    from services import store
 
-    from data import repository as repo
-    from data.db import get_setting
-
-    from .catalogue import load_catalogue
-    from .engine import score_month
-    from .frames import previous_month
-    from .robustness import monte_carlo
-
-    months = repo.months(engine)
-    if month not in months:
-        raise LookupError(f"数据库中没有{month}的数据（已有月份：{'、'.join(months[-6:]) or '无'}）")
-    cat = load_catalogue(get_setting(engine, "catalogue_version") or "v1")
-    prev = None
-    pm = previous_month(month)
-    if pm in months:
-        prev = score_month(repo.load_month(engine, pm), cat)
-    scores = score_month(repo.load_month(engine, month), cat, prev)
-    return scores, monte_carlo(scores, cat)
+    mr = store.month_results(engine, month)
+    return mr.scores, mr.mc
 
 
 def cmd_rank(args) -> int:
@@ -76,7 +53,8 @@ def cmd_rank(args) -> int:
         data = ranking_csv(table)
     else:
         data = ranking_workbook(table, title=f"{city}易地搬迁安置点五好社区创建排名", month=args.month,
-                                catalogue_version=scores.catalogue_version)
+                                catalogue_version=scores.catalogue_version,
+                                demo=get_setting(engine, "demo") == "1")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     n_q = int(scores.sites["qualified"].sum())
