@@ -11,6 +11,7 @@ Monte Carlo robustness frame, computed once and kept in the database). The table
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -57,6 +58,13 @@ def cmd_rank(args) -> int:
                                 demo=get_setting(engine, "demo") == "1")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
+    from sqlalchemy.orm import Session
+
+    from data.exports import log_export
+
+    with Session(engine) as session, session.begin():  # every export is audited (domain.md §10)
+        log_export(session, username=os.environ.get("USER") or "命令行", what="安置点排名（命令行）",
+                   month=args.month, detail=out.name)
     n_q = int(scores.sites["qualified"].sum())
     print(f"已导出{args.month}安置点排名：{len(table)}个安置点，五好达标{n_q}个 → {out}")
     return 0

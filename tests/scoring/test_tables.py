@@ -109,6 +109,12 @@ def test_cli_rank_writes_the_ranking_workbook(tmp_path):
     ranks = {r[code_col]: r[0] for r in data}
     official = store.month_results(engine, "2026-10").scores.sites.set_index("site_code")["rank"]
     assert ranks == {k: int(v) for k, v in official.items()}
+    from sqlalchemy import select
+
+    from data.models import AuditLog
+    with engine.connect() as conn:
+        audit = conn.execute(select(AuditLog.action, AuditLog.detail)).all()
+    assert any(a == "导出" and "2026-10" in d and "排名.xlsx" in d for a, d in audit)
 
 
 def test_cli_rejects_bad_month(capsys):
