@@ -60,7 +60,14 @@ SCALE_JS = """
 (function(){
   function fit(){
     var z = Math.min(window.innerWidth/1920, window.innerHeight/1080);
-    document.documentElement.style.zoom = (Math.abs(z - 1) > 0.02) ? String(z) : "";
+    var zoomed = Math.abs(z - 1) > 0.02;
+    document.documentElement.style.zoom = zoomed ? String(z) : "";
+    // 100vh is measured before the zoom: stretch the app's full-height containers so a zoomed-out wall
+    // (a laptop previewing it) is not cut off at innerHeight × zoom
+    ["stApp", "stAppViewContainer", "stMain"].forEach(function(id){
+      var el = document.querySelector("[data-testid='" + id + "']");
+      if (el) el.style.height = zoomed ? (window.innerHeight / z) + "px" : "";
+    });
   }
   fit();
   if (!window.__wallFit) { window.__wallFit = true; window.addEventListener('resize', fit); }
