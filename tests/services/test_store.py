@@ -61,3 +61,67 @@ def test_history_and_unknown_month(demo_engine):
     assert list(hist) == ["2026-08", "2026-10"]
     with pytest.raises(LookupError, match="没有任何台账"):
         store.month_results(demo_engine, "2020-01")
+
+
+def _reported_workbook(engine, month: str, site_code: str, satisfaction: float) -> bytes:
+    """A real 月度指标 workbook for one site: the stored values of the month, satisfaction changed."""
+    from tests.data.fixtures_workbooks import build_xlsx
+
+    rep = repo.reported(engine, month).set_index("site_code").loc[site_code]
+    head = ["安置点编码", "月份", "产业载体数", "社区集体经济年收入（万元）", "经营主体利益联结户占比（%）", "群众满意度（%）",
+            "文明实践活动参与率（%）", "本季度群众夜校宣讲场次", "矛盾纠纷化解率（%）", "重大群体性事件数", "物业环境消防检查问题数"]
+    keys = ["carriers", "collective_income", "linkage_pct", "satisfaction_pct", "civic_pct", "night_school",
+            "dispute_pct", "mass_incidents", "inspection_problems"]
+    vals = [None if pd.isna(rep[k]) else float(rep[k]) for k in keys]
+    vals[keys.index("satisfaction_pct")] = satisfaction
+    return build_xlsx({"月度指标": (head, [[site_code, month, *vals]])})
+
+
+def test_a_real_import_recomputes_only_the_months_it_affects(demo_engine):
+    from data.workbook import ImportUser, import_workbook
+
+    store.precompute(demo_engine)
+    before = {mo: store.month_results(demo_engine, mo) for mo in ["2026-08", "2026-09", "2026-10"]}
+    rep = repo.reported(demo_engine, "2026-09")
+    site = rep[rep.satisfaction_pct > 75].site_code.iloc[0]   # a site that reported, above the S1 floor
+    data = _reported_workbook(demo_engine, "2026-09", site, 70.0)   # 群众满意度 70 % = S1 floor: 0 points
+    res = import_workbook(demo_engine, data, "9月月度指标.xlsx", "2026-09", ImportUser("测试督导", "市级督导", None))
+    assert res.ok, [str(x) for x in res.messages]
+
+    aug = store.month_results(demo_engine, "2026-08")
+    assert aug.from_store                                  # an earlier month is untouched
+    _assert_same(before["2026-08"], aug)
+    sep = store.month_results(demo_engine, "2026-09")
+    assert not sep.from_store                              # the imported month is recomputed ...
+    ind = sep.scores.indicators.set_index(["site_code", "code"])
+    assert ind.loc[(site, "S1"), "value"] == 70.0 and ind.loc[(site, "S1"), "points"] == 0
+    oct_ = store.month_results(demo_engine, "2026-10")
+    assert not oct_.from_store                             # ... and the next one (its Δ and flags depend on it)
+    assert store.month_results(demo_engine, "2026-09").from_store
+    # importing the same file again changes nothing: results stay stored
+    again = import_workbook(demo_engine, data, "9月月度指标.xlsx", "2026-09", ImportUser("测试督导", "市级督导", None))
+    assert again.result == "无变化"
+    assert store.month_results(demo_engine, "2026-10").from_store
+
+
+def test_a_catalogue_change_invalidates_the_results(sqlite_engine, tmp_path, monkeypatch):
+    """Editing the catalogue file changes its hash, so stored results are recomputed with the new rules."""
+    import shutil
+
+    import scoring.catalogue as catalogue
+
+    build_demo(sqlite_engine, months=2, end_month="2026-10", household_factor=0.02)
+    cat_dir = tmp_path / "catalogues"
+    shutil.copytree(catalogue.CATALOGUE_DIR, cat_dir)
+    monkeypatch.setattr(catalogue, "CATALOGUE_DIR", cat_dir)
+    monkeypatch.setattr(store, "CATALOGUE_DIR", cat_dir)
+    first = store.month_results(sqlite_engine, "2026-10")
+    assert store.month_results(sqlite_engine, "2026-10").from_store
+    text = (cat_dir / "v1.toml").read_text(encoding="utf-8")
+    assert "floor = 70" in text
+    (cat_dir / "v1.toml").write_text(text.replace("floor = 70", "floor = 60", 1), encoding="utf-8")  # S1 floor
+    changed = store.month_results(sqlite_engine, "2026-10")
+    assert not changed.from_store
+    s1_before = first.scores.indicators.query("code == 'S1'").points.sum()
+    s1_after = changed.scores.indicators.query("code == 'S1'").points.sum()
+    assert s1_after > s1_before
