@@ -1,0 +1,187 @@
+"""Monthly circular (月度通报, domain.md §8): assemble it from stored results, issue it, list and re-download it.
+
+* ``circular_data(engine, month, issue_no=None)`` -> ``data.exports.CircularData`` built only from what is
+  already stored: site scores, robustness and county results from ``services.store`` (via
+  ``services.dashboard.results``), city totals via the overview's ``_city_figures`` (so the circular reads the same
+  figures as the 总览 KPI tiles), rectification counts from the ledger as of the period end.
+* ``issue(engine, month, username)`` renders the Excel workbook and the Word draft, keeps both in the
+  ``circulars`` table and writes the audit entry (``data.exports.save_circular``); returns the row id.
+* ``issued(engine)`` lists issued circulars (no blobs); ``download(engine, id, kind)`` returns a stored file.
+* ``log_download(...)`` audits a download (every export is audited, domain.md §10).
+
+Issue numbers (期号): by default the month's number in its year (2026-10 -> 2026年第10期). Circulars are monthly,
+one issue per month, so the number always names the month it reports on and never shifts when a month is issued
+late or again. Issuing a month that was already issued (e.g. after corrected ledgers) keeps the month's issue
+number and is stored as a new edition (版次 2, 3, ...); every edition stays re-downloadable and the newest is the
+one in force. An explicit ``issue_no`` overrides the default.
+
+Issuer: ``<city name>易地搬迁后续扶持工作领导小组办公室`` with the city's full name as stored in the settings
+(黔西南布依族苗族自治州 stays in full, as in the title). Cut-off date: the month's last day. Issue date printed on
+the documents: the day the file is produced (the issue day for issued circulars).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from data import models as m
+from data import repository as repo
+from data.exports import (ISSUER, CircularData, circular_docx, circular_workbook, log_export, save_circular,
+                          standard_title)
+from data.formatting import fmt_int, fmt_pct, fmt_people
+from scoring.tables import county_table, site_ranking_table
+from services import dashboard as svc
+
+KINDS = {
+    "xlsx": ("xlsx_blob", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
+    "docx": ("docx_blob", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
+}
+ISSUED_COLUMNS = ["id", "月份", "期号", "版次", "标题", "指标体系版本", "印发时间", "印发人"]
+
+
+def default_issue_no(month: str) -> int:
+    """The month's number in its year: 2026-10 -> 10 (see the module docstring)."""
+    return int(month[5:7])
+
+
+def issuer(city_name: str) -> str:
+    """'黔西南布依族苗族自治州' -> '黔西南布依族苗族自治州易地搬迁后续扶持工作领导小组办公室'."""
+    base = ISSUER[1:] if ISSUER.startswith("市") else ISSUER
+    return f"{city_name}{base}"
+
+
+def rectification_totals(engine: Engine, month: str) -> dict:
+    """Items found on or before the period end: found, closed (已销号 by the period end), open, overdue; plus the
+    month's new and closed items. Status as of the period end, as on the county profile."""
+    end = svc.period_end(month)
+    rect = repo.rectifications(engine, month)
+    t = svc.rectification_table(rect, end)
+    found_d = pd.to_datetime(rect["found_date"]).dt.date if len(rect) else pd.Series([], dtype=object)
+    closed_d = pd.to_datetime(rect["closed_date"]).dt.date if len(rect) else pd.Series([], dtype=object)
+    start = dt.date(int(month[:4]), int(month[5:7]), 1)
+    closed = (t["状态"] == "已销号").to_numpy(dtype=bool) if len(t) else []
+    return dict(
+        found=len(t), closed=int(sum(closed)), open=len(t) - int(sum(closed)),
+        overdue=int((t["是否逾期"] == "逾期").sum()) if len(t) else 0,
+        found_in_month=int(sum(1 for d in found_d if pd.notna(d) and start <= d <= end)),
+        closed_in_month=int(sum(1 for c, d in zip(closed, closed_d) if c and pd.notna(d) and start <= d <= end)),
+    )
+
+
+def _weighted_rate(c: pd.DataFrame, col: str) -> float:
+    """City rate from county rates weighted by labourers (= the pooled rate over all labourers)."""
+    lab = c["labour"].astype(float)
+    ok = c[col].notna() & (lab > 0)
+    return float((c.loc[ok, col] * lab[ok]).sum() / lab[ok].sum()) if ok.any() else float("nan")
+
+
+def city_totals(engine: Engine, r, month: str) -> dict[str, str]:
+    """§8 part 1, formatted for print (labels read as '全市<label><value>')."""
+    f = svc._city_figures(engine, r)          # the overview's figures (same numbers as the KPI tiles)
+    c = r.counties
+    rect = rectification_totals(engine, month)
+    plan = f"年度计划{f['plan_year']}个，" if f.get("plan_year") is not None else ""
+    floor = f["expected_floor"] if f.get("expected_floor") is not None else int(f["expected"])
+    behind = "，滞后于序时进度" if f["qualified"] < floor else ""
+    return {
+        "安置点": f"{f['sites']}个",
+        "五好达标安置点": f"{f['qualified']}个（{plan}序时进度{floor}个{behind}）",
+        "搬迁人口": fmt_people(f["population"]),
+        "劳动力": fmt_people(f["labour"]),
+        "就业率": fmt_pct(f["employment_rate"]),
+        "参训率": fmt_pct(_weighted_rate(c, "training_rate")),
+        "持证率": fmt_pct(_weighted_rate(c, "certified_rate")),
+        "零就业家庭": fmt_int(f["zero_emp"], "户"),
+        "权益落实率": f"{fmt_pct(f['coverage'])}（迁入地{fmt_pct(f['coverage_in'])}，迁出地{fmt_pct(f['coverage_out'])}）",
+        "整改问题": (f"累计发现{rect['found']}项、已销号{rect['closed']}项、逾期{f['overdue']}项"
+                 f"（本月新发现{rect['found_in_month']}项、销号{rect['closed_in_month']}项）"),
+    }
+
+
+def circular_data(engine: Engine, month: str, issue_no: int | None = None,
+                  issue_date: dt.date | None = None) -> CircularData:
+    """Everything §8 shows for `month`, from stored results (nothing is rescored here)."""
+    r = svc.results(engine, month)           # services.store.month_results, joined for display
+    mr = r.raw
+    cm = mr.county
+    city = svc.city_name(engine)
+    no = int(issue_no) if issue_no else default_issue_no(month)
+
+    full = county_table(cm, with_flags=True)
+    flagged = (full["进度滞后"].fillna("") != "").reset_index(drop=True)
+    counties = full.drop(columns=["进度滞后", "约谈建议"])
+
+    ordered = cm.counties.sort_values(["sort_order", "county_code"], na_position="last", kind="stable")
+    sentences = cm.flags.groupby("county_code", sort=False)["sentence"].apply(list).to_dict()
+    lagging = [(str(x.county_name), list(sentences.get(x.county_code, [])))
+               for x in ordered.itertuples() if bool(x.flagged)]
+    interviews = [(str(x.county_name), str(x.escalation)) for x in ordered.itertuples()
+                  if isinstance(x.escalation, str) and x.escalation]
+
+    return CircularData(
+        city_name=city, month=month, issue_no=no, title=standard_title(city, month, no),
+        cutoff_date=svc.period_end(month), catalogue_version=mr.catalogue_version,
+        county_table=counties, county_flagged=flagged,
+        site_table=site_ranking_table(mr.scores, mr.mc),
+        city_totals=city_totals(engine, r, month),
+        lagging=lagging, interview_suggestions=interviews, praise=list(cm.praise or []),
+        issuer=issuer(city), demo=svc.is_demo(engine),
+        issue_date=issue_date or dt.date.today(),
+    )
+
+
+def files(c: CircularData) -> dict[str, bytes]:
+    return {"xlsx": circular_workbook(c), "docx": circular_docx(c)}
+
+
+def file_name(c_or_title, month: str, kind: str) -> str:
+    title = c_or_title.title if isinstance(c_or_title, CircularData) else str(c_or_title)
+    return f"{title}_{month}.{kind}"
+
+
+def issue(engine: Engine, month: str, username: str, issue_no: int | None = None) -> int:
+    """Issue (印发) the month's circular: render both files, keep them and audit it; returns the row id."""
+    c = circular_data(engine, month, issue_no)
+    blobs = files(c)
+    with Session(engine) as s, s.begin():
+        row = save_circular(s, c, username=username, xlsx=blobs["xlsx"], docx=blobs["docx"])
+        s.flush()
+        return int(row.id)
+
+
+def issued(engine: Engine, month: str | None = None) -> pd.DataFrame:
+    """Issued circulars, newest first (no file contents). 版次 numbers the editions of one month's issue."""
+    c = m.Circular
+    stmt = select(c.id, c.month, c.issue_no, c.title, c.catalogue_version, c.created_at, c.username)
+    if month:
+        stmt = stmt.where(c.month == month)
+    with Session(engine) as s:
+        rows = s.execute(stmt.order_by(c.id)).all()
+    df = pd.DataFrame(rows, columns=["id", "月份", "期号", "标题", "指标体系版本", "印发时间", "印发人"])
+    if df.empty:
+        return pd.DataFrame(columns=ISSUED_COLUMNS)
+    df["版次"] = df.groupby(["月份", "期号"]).cumcount() + 1
+    return df[ISSUED_COLUMNS].sort_values("id", ascending=False).reset_index(drop=True)
+
+
+def download(engine: Engine, circular_id: int, kind: str) -> bytes:
+    """The stored file ('xlsx' or 'docx') of an issued circular."""
+    if kind not in KINDS:
+        raise ValueError(f"不支持的文件类型“{kind}”（可选：xlsx、docx）")
+    with Session(engine) as s:
+        row = s.get(m.Circular, int(circular_id))
+        if row is None:
+            raise LookupError(f"第{circular_id}号通报记录不存在")
+        blob = getattr(row, KINDS[kind][0])
+    if blob is None:
+        raise LookupError(f"该通报未保存{KINDS[kind][2]}文件")
+    return bytes(blob)
+
+
+def log_download(engine: Engine, username: str, what: str, month: str, detail: str = "") -> None:
+    """Audit one download (domain.md §10)."""
+    with Session(engine) as s, s.begin():
+        log_export(s, username=username, what=what, month=month, detail=detail)
