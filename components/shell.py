@@ -32,6 +32,7 @@ PAGES = [
     ("pages/map.py", "地图", ":material/map:", None),
     ("pages/site.py", "安置点画像", ":material/home_work:", None),
     ("pages/county.py", "县区画像", ":material/account_balance:", None),
+    ("pages/circular.py", "月度通报", ":material/campaign:", {"市级督导", "管理员"}),
     ("pages/gaps.py", "权益缺口", ":material/assignment_late:", None),
     ("pages/upload.py", "数据导入", ":material/upload_file:", {"县级填报员", "管理员"}),
 ]

@@ -1,0 +1,83 @@
+"""月度通报 page under AppTest on the small demo database: renders for a 市级督导, 印发 stores a circular that is
+listed for re-download, and the page is not offered to a 县级填报员."""
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PAGE = "pages/circular.py"
+
+
+@pytest.fixture(autouse=True)
+def _db(demo_db, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_db)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def html_text(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def open_page(role: str = "市级督导") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    # set the role explicitly: AppTest resends the switcher's widget value on later runs
+    at.selectbox(key="demo_role").set_value(role).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_supervisor_sees_title_totals_and_downloads():
+    at = open_page()
+    assert not at.error, [e.value for e in at.error]
+    month = at.selectbox(key="_month_widget").value
+    html = html_text(at)
+    assert f"（{month[:4]}年第{int(month[5:])}期）" in html             # the circular's title
+    assert "易地搬迁后续扶持工作进展情况通报" in html and "领导小组办公室" in html
+    for label in ("五好达标安置点", "就业率", "参训率", "持证率", "零就业家庭", "权益落实率", "整改问题"):
+        assert label in html, label
+    assert "进度滞后" in html
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any("Excel" in x for x in labels) and any("Word" in x for x in labels)
+    assert at.number_input(key=f"circ_no_{month}").value == int(month[5:])
+    counties = at.dataframe[0].value
+    assert len(counties) == 8
+    links = [p.proto.label for p in at.get("page_link")]
+    assert "月度通报" in links
+
+
+def test_issue_lists_the_circular_for_redownload():
+    at = open_page()
+    at.selectbox(key="demo_role").set_value("市级督导")   # AppTest reports the switcher's proto default after a page switch
+    at.button(key="circ_issue").click().run()
+    assert not at.exception and not at.error
+    assert any("已印发" in s.value for s in at.success)
+    issued = at.dataframe[-1].value
+    assert len(issued) >= 1 and "第" in issued.iloc[0]["标题"]
+    keys = [b.proto.id for b in at.get("download_button")]
+    assert any("circ_re_xlsx" in k for k in keys) and any("circ_re_docx" in k for k in keys)
+
+
+def test_county_operator_has_no_circular_link_or_access():
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.selectbox(key="demo_role").set_value("县级填报员").run()
+    links = [p.proto.label for p in at.get("page_link")]
+    assert "月度通报" not in links
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("无权" in w.value for w in at.warning)
+    assert not at.get("download_button")
+
+
+def test_leader_has_no_circular_link():
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.selectbox(key="demo_role").set_value("市领导").run()
+    assert "月度通报" not in [p.proto.label for p in at.get("page_link")]
