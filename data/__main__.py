@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--user", default="命令行", metavar="用户名", help="记录在导入日志中的用户名（默认：命令行）")
     imp.add_argument("--county", metavar="县名", help="以该县县级填报员身份导入（只允许本县数据）；不填则以管理员身份导入")
 
+    bnd = sub.add_parser("boundaries", help="上传县级边界（GeoJSON，管理员）",
+                         description="用 GeoJSON 文件替换县（市、区）边界：每个要素一个县，属性含 name 与 adcode；"
+                                     "有任何问题时不做更改。")
+    bnd.add_argument("file", metavar="FILE.geojson", help="边界文件")
+    bnd.add_argument("--user", default="管理员", metavar="用户名", help="记录在审计日志中的用户名")
+
     sub.add_parser("upgrade", help="升级数据库结构（Alembic）", description="把数据库结构升级到最新版本。")
     return p
 
@@ -142,6 +148,28 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_boundaries(args) -> int:
+    from pathlib import Path
+
+    from data.boundaries import apply_boundaries
+    from data.geo import GeoError
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"找不到文件：{path}", file=sys.stderr)
+        return 1
+    try:
+        result = apply_boundaries(_engine(), path.read_bytes(), args.user)
+    except GeoError as e:
+        print(str(e) if len(e.problems) <= 1 else "边界文件未导入：\n" + "\n".join(f"  - {p}" for p in e.problems),
+              file=sys.stderr)
+        return 1
+    print(result.summary())
+    for w in result.warnings:
+        print(f"[警告] {w}")
+    return 0
+
+
 def cmd_upgrade(args) -> int:
     from data.db import create, current_revision, database_url, upgrade_schema
 
@@ -157,7 +185,8 @@ def cmd_upgrade(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"init": cmd_init, "template": cmd_template, "import": cmd_import, "upgrade": cmd_upgrade}[args.command]
+    handler = {"init": cmd_init, "template": cmd_template, "import": cmd_import, "upgrade": cmd_upgrade,
+               "boundaries": cmd_boundaries}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
