@@ -202,3 +202,43 @@ def test_deep_link_site_on_fresh_server(demo_db, browser, tmp_path_factory, arti
         ctx.close()
     finally:
         srv.stop()
+
+
+def _site_pixel(png: bytes) -> tuple[int, int] | None:
+    """Centre of a site marker in a map screenshot: a pixel whose 7×7 neighbourhood is all one 等次 colour."""
+    import numpy as np
+    from PIL import Image
+
+    from components.theme import GRADE_COLORS
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    for hexcol in GRADE_COLORS.values():
+        rgb = np.array([int(hexcol[i:i + 2], 16) for i in (1, 3, 5)])
+        match = (np.abs(img - rgb).sum(axis=2) < 30)
+        # a 7x7 box of matching pixels: erode by shifting
+        core = match.copy()
+        for dy in range(-3, 4):
+            for dx in range(-3, 4):
+                core &= np.roll(np.roll(match, dy, axis=0), dx, axis=1)
+        ys, xs = np.nonzero(core[5:-5, 5:-5])
+        if len(ys):
+            return int(xs[0]) + 5, int(ys[0]) + 5
+    return None
+
+
+def test_clicking_a_site_on_the_map_opens_its_profile(server, page, artifacts):
+    page.goto(server.base + "/map")
+    wait_done(page)
+    chart = page.locator("[data-testid='stDeckGlJsonChart']")
+    chart.wait_for()
+    page.wait_for_timeout(2500)
+    spot = _site_pixel(chart.screenshot())
+    assert spot is not None, "no site marker found on the map"
+    box = chart.bounding_box()
+    page.mouse.click(box["x"] + spot[0], box["y"] + spot[1])
+    page.wait_for_url("**/site?*", timeout=30_000)
+    wait_done(page)
+    assert "site=" in page.url
+    assert page.locator("text=五个维度得分").count() >= 1      # the site profile, not the map
+    shot(page, artifacts, "map_click_site")
+    no_errors(page)
