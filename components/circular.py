@@ -26,9 +26,10 @@ CSS = """<style>
 .circ-head .meta { text-align: center; color: #607D8B; font-size: .85rem; margin-top: .3rem; }
 .circ-head .meta.demo { color: #C00000; }
 .circ-tot { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: .45rem; margin: .3rem 0 .6rem 0; }
-.circ-tot div { border: 1px solid #E3E8EF; border-radius: 6px; padding: .35rem .6rem; background: #FAFBFC; }
+.circ-tot > div { border: 1px solid #E3E8EF; border-radius: 6px; padding: .35rem .6rem; background: #FAFBFC; }
 .circ-tot .l { color: #546E7A; font-size: .8rem; }
-.circ-tot .v { color: #1f2d3d; font-size: 1.0rem; font-weight: 600; line-height: 1.35; }
+.circ-tot .v { color: #1f2d3d; font-size: 1.05rem; font-weight: 600; line-height: 1.35; }
+.circ-tot .s { color: #607D8B; font-size: .8rem; line-height: 1.3; }
 .circ-note { color: #455A64; font-size: .92rem; margin: .2rem 0 .5rem 0; }
 </style>"""
 
@@ -38,22 +39,27 @@ def _draft(url: str, fp: str, month: str, issue_no: int, day: str):
     return circ.circular_data(cache._engine(url), month, issue_no, issue_date=dt.date.fromisoformat(day))
 
 
-def draft(ctx):
-    """Issue-number chooser (default: the month's number) and the month's circular."""
-    done = circ.issued(ctx.engine, ctx.month)
-    a, b = st.columns([1, 4])
+def toolbar(ctx):
+    """One row: 期号 (default: the month's number), Excel and Word downloads, 印发; returns the month's circular."""
+    a, b, c_, d, _ = st.columns([1, 1.5, 1.5, 1.3, 1], vertical_alignment="bottom")
     with a:
         no = st.number_input("期号", min_value=1, max_value=99, step=1, value=circ.default_issue_no(ctx.month),
                              key=f"circ_no_{ctx.month}", help="默认取统计月份的月序号（如10月为第10期）")
-    with b:
-        if len(done):
-            last = done.iloc[0]
-            st.info(f"本月通报已印发 {len(done)} 次（最近一次：第{last['期号']}期第{last['版次']}版，"
-                    f"{last['印发时间']:%Y-%m-%d %H:%M}，{last['印发人']}）；再次印发将保存为新的版次。",
-                    icon=":material/info:")
     with st.spinner("正在生成通报…"):
-        return _draft(cache._url(ctx.engine), cache.fingerprint(ctx.engine), ctx.month, int(no),
-                      dt.date.today().isoformat())
+        c = _draft(cache._url(ctx.engine), cache.fingerprint(ctx.engine), ctx.month, int(no),
+                   dt.date.today().isoformat())
+    downloads(ctx, c, b, c_)
+    with d:
+        issue_button(ctx, c)
+    if msg := st.session_state.pop("circ_flash", None):
+        st.success(msg, icon=":material/check_circle:")
+    done = circ.issued(ctx.engine, ctx.month)
+    if len(done):
+        last = done.iloc[0]
+        st.info(f"本月通报已印发 {len(done)} 次（最近一次：第{last['期号']}期第{last['版次']}版，"
+                f"{last['印发时间']:%Y-%m-%d %H:%M}，{last['印发人']}）；再次印发将保存为新的版次。",
+                icon=":material/info:")
+    return c
 
 
 def preview(c) -> None:
@@ -63,7 +69,8 @@ def preview(c) -> None:
             f'<span>{esc(c.issue_date_cn)}</span></div>'
             f'<div class="meta{" demo" if c.demo else ""}">{esc(c.meta_line)}</div></div>')
     st.markdown("##### 一、总体情况")
-    cards = "".join(f'<div><div class="l">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
+    cards = "".join(f'<div><div class="l">{esc(k)}</div><div class="v">{esc(v.split("（", 1)[0])}</div>'
+                    f'<div class="s">{esc(v.split("（", 1)[1].rstrip("）")) if "（" in v else ""}</div></div>'
                     for k, v in c.city_totals.items())
     st.html(f'<div class="circ-tot">{cards}</div>')
     st.markdown("##### 二、进度滞后县（市、区）及原因")
@@ -102,12 +109,11 @@ def _log(ctx, what: str, month: str, detail: str) -> None:
         pass
 
 
-def downloads(ctx, c) -> None:
+def downloads(ctx, c, a, b) -> None:
     if not ctx.user.can("export"):
         return
     from data.exports import circular_docx, circular_workbook
 
-    a, b, _ = st.columns([1, 1, 2])
     with a:
         st.download_button("下载Excel通报（可打印）", lambda: circular_workbook(c), file_name=circ.file_name(c, c.month, "xlsx"),
                            mime=XLSX_MIME, type="primary", icon=":material/download:", key="circ_dl_xlsx",
@@ -127,8 +133,6 @@ def issue_button(ctx, c) -> None:
             with st.spinner("正在印发…"):
                 circ.issue(ctx.engine, c.month, ctx.user.username, c.issue_no)
             st.session_state["circ_flash"] = f"已印发：{c.title}"
-    if msg := st.session_state.pop("circ_flash", None):
-        st.success(msg, icon=":material/check_circle:")
 
 
 def issued_table(ctx) -> None:
@@ -142,10 +146,11 @@ def issued_table(ctx) -> None:
     if not ctx.user.can("export"):
         return
     rows = {int(r.id): r for r in df.itertuples()}
-    a, b, c2 = st.columns([2, 1, 1])
+    a, b, c2, _ = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
     with a:
         cid = st.selectbox("重新下载", list(rows), key="circ_pick", label_visibility="collapsed",
-                           format_func=lambda i: f"{rows[i].标题}（第{rows[i].版次}版，{rows[i].印发时间:%Y-%m-%d %H:%M}）")
+                           format_func=lambda i: f"{rows[i].月份[:4]}年第{rows[i].期号}期 · 第{rows[i].版次}版"
+                                             f"（{rows[i].印发时间:%Y-%m-%d %H:%M} {rows[i].印发人}）")
     r = rows[cid]
     eng = ctx.engine
     for col, kind, label in ((b, "xlsx", "下载Excel"), (c2, "docx", "下载Word")):
