@@ -7,8 +7,6 @@ ctx = shell.page("月度通报", "pages/circular.py")
 if ctx:
     with shell.guard("月度通报"):
         shell.title("月度通报", ctx)
-        c = ui.draft(ctx)
-        ui.downloads(ctx, c)
-        ui.issue_button(ctx, c)
+        c = ui.toolbar(ctx)
         ui.preview(c)
         ui.issued_table(ctx)
