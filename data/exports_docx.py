@@ -355,11 +355,20 @@ def circular_docx(c: "CircularData") -> bytes:
           line=36, before=6, after=12)
     if c.issue_line not in c.title:
         _para(doc, c.issue_line, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=BODY_FONT, size=BODY_PT)
-    p = _para(doc, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, after=6)
+    from data.exports import text_width
+
     usable_portrait = Mm(210 - 28 - 26)
-    p.paragraph_format.tab_stops.add_tab_stop(usable_portrait, WD_TAB_ALIGNMENT.RIGHT)
-    _run(p, c.issuer, size=14)
-    _run(p, "\t" + c.issue_date_cn, size=14)
+    # issuer and date share one line when they fit (about 30 CJK characters at 14 pt on A4 portrait);
+    # a long issuer (a full autonomous-prefecture name) gets the date on its own right-aligned line
+    if (text_width(c.issuer) + text_width(c.issue_date_cn)) / 2 + 2 <= 30:
+        p = _para(doc, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, after=6)
+        p.paragraph_format.tab_stops.add_tab_stop(usable_portrait, WD_TAB_ALIGNMENT.RIGHT)
+        _run(p, c.issuer, size=14)
+        _run(p, "\t" + c.issue_date_cn, size=14)
+    else:
+        _run(_para(doc, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, after=0), c.issuer, size=14)
+        p = _para(doc, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT, after=6)
+        _run(p, c.issue_date_cn, size=14)
     _bottom_rule(p)
     _para(doc, c.meta_line, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, size=12, line=20, after=6,
           color=RED if c.demo else None)

@@ -21,6 +21,8 @@ the documents: the day the file is produced (the issue day for issued circulars)
 """
 from __future__ import annotations
 
+import math
+
 import datetime as dt
 
 import pandas as pd
@@ -31,7 +33,7 @@ from data import models as m
 from data import repository as repo
 from data.exports import (ISSUER, CircularData, circular_docx, circular_workbook, log_export, save_circular,
                           standard_title)
-from data.formatting import fmt_int, fmt_pct, fmt_people
+from data.formatting import fmt_int, fmt_num, fmt_pct, fmt_people
 from scoring.tables import county_table, site_ranking_table
 from services import dashboard as svc
 
@@ -84,11 +86,11 @@ def city_totals(engine: Engine, r, month: str) -> dict[str, str]:
     c = r.counties
     rect = rectification_totals(engine, month)
     plan = f"年度计划{f['plan_year']}个，" if f.get("plan_year") is not None else ""
-    floor = f["expected_floor"] if f.get("expected_floor") is not None else int(f["expected"])
-    behind = "，滞后于序时进度" if f["qualified"] < floor else ""
+    # the same 序时进度 as the overview tile and the wall (§5 expected, one decimal), so no two outputs disagree
+    behind = "，滞后于序时进度" if f["qualified"] < math.floor(f["expected"]) else ""
     return {
         "安置点": f"{f['sites']}个",
-        "五好达标安置点": f"{f['qualified']}个（{plan}序时进度{floor}个{behind}）",
+        "五好达标安置点": f"{f['qualified']}个（{plan}序时进度{fmt_num(f['expected'], 1)}个{behind}）",
         "搬迁人口": fmt_people(f["population"]),
         "劳动力": fmt_people(f["labour"]),
         "就业率": fmt_pct(f["employment_rate"]),

@@ -88,6 +88,9 @@ def test_city_totals_match_the_overview(eng, c):
         assert label in tot, label
     assert tot["安置点"] == f"{f['sites']}个"
     assert tot["五好达标安置点"].startswith(f"{f['qualified']}个")
+    tile = next(k for k in svc.overview(eng, MONTH, None)["kpis"] if k["key"] == "qualified")
+    pace = tile["sub"].split("序时进度")[1]                 # e.g. '19.2个': the tile and the circular agree
+    assert f"序时进度{pace}" in tot["五好达标安置点"]
     assert tot["零就业家庭"] == f"{f['zero_emp']}户"
     assert f"逾期{f['overdue']}项" in tot["整改问题"]
     rect = circ.rectification_totals(eng, MONTH)
