@@ -117,7 +117,7 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (bash .ci/run does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
