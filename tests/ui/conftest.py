@@ -144,3 +144,22 @@ def wait_done(page, timeout_ms: int = 90_000) -> None:
     `notRunning` (it also does so before the first run starts, hence the content check)."""
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
     page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=50)
+
+
+@pytest.fixture
+def apptest_db(demo_db, monkeypatch):
+    """AppTest runs against the small demo database with Streamlit's caches cleared before and after (they
+    would otherwise leak between tests)."""
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", demo_db)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def html_text(at) -> str:
+    """Text of every st.html element of an AppTest run."""
+    return "\n".join(h.proto.body for h in at.get("html"))

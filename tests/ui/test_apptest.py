@@ -6,24 +6,16 @@ import json
 import re
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from components import theme
-from tests.ui.conftest import ROOT
+from tests.ui.conftest import ROOT, html_text
 
 APP = str(ROOT / "app.py")
 ID_MASK = re.compile(r"^\d{6}\*{7,8}[\dX]{4}$")
 
 
-@pytest.fixture(autouse=True)
-def _db(demo_db, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", demo_db)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("apptest_db")
 
 
 def run(page: str | None = None, **query) -> AppTest:
@@ -37,10 +29,6 @@ def run(page: str | None = None, **query) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
-
-
-def html_text(at: AppTest) -> str:
-    return "\n".join(h.proto.body for h in at.get("html"))
 
 
 def plotly(at: AppTest) -> list[dict]:

@@ -3,27 +3,15 @@ listed for re-download, and the page is not offered to a 县级填报员."""
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.conftest import ROOT
+from tests.ui.conftest import ROOT, html_text
 
 APP = str(ROOT / "app.py")
 PAGE = "pages/circular.py"
 
 
-@pytest.fixture(autouse=True)
-def _db(demo_db, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", demo_db)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def html_text(at: AppTest) -> str:
-    return "\n".join(h.proto.body for h in at.get("html"))
+pytestmark = pytest.mark.usefixtures("apptest_db")
 
 
 def open_page(role: str = "市级督导") -> AppTest:
