@@ -154,3 +154,18 @@ def test_download_is_audited(eng):
         a = s.execute(select(m.AuditLog).where(m.AuditLog.action == "导出")
                       .order_by(m.AuditLog.id.desc())).scalars().first()
     assert a.username == "supervisor" and "月度通报Excel" in a.detail and MONTH in a.detail
+
+
+def test_issue_and_redownload_on_both_databases(engine):
+    """The multi-user path: issuing keeps both files byte for byte on SQLite and on PostgreSQL."""
+    from data.demo import build_demo
+
+    build_demo(engine, months=2, end_month=MONTH, household_factor=0.02)
+    cid = circ.issue(engine, MONTH, "supervisor")
+    with Session(engine) as s:
+        stored = s.get(m.Circular, cid)
+        xlsx, docx = bytes(stored.xlsx_blob), bytes(stored.docx_blob)
+    assert circ.download(engine, cid, "xlsx") == xlsx and circ.download(engine, cid, "docx") == docx
+    assert load_workbook(io.BytesIO(xlsx)).sheetnames == ["通报正文", "县区进展", "安置点排名"]
+    lst = circ.issued(engine)
+    assert len(lst) == 1 and lst.iloc[0]["期号"] == 10 and lst.iloc[0]["标题"] in doc_text(docx)
