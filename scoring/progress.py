@@ -55,7 +55,7 @@ import pandas as pd
 
 from .catalogue import Catalogue, load_catalogue
 from .engine import MonthScores
-from .frames import MonthData, previous_month
+from .frames import MonthData, period_end, previous_month
 from .rights import _county_index, county_names, county_side_coverage, employment_metrics
 from .rules import cents, competition_rank
 
@@ -105,6 +105,27 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, errors="coerce")
 
 
+def rectification_state(rect: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Per item, its state at the end of `month` (the one definition used by county flags, pages and circulars):
+    in_scope (found on or before the period end), closed (已销号 with a closed_date on or before the period end),
+    open (in scope and not closed), overdue (open and deadline < period end), and status_at_end (the status as of
+    the period end: an item closed later still shows 整改中 then)."""
+    end = pd.Timestamp(period_end(month))
+    found = _dates(rect["found_date"])
+    closed_date = _dates(rect["closed_date"])
+    deadline = _dates(rect["deadline"])
+    in_scope = (found.isna() | (found <= end)).to_numpy(dtype=bool)
+    closed = (rect["status"].eq(RECT_CLOSED) & closed_date.notna() & (closed_date <= end)).to_numpy(
+        dtype=bool, na_value=False)
+    opn = in_scope & ~closed
+    overdue = opn & (deadline < end).to_numpy(dtype=bool, na_value=False)
+    status = np.where(closed, RECT_CLOSED,
+                      np.where(rect["status"].eq(RECT_CLOSED).to_numpy(dtype=bool, na_value=False), "整改中",
+                               rect["status"].to_numpy(dtype=object)))
+    return pd.DataFrame({"in_scope": in_scope, "closed": closed, "open": opn, "overdue": overdue,
+                         "status_at_end": status}, index=rect.index)
+
+
 def rectification_counts(md: MonthData, counties: pd.Index) -> pd.DataFrame:
     """open_items / overdue at the period end, found_in_month, closed_in_month per county."""
     r = md.rectifications
@@ -112,12 +133,8 @@ def rectification_counts(md: MonthData, counties: pd.Index) -> pd.DataFrame:
     start = pd.Timestamp(f"{md.month}-01")
     found = _dates(r["found_date"])
     closed_date = _dates(r["closed_date"])
-    deadline = _dates(r["deadline"])
-    in_scope = (found.isna() | (found <= end)).to_numpy(dtype=bool)
-    closed = (r["status"].eq(RECT_CLOSED) & closed_date.notna() & (closed_date <= end)).to_numpy(dtype=bool,
-                                                                                                 na_value=False)
-    opn = in_scope & ~closed
-    overdue = opn & (deadline < end).to_numpy(dtype=bool, na_value=False)
+    state = rectification_state(r, md.month)
+    closed, opn, overdue = (state[c].to_numpy(dtype=bool) for c in ("closed", "open", "overdue"))
     found_m = ((found >= start) & (found <= end)).to_numpy(dtype=bool, na_value=False)
     closed_m = closed & ((closed_date >= start) & (closed_date <= end)).to_numpy(dtype=bool, na_value=False)
     ci = counties.get_indexer(r["county_code"].astype(object)) if len(r) else np.zeros(0, dtype=np.int64)

@@ -35,9 +35,20 @@ def rank_change_text(delta_rank, is_new: bool = False) -> str:
     return f"↑{d}" if d > 0 else f"↓{-d}"
 
 
-def site_ranking_table(scores: MonthScores, mc: pd.DataFrame | None = None) -> pd.DataFrame:
-    s = scores.sites
-    dims = scores.dimension_columns or {c: c for c in s.columns if c.startswith("dim_")}
+SIZE_ORDER = ("小型", "中型", "大型", "特大型")
+
+
+def ranking_table(sites: pd.DataFrame, dimension_columns: dict[str, str], *, view: str = "overall",
+                  score_change: bool = False) -> pd.DataFrame:
+    """The §8 site table from a frame of MonthScores.sites rows (optionally with the robustness columns
+    rank_p05/rank_p95 joined). view 'overall' sorts by 排名, 'class' by 规模 then 同类排名. With ``score_change`` a
+    numeric 总分较上月 column follows 较上月 (for the screen; exports keep the official columns)."""
+    if view == "class":
+        order = {c: i for i, c in enumerate(SIZE_ORDER)}
+        s = sites.assign(_o=sites["size_class"].map(order)).sort_values(["_o", "class_rank", "site_code"],
+                                                                        kind="stable")
+    else:
+        s = sites.sort_values(["rank", "site_code"], kind="stable")
     out = pd.DataFrame({
         "排名": s["rank"].to_numpy(dtype=np.int64),
         "同类排名": s["class_rank"].to_numpy(dtype=np.int64),
@@ -47,20 +58,31 @@ def site_ranking_table(scores: MonthScores, mc: pd.DataFrame | None = None) -> p
         "规模": s["size_class"].to_numpy(dtype=object),
         "总分": s["total"].to_numpy(dtype=float),
     })
-    for col, name in dims.items():
+    for col, name in dimension_columns.items():
         out[name] = s[col].to_numpy(dtype=float)
     out["等次"] = s["grade"].to_numpy(dtype=object)
     out["达标"] = s["qualified"].to_numpy(dtype=bool)
     out["较上月"] = np.array([rank_change_text(d, bool(n)) for d, n in zip(s["delta_rank"], s["is_new"])],
                           dtype=object)
+    if score_change:
+        out["总分较上月"] = s["delta_total"].to_numpy(dtype=float)
     out["短板"] = s["weakest"].to_numpy(dtype=object)
-    if mc is not None and len(mc):
-        m = mc.set_index("site_code").reindex(s["site_code"])
+    if "rank_p05" in s and "rank_p95" in s:
         out["排名区间"] = np.array([rank_interval(a, b) if not (pd.isna(a) or pd.isna(b)) else DASH
-                                for a, b in zip(m["rank_p05"], m["rank_p95"])], dtype=object)
+                                for a, b in zip(s["rank_p05"], s["rank_p95"])], dtype=object)
     else:
         out["排名区间"] = np.full(len(s), DASH, dtype=object)
-    return out.sort_values(["排名", "安置点编码"], kind="stable").reset_index(drop=True)
+    return out.reset_index(drop=True)
+
+
+def site_ranking_table(scores: MonthScores, mc: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The official §8 site table of a month, ranked overall."""
+    s = scores.sites
+    if mc is not None and len(mc):
+        m = mc.set_index("site_code")[["rank_p05", "rank_p95"]].reindex(s["site_code"])
+        s = s.assign(rank_p05=m["rank_p05"].to_numpy(), rank_p95=m["rank_p95"].to_numpy())
+    dims = scores.dimension_columns or {c: c for c in s.columns if c.startswith("dim_")}
+    return ranking_table(s, dims)
 
 
 def county_table(cm: CountyMonth, with_flags: bool = False) -> pd.DataFrame:

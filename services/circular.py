@@ -57,20 +57,19 @@ def issuer(city_name: str) -> str:
 
 def rectification_totals(engine: Engine, month: str) -> dict:
     """Items found on or before the period end: found, closed (已销号 by the period end), open, overdue; plus the
-    month's new and closed items. Status as of the period end, as on the county profile."""
-    end = svc.period_end(month)
+    month's new and closed items. Same rule as the county flags (scoring.progress.rectification_state)."""
+    from scoring.progress import rectification_state
+
     rect = repo.rectifications(engine, month)
-    t = svc.rectification_table(rect, end)
-    found_d = pd.to_datetime(rect["found_date"]).dt.date if len(rect) else pd.Series([], dtype=object)
-    closed_d = pd.to_datetime(rect["closed_date"]).dt.date if len(rect) else pd.Series([], dtype=object)
-    start = dt.date(int(month[:4]), int(month[5:7]), 1)
-    closed = (t["状态"] == "已销号").to_numpy(dtype=bool) if len(t) else []
-    return dict(
-        found=len(t), closed=int(sum(closed)), open=len(t) - int(sum(closed)),
-        overdue=int((t["是否逾期"] == "逾期").sum()) if len(t) else 0,
-        found_in_month=int(sum(1 for d in found_d if pd.notna(d) and start <= d <= end)),
-        closed_in_month=int(sum(1 for c, d in zip(closed, closed_d) if c and pd.notna(d) and start <= d <= end)),
-    )
+    state = rectification_state(rect, month)
+    start, end = pd.Timestamp(f"{month}-01"), pd.Timestamp(svc.period_end(month))
+    found_d = pd.to_datetime(rect["found_date"], errors="coerce")
+    closed_d = pd.to_datetime(rect["closed_date"], errors="coerce")
+    in_month = lambda d: ((d >= start) & (d <= end)).to_numpy(dtype=bool, na_value=False)  # noqa: E731
+    return dict(found=int(state["in_scope"].sum()), closed=int(state["closed"].sum()),
+                open=int(state["open"].sum()), overdue=int(state["overdue"].sum()),
+                found_in_month=int(in_month(found_d).sum()),
+                closed_in_month=int((state["closed"].to_numpy(dtype=bool) & in_month(closed_d)).sum()))
 
 
 def _weighted_rate(c: pd.DataFrame, col: str) -> float:

@@ -505,41 +505,12 @@ def filter_ranking(sites: pd.DataFrame, *, counties=None, size_classes=None, gra
 
 
 def ranking_table(sites: pd.DataFrame, view: str = "overall", *, score_change: bool = True) -> pd.DataFrame:
-    """The §8 site table (Chinese headers, as scoring.tables.site_ranking_table) for the given sites.
+    """The §8 site table for the given (filtered) sites: scoring.tables.ranking_table, the same builder as the
+    official export, with a numeric 总分较上月 column for the screen."""
+    from scoring.tables import ranking_table as build
 
-    view 'overall' sorts by 排名, 'class' by 规模 then 同类排名. 较上月 is the rank change ("↑2"/"↓1"/"—"/"新");
-    with ``score_change`` a numeric 总分较上月 column follows it (screen only; exports keep the official columns)."""
-    from scoring.robustness import rank_interval
-    from scoring.tables import rank_change_text
-
-    dims = [c for c in sites.columns if c.startswith("dim_")]
-    if view == "class":
-        order = {c: i for i, c in enumerate(SIZE_CLASSES)}
-        s = sites.assign(_o=sites["size_class"].map(order)).sort_values(["_o", "class_rank", "site_code"],
-                                                                        kind="stable")
-    else:
-        s = sites.sort_values(["rank", "site_code"], kind="stable")
-    t = pd.DataFrame({
-        "排名": s["rank"].astype("int64").to_numpy(),
-        "同类排名": s["class_rank"].astype("int64").to_numpy(),
-        "安置点编码": s["site_code"].to_numpy(dtype=object),
-        "安置点": s["site_name"].to_numpy(dtype=object),
-        "县": s["county_name"].to_numpy(dtype=object),
-        "规模": s["size_class"].to_numpy(dtype=object),
-        "总分": s["total"].to_numpy(dtype=float),
-    })
-    for c, name in zip(dims, DIMENSIONS):
-        t[name] = s[c].to_numpy(dtype=float)
-    t["等次"] = s["grade"].to_numpy(dtype=object)
-    t["达标"] = s["qualified"].astype(bool).to_numpy()
-    t["较上月"] = [rank_change_text(d, bool(n)) for d, n in zip(s["delta_rank"], s["is_new"])]
-    if score_change:
-        t["总分较上月"] = s["delta_total"].to_numpy(dtype=float)
-    t["短板"] = s["weakest"].to_numpy(dtype=object)
-    lo = s["rank_p05"] if "rank_p05" in s else pd.Series(np.nan, index=s.index)
-    hi = s["rank_p95"] if "rank_p95" in s else pd.Series(np.nan, index=s.index)
-    t["排名区间"] = [DASH if pd.isna(a) or pd.isna(b) else rank_interval(a, b) for a, b in zip(lo, hi)]
-    return t.reset_index(drop=True)
+    dims = dict(zip([c for c in sites.columns if c.startswith("dim_")], DIMENSIONS))
+    return build(sites, dims, view=view, score_change=score_change)
 
 
 def ranking_workbook_bytes(engine: Engine, month: str, table: pd.DataFrame, *, view: str = "overall",
@@ -673,26 +644,42 @@ def site_profile(engine: Engine, month: str, site_code: str, res: Provider | Non
     hist = pd.DataFrame(hist, columns=["month", "total", "rank", "rank_p05", "rank_p95", "grade", "qualified"])
 
     md = _month_data_for(engine, month, [site_code])
-    hh, lab = md.households, md.labour
     org = repo.organisation(engine, month)
     org = org[org["site_code"] == site_code]
     rect = repo.rectifications(engine, month)
     rect = rect[rect["site_code"] == site_code]
     return dict(
         site=s.to_dict(), dims=[DIMENSIONS[i] if i < len(DIMENSIONS) else c for i, c in enumerate(dims)],
-        site_dims=[float(s[c]) for c in dims], city_dims=city_mean, target_dims=[14.0] * len(dims),
+        site_dims=[float(s[c]) for c in dims], city_dims=city_mean, target_dims=[_min_dimension(r.catalogue_version)] * len(dims),
         indicators=ind_table, lost=ind_table[ind_table["失分"] > 0.005].sort_values("失分", ascending=False),
-        history=hist, rights=rights_summary(md), employment=employment_summary(hh, lab),
-        organisation=organisation_summary(org), rectifications=rectification_table(rect, period_end(month)),
+        history=hist, rights=rights_summary(md), employment=employment_summary(md, site_code, _indicator_value(r, site_code, "E5")),
+        organisation=organisation_summary(org), rectifications=rectification_table(rect, month),
         n_sites=len(r.sites), catalogue_version=r.catalogue_version,
-        why_not=_why_not_qualified(s, dims),
+        why_not=_why_not_qualified(s, dims, r.catalogue_version),
     )
 
 
-def _why_not_qualified(s: pd.Series, dims: list[str], min_total: float = 85.0, min_dim: float = 14.0) -> list[str]:
-    """Plain reasons a site is not 五好达标 this month (§4: total ≥ 85, every dimension ≥ 14, no veto)."""
+def _indicator_value(r: "_Results", site_code: str, code: str) -> float:
+    ind = r.indicators
+    hit = ind[(ind["site_code"] == site_code) & (ind["code"] == code)]
+    return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+
+def _min_dimension(catalogue_version: str) -> float:
+    from scoring.catalogue import load_catalogue
+
+    return float(load_catalogue(catalogue_version).min_dimension)
+
+
+def _why_not_qualified(s: pd.Series, dims: list[str], catalogue_version: str) -> list[str]:
+    """Plain reasons a site is not 五好达标 this month, against the catalogue's standard (v1: total ≥ 85, every
+    dimension ≥ 14, no veto)."""
+    from scoring.catalogue import load_catalogue
+
     if bool(s["qualified"]):
         return []
+    cat = load_catalogue(catalogue_version)
+    min_total, min_dim = cat.min_total, cat.min_dimension
     out = []
     if float(s["total"]) < min_total:
         out.append(f"总分{float(s['total']):.2f}分，低于{min_total:g}分")
@@ -721,25 +708,24 @@ def rights_summary(md) -> pd.DataFrame:
     })
 
 
-def employment_summary(hh: pd.DataFrame, lab: pd.DataFrame) -> dict:
+def employment_summary(md, site_code: str, income_growth: float) -> dict:
+    """Employment of one site: the counts and rates scoring computes (scoring.rights.employment_metrics, the same
+    figures as E1/E2/E3/E4), E5 income growth from the indicator table, plus the mix of employment forms."""
+    from scoring.rights import employment_metrics
+
+    hh, lab = md.households, md.labour
+    em = employment_metrics(md, by="site").set_index("site_code")
+    e = em.loc[site_code] if site_code in em.index else None
     n = len(lab)
-    emp = lab.groupby("household_code")["employed"].any() if n else pd.Series(dtype=bool)
-    with_lab = hh[hh["labour_count"].fillna(0) >= 1]["household_code"]
-    zero = int((~emp.reindex(with_lab).fillna(False).astype(bool)).sum())
     forms = (lab[lab["employed"]]["employment_form"].fillna("其他").value_counts()
              .rename_axis("就业形式").reset_index(name="人数")) if n else pd.DataFrame(columns=["就业形式", "人数"])
-    inc = hh.dropna(subset=["income_prev", "income_curr"])
-    growth = np.nan
-    if len(inc):
-        a = (inc["income_prev"] * inc["family_size"]).sum()
-        b = (inc["income_curr"] * inc["family_size"]).sum()
-        growth = 100 * (b / a - 1) if a else np.nan
-    return dict(households=len(hh), people=int(hh["family_size"].fillna(0).sum()), labour=n,
-                employed=int(lab["employed"].sum()) if n else 0,
-                employment_rate=100 * lab["employed"].mean() if n else np.nan,
-                training_rate=100 * lab["trained"].mean() if n else np.nan,
-                certified_rate=100 * lab["certified"].mean() if n else np.nan,
-                zero_emp=zero, forms=forms, income_growth=growth,
+    return dict(households=len(hh), people=int(hh["family_size"].fillna(0).sum()),
+                labour=int(e["labour"]) if e is not None else 0,
+                employed=int(e["employed"]) if e is not None else 0,
+                employment_rate=float(e["employment_rate"]) if e is not None else np.nan,
+                training_rate=float(e["training_rate"]) if e is not None else np.nan,
+                certified_rate=float(e["certified_rate"]) if e is not None else np.nan,
+                zero_emp=int(e["zero_emp"]) if e is not None else 0, forms=forms, income_growth=income_growth,
                 avg_income=float(lab["monthly_income"].mean()) if n and lab["monthly_income"].notna().any() else np.nan)
 
 
@@ -761,18 +747,17 @@ def organisation_summary(org: pd.DataFrame) -> dict:
     return dict(reported=True, platforms=platforms, posts=posts, complete_rate=rate)
 
 
-def rectification_table(rect: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+def rectification_table(rect: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Rectification items as of the month's end (state from scoring.progress, the rule the county flags use)."""
+    from scoring.progress import rectification_state
+
     if rect.empty:
         return pd.DataFrame(columns=["编号", "来源", "问题描述", "责任单位", "发现日期", "整改时限", "状态", "是否逾期"])
-    dl = pd.to_datetime(rect["deadline"]).dt.date
-    closed = pd.to_datetime(rect["closed_date"]).dt.date
-    # status as of the period end: closed after the period end counts as still open then
-    status = [("已销号" if (st_ == "已销号" and (pd.isna(cd) or cd <= end)) else (st_ if st_ != "已销号" else "整改中"))
-              for st_, cd in zip(rect["status"], closed)]
-    overdue = [s_ != "已销号" and d < end for s_, d in zip(status, dl)]
+    state = rectification_state(rect, month)
     return pd.DataFrame({"编号": rect["item_code"], "来源": rect["source"], "问题描述": rect["description"],
                          "责任单位": rect["unit"], "发现日期": rect["found_date"], "整改时限": rect["deadline"],
-                         "状态": status, "是否逾期": ["逾期" if o else "" for o in overdue]}).reset_index(drop=True)
+                         "状态": state["status_at_end"],
+                         "是否逾期": np.where(state["overdue"], "逾期", "")}).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -792,7 +777,7 @@ def county_profile(engine: Engine, month: str, county_code: str, res: Provider |
     rect = repo.rectifications(engine, month)
     rect = rect[rect["county_code"] == county_code]
     return dict(county=crow, sites=table, trend=trend, flag_history=flag_hist,
-                n_counties=len(r.counties), rectifications=rectification_table(rect, period_end(month)),
+                n_counties=len(r.counties), rectifications=rectification_table(rect, month),
                 batches=sites.groupby("batch_year").agg(安置点数=("site_code", "count"),
                                                         已达标=("qualified", "sum")).reset_index()
                 .rename(columns={"batch_year": "创建批次"}))

@@ -129,6 +129,12 @@ def test_site_profile(eng):
     assert len(p["history"]) == 12 and p["history"]["month"].iloc[-1] == MONTH
     assert len(p["rights"]) == 15
     assert p["organisation"]["reported"] in (True, False)
+    # the profile's employment figures are the scored indicators (E1 就业率, E2 零就业家庭, E5 增收率)
+    sc = svc.results(eng, MONTH).indicators.set_index(["site_code", "code"])["value"]
+    e = p["employment"]
+    assert math.isclose(e["employment_rate"], sc[(code, "E1")], abs_tol=1e-9)
+    assert e["zero_emp"] == sc[(code, "E2")]
+    assert math.isclose(e["income_growth"], sc[(code, "E5")], abs_tol=1e-9)
     assert svc.site_profile(eng, MONTH, "NO-SUCH-SITE") is None
 
 
@@ -139,6 +145,10 @@ def test_county_profile(eng):
     assert set(p["sites"]["县"]) == {name}
     assert len(p["trend"]) == 12 and len(p["flag_history"]) == 12
     assert p["batches"]["安置点数"].sum() == len(p["sites"])
+    # the items listed as overdue are exactly those the county flag (F4) counts
+    for c, _ in svc.county_list(eng):
+        q = svc.county_profile(eng, MONTH, c)
+        assert (q["rectifications"]["是否逾期"] == "逾期").sum() == int(q["county"]["overdue"])
 
 
 def test_rights_gaps_masked_and_complete(eng):
@@ -182,3 +192,20 @@ def test_import_ledger_reports_errors_without_writing(eng):
 def test_user_message_never_leaks_internals():
     assert svc.user_message(RuntimeError("secret path /etc/x")) == "系统内部错误"
     assert svc.user_message(KeyError("x")) == "所需数据不存在"
+
+
+def test_why_not_qualified_names_every_shortfall(eng):
+    """Each non-达标 site's reasons follow the catalogue standard: total below 85, dimensions below 14, vetoes."""
+    r = svc.results(eng, MONTH)
+    dims = [c for c in r.sites.columns if c.startswith("dim_")]
+    checked = 0
+    for code in r.sites.loc[~r.sites["qualified"], "site_code"]:
+        s = r.sites.set_index("site_code").loc[code]
+        why = svc.site_profile(eng, MONTH, code)["why_not"]
+        assert why, code
+        assert (s["total"] < 85) == any(w.startswith("总分") for w in why)
+        assert sum(float(s[c]) < 14 for c in dims) == sum("低于14分" in w for w in why)
+        assert (bool(s["veto"]) and bool(s["veto_reason"])) == (s["veto_reason"] in why if s["veto_reason"] else False)
+        checked += 1
+    assert checked > 0
+    assert svc.site_profile(eng, MONTH, r.sites.loc[r.sites["qualified"], "site_code"].iloc[0])["why_not"] == []
