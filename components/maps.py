@@ -38,12 +38,27 @@ def _site_rows(sites: pd.DataFrame, *, dark: bool) -> list[dict]:
             "radius": float(250 + 38 * math.sqrt(max(p, 0))),
             "color": color,
             "line": [255, 255, 255, 255] if not dark else [7, 20, 43, 255],
-            "tip": (f"<b>{r.site_name}</b><br/>{r.county_name} · {r.size_class} · {fmt.fmt_people(p)}<br/>"
-                    f"总分 {fmt.fmt_num(r.total, 2)} · {r.grade} · 全市第{_int(r.rank)}名<br/>"
-                    f"{'五好达标' if bool(r.qualified) else '未达标'}　短板：{r.weakest}<br/>"
-                    f"<i>点击查看安置点画像</i>"),
+            # tooltip fields are plain text: Streamlit HTML-escapes interpolated values, so markup lives only
+            # in TOOLTIP_HTML (every picked object must carry all of TOOLTIP_FIELDS, or the braces show)
+            **tip_fields(
+                r.site_name,
+                f"{r.county_name} · {r.size_class} · {fmt.fmt_people(p)}",
+                f"总分 {fmt.fmt_num(r.total, 2)} · {r.grade} · 全市第{_int(r.rank)}名",
+                f"{'五好达标' if bool(r.qualified) else '未达标'}　短板：{r.weakest}",
+                "点击查看安置点画像"),
         })
     return rows
+
+
+TOOLTIP_FIELDS = ("tip_title", "tip_1", "tip_2", "tip_3", "tip_hint")
+TOOLTIP_HTML = ("<b>{tip_title}</b><br/>{tip_1}<br/>{tip_2}<br/>{tip_3}"
+                "<br/><i style='opacity:.75'>{tip_hint}</i>")
+
+
+def tip_fields(*values: str) -> dict[str, str]:
+    """The tooltip's text fields for one map object, in TOOLTIP_FIELDS order."""
+    assert len(values) == len(TOOLTIP_FIELDS)
+    return dict(zip(TOOLTIP_FIELDS, (str(v) for v in values)))
 
 
 def _int(x) -> str:
@@ -79,9 +94,12 @@ def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int 
                 "county_code": r.county_code, "name": r.county_name, "fill": fill,
                 "line": [178, 34, 34, 255] if sel else ([143, 169, 214, 200] if dark else [90, 90, 90, 200]),
                 "width": 4 if sel else 1.5,
-                "tip": (f"<b>{r.county_name}</b><br/>县均得分 {fmt.fmt_num(r.score, 2)} · 第{_int(r.rank)}名<br/>"
-                        f"达标 {int(r.qualified)} 个 / 序时进度 {fmt.fmt_num(r.expected, 1)} 个<br/>{r.level}"
-                        + (f"<br/>{r.reasons_text}" if r.reasons_text else "")),
+                **tip_fields(
+                    r.county_name,
+                    f"县均得分 {fmt.fmt_num(r.score, 2)} · 全市第{_int(r.rank)}名",
+                    f"达标 {int(r.qualified)} 个 / 序时进度 {fmt.fmt_num(r.expected, 1)} 个",
+                    f"{r.level}" + (f"：{r.reasons_text}" if r.reasons_text else ""),
+                    "点击查看县区画像"),
             }})
         centroids.append({"name": r.county_name, "lon": r.label_lon, "lat": r.label_lat})
     layers = [
@@ -105,8 +123,10 @@ def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int 
                             auto_highlight=True))
     return pdk.Deck(layers=layers, initial_view_state=view_state(md["bounds"], width, height),
                     map_provider=None,  # no tiles; map_style left unset so Streamlit adds no base map
-                    tooltip={"html": "{tip}", "style": {"backgroundColor": "#263238", "color": "#fff",
-                                                        "fontSize": "13px", "fontFamily": theme.FONT_FAMILY}})
+                    tooltip={"html": TOOLTIP_HTML,
+                             "style": {"backgroundColor": "#263238", "color": "#fff", "fontSize": "13px",
+                                       "fontFamily": theme.FONT_FAMILY, "maxWidth": "340px",
+                                       "whiteSpace": "normal", "lineHeight": "1.5"}})
 
 
 def flags_of(md: dict) -> list[dict]:

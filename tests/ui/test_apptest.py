@@ -127,7 +127,14 @@ def test_map_layers_colours_and_offline():
     sites = d["layers"][2]
     assert len(sites["data"]) == 68
     assert {tuple(r["color"][:3]) for r in sites["data"]} <= grade_rgb()
-    assert all("<b>" in r["tip"] for r in sites["data"])
+    # tooltip: markup only in the template (Streamlit escapes interpolated values); every picked object carries
+    # every field, as plain text
+    from components.maps import TOOLTIP_FIELDS
+
+    tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
+    assert "<b>{tip_title}</b>" in tooltip["html"]
+    objs = sites["data"] + [f["properties"] for f in d["layers"][0]["data"]["features"]]
+    assert all(isinstance(o.get(k), str) and o[k] and "<" not in o[k] for o in objs for k in TOOLTIP_FIELDS)
     labels = d["layers"][1]
     assert labels["characterSet"] == "auto"
     feats = d["layers"][0]["data"]["features"]

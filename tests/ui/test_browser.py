@@ -6,6 +6,7 @@ Screenshots are kept in artifacts/screenshots/."""
 from __future__ import annotations
 
 import io
+import time
 import urllib.parse
 
 import pytest
@@ -258,15 +259,31 @@ def test_clicking_a_site_on_the_map_opens_its_profile(server, page, artifacts):
     assert spot is not None, "no site marker found on the map"
     box = chart.bounding_box()
     x, y = box["x"] + spot[0], box["y"] + spot[1]
-    for _ in range(3):  # deck.gl picks on hover first; give it a moment, and retry if the first click came early
-        page.mouse.move(x, y)
-        page.wait_for_timeout(800)
-        page.mouse.click(x, y)
+    # hovering shows the Chinese tooltip, its markup rendered (not shown as literal tags)
+    page.mouse.move(x, y)
+    tip = page.locator(".deck-tooltip")
+    page.wait_for_function("() => { const t = document.querySelector('.deck-tooltip');"
+                           " return t && t.innerText.includes('点击查看安置点画像'); }", timeout=30_000, polling=200)
+    text = tip.inner_text()
+    assert "<b>" not in text and "{tip" not in text, text
+    assert "总分" in text and "全市第" in text
+    assert tip.locator("b").count() == 1                  # the site name, in bold
+    shot(page, artifacts, "map_tooltip")
+    cdp = page.context.new_cdp_session(page)
+    for _ in range(3):
+        # deck.gl counts a press as a click only if it is released within 250 ms of its own timestamps; with
+        # software WebGL on a busy CI machine Playwright's click can arrive slower than that, so press and
+        # release are sent with explicit timestamps 60 ms apart, as a person's click would be
+        t0 = time.time()
+        for kind, ts in (("mousePressed", t0), ("mouseReleased", t0 + 0.06)):
+            cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
+                                                  "clickCount": 1, "timestamp": ts})
         try:
-            page.wait_for_url("**/site?*", timeout=10_000)
+            page.wait_for_url("**/site?*", timeout=15_000)
             break
         except Exception:
-            continue
+            page.mouse.move(x + 1, y)
+            page.wait_for_timeout(500)
     assert "/site" in page.url, page.url
     assert "site=" in page.url
     page.get_by_text("选择安置点").first.wait_for(timeout=30_000)    # the site profile, not the map
