@@ -52,11 +52,13 @@ BASE_CSS = """
 .demo-banner b { color: #B25E00; }
 .brand { font-weight: 700; font-size: 1.05rem; color: #B22222; line-height: 1.35; margin-bottom: .2rem; }
 .brand small { display:block; color:#607D8B; font-weight: 400; font-size: .78rem; }
-.kpi { border: 1px solid #E3E8EF; border-radius: 8px; padding: .5rem .8rem; background: #FFFFFF; min-height: 104px; }
+.kpi { border: 1px solid #E3E8EF; border-radius: 8px; padding: .5rem .8rem; background: #FFFFFF; }
+.kpi.full { min-height: 130px; }
 .kpi .lab { color: #546E7A; font-size: .86rem; }
 .kpi .val { font-size: 1.75rem; font-weight: 700; color: #1f2d3d; line-height: 1.25; white-space: nowrap; }
 .kpi .val small { font-size: .95rem; font-weight: 500; color: #546E7A; margin-left: .15rem; }
-.kpi .sub { font-size: .8rem; color: #78909C; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.kpi .sub { font-size: .8rem; color: #78909C; line-height: 1.3; overflow: hidden; display: -webkit-box;
+  -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
 .kpi .dl { font-size: .82rem; }
 .sites { width: 100%; border-collapse: collapse; font-size: .9rem; table-layout: fixed; }
 .sites td, .sites th { padding: .28rem .3rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap;

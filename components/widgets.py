@@ -20,7 +20,7 @@ def kpi_tile(k: dict) -> str:
         arrow = "▲" if d > 0 else "▼"
     delta = k.get("delta_text") or ""
     sub = html.escape(k.get("sub") or "")
-    return (f'<div class="kpi"><div class="lab">{html.escape(k["label"])}</div>'
+    return (f'<div class="kpi full"><div class="lab">{html.escape(k["label"])}</div>'
             f'<div class="val">{html.escape(str(k["value"]))}<small>{html.escape(k.get("unit", ""))}</small></div>'
             f'<div class="dl {cls}">{arrow}较上月 {html.escape(delta)}</div>'
             f'<div class="sub" title="{sub}">{sub or "&nbsp;"}</div></div>')

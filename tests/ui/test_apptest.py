@@ -50,7 +50,7 @@ def test_overview_kpis_charts_flags():
     assert "演示数据" in html                      # demo banner
     for label in ("五好达标安置点", "劳动力就业率", "零就业家庭", "权益落实率", "整改逾期事项"):
         assert label in html
-    assert html.count('class="kpi"') >= 5
+    assert html.count('class="kpi full"') >= 5
     assert html.count("较上月") >= 5
     assert "数据截至" in html
     figs = plotly(at)
