@@ -5,6 +5,10 @@ import (which bumps the month's data version) is visible on the next rerun witho
 """
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 import streamlit as st
 
 from services import dashboard as svc
@@ -26,19 +30,60 @@ def engine():
     return _engine(database_url())
 
 
-@st.cache_resource(show_spinner=False)
-def _build_demo_once(url: str) -> bool:
-    svc.build_demo_if_empty(_engine(url))
-    return True
+class _DemoBuild:
+    """A demo build running in its own thread, so that a page rerun or a second visitor cannot interrupt it
+    (Streamlit stops a script run at its next st.* call); sessions only watch its progress."""
+
+    def __init__(self, eng):
+        self.fraction, self.text, self.error = 0.0, "等待开始…", None
+        self.thread = threading.Thread(target=self._run, args=(eng,), name="demo-build", daemon=True)
+
+    def _report(self, fraction: float, text: str) -> None:
+        self.fraction, self.text = min(max(fraction, 0.0), 1.0), text
+
+    def _run(self, eng) -> None:
+        try:
+            svc.build_demo_if_empty(eng, on_progress=self._report)
+        except Exception as exc:  # noqa: BLE001 - shown to the user in Chinese, logged in full
+            logging.getLogger(__name__).exception("demo build failed")
+            self.error = exc
+
+
+_BUILDS: dict[str, _DemoBuild] = {}
+_BUILDS_LOCK = threading.Lock()
+
+
+def _demo_build(eng) -> _DemoBuild:
+    """The running (or finished) demo build of this database; one per process, restarted after a failure."""
+    with _BUILDS_LOCK:
+        b = _BUILDS.get(_url(eng))
+        if b is None or (b.error is not None and not b.thread.is_alive()):
+            b = _BUILDS[_url(eng)] = _DemoBuild(eng)
+            b.thread.start()
+        return b
 
 
 def ready(eng) -> bool:
-    """True when the database has data. An empty *default* database gets the demo built (once per process)."""
+    """True when the database has data. An empty *default* database gets the demo built (once per process)
+    while the page shows a progress bar: the first start takes a couple of minutes."""
     if not svc.is_empty(eng):
         return True
     if svc.is_default_database(eng):
-        with st.spinner("正在生成演示数据…（首次启动需要约一两分钟，请稍候）"):
-            _build_demo_once(eng.url.render_as_string(hide_password=False))
+        box = st.empty()
+        with box.container():
+            st.info("首次启动：正在生成演示城市（黔西南州，68个安置点，24个月台账）并计算各月评分，"
+                    "约需三分钟（视机器性能而定），只需生成一次，完成后页面自动显示。", icon=":material/hourglass_top:")
+            bar = st.progress(0.0, text="等待开始…")
+        b = _demo_build(eng)
+        while b.thread.is_alive():
+            bar.progress(b.fraction, text=b.text)
+            time.sleep(0.5)
+        if b.error is not None:
+            box.empty()
+            st.error(f"生成演示数据失败：{b.error}。请刷新页面重试，或由管理员运行 "
+                     "`python -m data init --city 522300 --demo` 查看详细原因。", icon=":material/error:")
+            return False
+        box.empty()
         return not svc.is_empty(eng)
     st.warning("数据库为空：尚未初始化城市与安置点。请管理员运行 `python -m data init --city 城市名称` 完成初始化。",
                icon=":material/database:")

@@ -1131,13 +1131,14 @@ def _has_data(conn) -> bool:
 
 def build_demo(engine: Engine, city: str = DEFAULT_CITY, scale: str = "city", months: int = 24,
                end_month: str | None = None, seed: int = DEFAULT_SEED, household_factor: float = 1.0,
-               progress=None) -> DemoResult:
+               progress=None, on_month=None) -> DemoResult:
     """Write the deterministic demo into an empty database (one transaction) and return a summary.
 
     city: code or name (see data.geo.find_city); scale "city" (68 sites) or "province" (about 1,000 sites over
     every county of the city's province; household/labour snapshots only for the latest two months);
     household_factor < 1 lists fewer households per site (the site sheet keeps full populations) for fast tests.
-    `progress(message)` is called with short Chinese progress notes."""
+    `progress(message)` is called with short Chinese progress notes, `on_month(done, total)` after each month
+    is written (for a progress bar)."""
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     if months < 1:
@@ -1195,6 +1196,8 @@ def build_demo(engine: Engine, city: str = DEFAULT_CITY, scale: str = "city", mo
             w.insert("site_organisation", _ORG_COLS, _org_rows(t, month, plan, st, rng_org, required))
             w.insert("reported_indicators", _REP_COLS, _reported_rows(t, month, plan, st, rng_rep))
             say(f"{month} 已写入")
+            if on_month is not None:
+                on_month(t + 1, len(month_names))
         w.insert_dicts("rectifications", rect)
         w.insert_dicts("followups", fups)
         existing_users = set(conn.execute(select(m.User.username)).scalars())

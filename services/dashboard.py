@@ -80,15 +80,21 @@ def is_default_database(engine: Engine) -> bool:
         return False
 
 
-def build_demo_if_empty(engine: Engine) -> None:
-    """First start on an empty default database: build the demo city."""
+def build_demo_if_empty(engine: Engine, on_progress=None) -> None:
+    """First start on an empty default database: build the demo city. `on_progress(fraction, text)` reports
+    progress in Chinese (writing the months, then scoring them: each about half of the time)."""
     if not _db_is_empty(engine):
         return
     from data.demo import build_demo
     from services import store
 
-    build_demo(engine)
-    store.precompute(engine)  # score every month once now, so no page waits for the history
+    report = on_progress or (lambda _f, _t: None)
+    report(0.0, "正在生成演示数据…")
+    build_demo(engine, on_month=lambda d, n: report(0.5 * d / n, f"正在生成演示数据：已写入{d}/{n}个月的台账"))
+    report(0.5, "正在计算各月评分…")
+    # score every month once now, so no page waits for the history
+    store.precompute(engine, on_month=lambda d, n: report(0.5 + 0.5 * d / n, f"正在计算评分：已完成{d}/{n}个月"))
+    report(1.0, "演示数据已就绪")
 
 
 def is_demo(engine: Engine) -> bool:

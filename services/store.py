@@ -168,12 +168,15 @@ def history(engine: Engine, months: list[str], catalogue_version: str | None = N
     return {mo: _results(ctx, mo) for mo in sorted(months) if mo in ctx.months}
 
 
-def precompute(engine: Engine, catalogue_version: str | None = None) -> int:
-    """Compute and store every month's results (oldest first); returns how many months."""
+def precompute(engine: Engine, catalogue_version: str | None = None, on_month=None) -> int:
+    """Compute and store every month's results (oldest first); returns how many months. `on_month(done, total)`
+    is called after each month (for a progress bar)."""
     ctx = _Ctx(engine, catalogue_version)
-    for mo in ctx.months:
+    for i, mo in enumerate(ctx.months):
         _results(ctx, mo)
         ctx.md.pop(previous_month(previous_month(mo)), None)  # keep memory bounded on long histories
+        if on_month is not None:
+            on_month(i + 1, len(ctx.months))
     return len(ctx.months)
 
 

@@ -235,10 +235,44 @@ def test_first_start_on_empty_default_db_builds_demo(monkeypatch, tmp_path):
     monkeypatch.setattr(data.db, "DEFAULT_SQLITE", tmp_path / "var" / "dashboard.db")
     small = functools.partial(data.demo.build_demo, household_factor=0.02, months=3, end_month="2026-10")
     monkeypatch.setattr(data.demo, "build_demo", small)
+    seen: list[tuple[float, str]] = []
+    import services.dashboard
+
+    real = services.dashboard.build_demo_if_empty
+    monkeypatch.setattr(services.dashboard, "build_demo_if_empty",
+                        lambda eng, on_progress=None: real(eng, on_progress=lambda f, t: (seen.append((f, t)),
+                                                                                          on_progress(f, t))))
     at = AppTest.from_file(APP, default_timeout=300).run()
     assert not at.exception and not at.error
     assert (tmp_path / "var" / "dashboard.db").exists()
     assert "演示数据" in html_text(at) and len(at.get("plotly_chart")) == 2
+    # progress went from 0 to 1 through the three months written and the three months scored
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert any("已写入3/3个月" in t for _, t in seen) and any("已完成3/3个月" in t for _, t in seen)
+    # every month's results were stored during the first start, so no page computes them on a view
+    from data.db import get_engine
+    from services import store
+
+    stored = store.stored_fingerprints(get_engine(f"sqlite:///{tmp_path / 'var' / 'dashboard.db'}"))
+    assert {(k, mo) for k, mo, _ in stored} == {(k, mo) for k in ("sites", "counties")
+                                                for mo in ("2026-08", "2026-09", "2026-10")}
+
+
+def test_first_start_failure_is_reported_in_chinese(monkeypatch, tmp_path):
+    import data.db
+    import data.demo
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(data.db, "DEFAULT_SQLITE", tmp_path / "var" / "dashboard.db")
+
+    def broken(*_a, **_k):
+        raise data.demo.DemoError("磁盘空间不足")
+
+    monkeypatch.setattr(data.demo, "build_demo", broken)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "生成演示数据失败：磁盘空间不足" in at.error[0].value
 
 
 def test_empty_non_default_db_is_not_filled(monkeypatch, tmp_path):
