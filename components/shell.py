@@ -141,7 +141,10 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
         st.html('<div class="demo-banner"><b>演示数据</b>　当前连接的是演示数据库，所有人员、数据均为模拟生成，'
                 '仅用于功能演示，不代表真实情况。</div>')
     if roles is not None and user.role not in roles:
-        st.warning(f"当前角色（{user.role}）无权使用“{title}”功能。", icon=":material/lock:")
+        names = [r for r in auth.ROLES if r in roles]
+        hint = (f"演示模式下可在左侧“演示角色”中切换为{'或'.join(names)}后使用。" if demo
+                else f"该功能仅限{'、'.join(names)}使用，如需权限请联系系统管理员。")
+        st.warning(f"当前角色（{user.role}）无权使用“{title}”功能。{hint}", icon=":material/lock:")
         return None
     if not months:
         st.info("数据库中还没有任何月份的台账数据。请县级填报员通过“数据导入”上传月度台账。", icon=":material/info:")

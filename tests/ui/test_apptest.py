@@ -318,6 +318,13 @@ def test_leader_has_no_import_link():
     assert "数据导入" not in links and "数据大屏" in links
 
 
+def test_page_beyond_the_role_says_who_may_use_it():
+    at = run("pages/upload.py")                      # the demo opens as 市级督导, who does not import ledgers
+    msgs = [w.value for w in at.warning]
+    assert any("当前角色（市级督导）无权使用“数据导入”功能" in w and "切换为县级填报员或管理员" in w for w in msgs), msgs
+    assert not at.get("file_uploader")
+
+
 def test_non_demo_database_requires_login(login_db, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", login_db)
     at = AppTest.from_file(APP, default_timeout=120).run()
