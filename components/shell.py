@@ -40,6 +40,10 @@ PAGE_BY_SCRIPT = {p[0]: p for p in PAGES}
 
 BASE_CSS = """
 <style>
+/* Streamlit adds its own fullscreen button to plotly's toolbar, outside plotly's locale: its tooltip in Chinese */
+.modebar-btn[data-title="Fullscreen"]::after { content: "全屏显示" !important; }
+.modebar-btn[data-title="Exit fullscreen"]::after, .modebar-btn[data-title="Close fullscreen"]::after {
+  content: "退出全屏" !important; }
 [data-testid="stMainBlockContainer"] { padding: 1rem 2rem 2rem 2rem; }
 [data-testid="stSidebarHeader"] { height: 0.5rem; min-height: 0.5rem; padding: 0; }
 [data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }

@@ -88,5 +88,23 @@ def plotly_layout(dark: bool = False, height: int | None = None, **extra) -> dic
     return layout
 
 
+# plotly.js's own zh-CN strings for the chart toolbar, passed with every chart (no locale file is loaded from
+# anywhere: the app is offline)
+PLOTLY_ZH_CN = {
+    "Autoscale": "自动缩放", "Box Select": "矩形框选", "Lasso Select": "套索选择", "Pan": "平移", "Zoom": "缩放",
+    "Zoom in": "放大", "Zoom out": "缩小", "Reset": "重置", "Reset axes": "重置坐标轴", "Reset view": "重置视图",
+    "Reset views": "重置视图", "Download plot": "下载图表", "Download plot as a png": "下载图表（PNG图片）",
+    "Download plot as a PNG": "下载图表（PNG图片）", "Fullscreen": "全屏显示", "Exit fullscreen": "退出全屏",
+    "Close fullscreen": "退出全屏",
+    "Double-click to zoom back out": "双击恢复原始比例", "Show closest data on hover": "悬停时显示最近的数据",
+    "Compare data on hover": "悬停时比较数据", "Toggle Spike Lines": "切换辅助线",
+    "Toggle show closest data on hover": "切换悬停显示最近数据", "Snapshot succeeded": "图片已生成",
+    "Taking snapshot - this may take a few seconds": "正在生成图片，请稍候",
+    "Sorry, there was a problem downloading your snapshot!": "抱歉，下载图片时出现问题！",
+    "Produced with Plotly.js": "由Plotly.js生成", "Orbital rotation": "轨道旋转", "Turntable rotation": "转台旋转",
+    "Reset camera to default": "重置视角", "Reset camera to last save": "恢复上次保存的视角",
+}
 PLOTLY_CONFIG = {"displaylogo": False,
-                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"]}
+                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
+                 "locale": "zh-CN", "locales": {"zh-CN": {"dictionary": PLOTLY_ZH_CN}},
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}

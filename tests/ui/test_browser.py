@@ -151,6 +151,25 @@ def test_ranking_excel_download_opens_with_68_rows(server, page, artifacts, tmp_
     assert len(data.decode("utf-8-sig").strip().splitlines()) == 69
 
 
+def test_chart_toolbar_speaks_chinese(server, page):
+    """Plotly's toolbar tooltips come from the zh-CN dictionary passed with every chart, and Streamlit's own
+    fullscreen button is relabelled by CSS: no English left on hover."""
+    page.goto(server.base + "/")
+    wait_done(page)
+    page.wait_for_function("document.querySelectorAll('.modebar-btn').length > 0", timeout=30_000, polling=100)
+    titles = page.eval_on_selector_all(".modebar-btn", "els => els.map(e => e.getAttribute('data-title'))")
+    plotly_titles = [t for t in titles if t != "Fullscreen"]
+    from components.theme import PLOTLY_ZH_CN
+
+    assert plotly_titles and all(any("\u4e00" <= c <= "\u9fff" for c in t) for t in plotly_titles), titles
+    assert not set(plotly_titles) & set(PLOTLY_ZH_CN), titles
+    assert "下载图表（PNG图片）" in plotly_titles
+    shown = page.evaluate("""() => [...document.querySelectorAll('.modebar-btn')]
+        .map(e => getComputedStyle(e, '::after').content)""")
+    assert all("Fullscreen" not in c for c in shown), shown
+    assert any("全屏显示" in c for c in shown)
+
+
 def test_no_request_left_localhost(requests_seen):
     # runs after the page tests of this module (pytest keeps file order)
     assert requests_seen, "no requests recorded"
