@@ -44,6 +44,13 @@ BASE_CSS = """
 .modebar-btn[data-title="Fullscreen"]::after { content: "全屏显示" !important; }
 .modebar-btn[data-title="Exit fullscreen"]::after, .modebar-btn[data-title="Close fullscreen"]::after {
   content: "退出全屏" !important; }
+/* st.file_uploader has no API for its button and instructions, which Streamlit writes in English */
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: .9rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "或将文件拖放到此处（单个文件不超过50MB，仅限 .xlsx）"; font-size: .85rem; }
 [data-testid="stMainBlockContainer"] { padding: 1rem 2rem 2rem 2rem; }
 [data-testid="stSidebarHeader"] { height: 0.5rem; min-height: 0.5rem; padding: 0; }
 [data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }

@@ -26,11 +26,13 @@ def render(ctx) -> None:
     up = st.file_uploader("选择台账文件（.xlsx）", type=["xlsx"], key="imp_file")
     if up is not None and st.button("校验并导入", type="primary", icon=":material/upload:", key="imp_go"):
         with st.spinner("正在校验台账…"):
-            st.session_state["imp_result"] = svc.import_ledger(ctx.engine, up.getvalue(), up.name, month,
-                                                              ctx.user.username, ctx.user.role, scope)
+            res = svc.import_ledger(ctx.engine, up.getvalue(), up.name, month, ctx.user.username, ctx.user.role,
+                                    scope)
+            st.session_state["imp_result"] = {**res, "file_id": up.file_id}
         cache.clear()
     res = st.session_state.get("imp_result")
-    if res:
+    # the result belongs to the file it was computed for: a removed or replaced file takes its result with it
+    if res and up is not None and res.get("file_id") == up.file_id:
         show_result(res)
 
 
