@@ -78,14 +78,8 @@ class _Pairs:
 
     def __init__(self, md: MonthData, site_codes: Sequence[str] | None = None,
                  county_codes: Sequence[str] | None = None):
-        sites = site_order(md)
-        self.sites = sites
-        L = _Ledger(md, sites)
-        self.L = L
-        sf = md.sites.drop_duplicates("site_code", keep="last").set_index("site_code").reindex(sites)
-        self.site_frame = sf
-        self.counties = _county_index(md, sf)
-        self.site_county = lookup(sf["county_code"], self.counties)
+        _index_sites(self, md)
+        sites, L = self.sites, self.L
         hh, hs = L.hh, L.hh_site
         keep = np.ones(len(hh), dtype=bool)
         if site_codes is not None:
@@ -104,6 +98,16 @@ class _Pairs:
         side = np.array([0 if s == DEST else 1 for s in RIGHTS_ITEMS["side"].fillna(DEST)], dtype=np.int8)
         self.side = np.broadcast_to(side, (n, len(RIGHTS_CODES))).copy()
         self.side[:, 0] = np.where(truthy(hh["hukou_moved"]), 0, 1)
+
+
+def _index_sites(obj, md: MonthData) -> None:
+    """The site and county indices both internals share: obj.sites, .L (the ledger), .site_frame, .counties and
+    .site_county (each site's county position)."""
+    obj.sites = site_order(md)
+    obj.L = _Ledger(md, obj.sites)
+    obj.site_frame = md.sites.drop_duplicates("site_code", keep="last").set_index("site_code").reindex(obj.sites)
+    obj.counties = _county_index(md, obj.site_frame)
+    obj.site_county = lookup(obj.site_frame["county_code"], obj.counties)
 
 
 def _county_index(md: MonthData, site_frame: pd.DataFrame) -> pd.Index:
@@ -261,13 +265,8 @@ def county_side_coverage(md: MonthData) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ employment
 class _Employment:
     def __init__(self, md: MonthData):
-        sites = site_order(md)
-        L = _Ledger(md, sites)
-        self.L = L
-        sf = md.sites.drop_duplicates("site_code", keep="last").set_index("site_code").reindex(sites)
-        self.site_frame = sf
-        self.counties = _county_index(md, sf)
-        self.site_county = lookup(sf["county_code"], self.counties)
+        _index_sites(self, md)
+        L = self.L
         lab = L.lab
         self.employed = truthy(lab["employed"])
         self.trained = truthy(lab["trained"])

@@ -5,6 +5,7 @@ opens, and deep links opened on a freshly started server land on the right page 
 Screenshots are kept in artifacts/screenshots/."""
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 import urllib.parse
@@ -178,8 +179,22 @@ def test_no_request_left_localhost(requests_seen):
 
 
 # ------------------------------------------------------------------------------------------------ deep links
-def _fresh(demo_db, tmp_path_factory, name):
-    return start_server(demo_db, name, tmp_path_factory)
+@contextlib.contextmanager
+def fresh_server_page(demo_db, browser, tmp_path_factory, name: str, path: str):
+    """A newly started server (nothing routed or cached yet) with `path` opened on it as the first request,
+    its script run finished and no error element shown."""
+    srv = start_server(demo_db, name, tmp_path_factory)
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        pg = ctx.new_page()
+        pg.goto(srv.base + path)
+        wait_done(pg)
+        pg.wait_for_timeout(800)
+        no_errors(pg)
+        yield srv, pg
+    finally:
+        ctx.close()
+        srv.stop()
 
 
 def _main_width(page) -> float:
@@ -189,14 +204,8 @@ def _main_width(page) -> float:
 def test_deep_link_ranking_county_on_fresh_server(demo_db, browser, tmp_path_factory, artifacts):
     counties, _ = db_codes(demo_db)
     code, name = counties[3]
-    srv = _fresh(demo_db, tmp_path_factory, "deep_ranking")
-    try:
-        ctx = browser.new_context(viewport={"width": 1366, "height": 768})
-        pg = ctx.new_page()
-        pg.goto(f"{srv.base}/ranking?county={code}&month=2026-09")
-        wait_done(pg)
-        pg.wait_for_timeout(800)
-        no_errors(pg)
+    with fresh_server_page(demo_db, browser, tmp_path_factory, "deep_ranking",
+                           f"/ranking?county={code}&month=2026-09") as (_, pg):
         assert "安置点五好社区创建排名" in pg.locator("h1").first.inner_text()
         assert _main_width(pg) > 1000                       # wide layout (centred would be ≤ 736 px)
         assert pg.locator("[data-testid='stPageLink']").count() >= 6
@@ -204,22 +213,12 @@ def test_deep_link_ranking_county_on_fresh_server(demo_db, browser, tmp_path_fac
         assert name in pg.locator("[data-testid='stMultiSelect']").first.inner_text()
         assert "排名" in pg.title()
         shot(pg, artifacts, "deeplink_ranking_fresh")
-        ctx.close()
-    finally:
-        srv.stop()
 
 
 def test_deep_link_site_on_fresh_server(demo_db, browser, tmp_path_factory, artifacts):
     _, sites = db_codes(demo_db)
     code, label = sites[10]
-    srv = _fresh(demo_db, tmp_path_factory, "deep_site")
-    try:
-        ctx = browser.new_context(viewport={"width": 1366, "height": 768})
-        pg = ctx.new_page()
-        pg.goto(f"{srv.base}/site?site={code}")
-        wait_done(pg)
-        pg.wait_for_timeout(800)
-        no_errors(pg)
+    with fresh_server_page(demo_db, browser, tmp_path_factory, "deep_site", f"/site?site={code}") as (srv, pg):
         assert pg.locator("h1").first.inner_text().strip() == label.split("（")[0]
         assert _main_width(pg) > 1000
         # plotly is a lazily loaded chunk: on a fresh server and a fresh browser context its elements can appear
@@ -237,9 +236,6 @@ def test_deep_link_site_on_fresh_server(demo_db, browser, tmp_path_factory, arti
         pg.locator("h1", has_text=counties[1][1]).first.wait_for(timeout=30_000)
         assert pg.locator("h1").first.inner_text().strip() == counties[1][1]
         assert f"county={counties[1][0]}" in pg.url
-        ctx.close()
-    finally:
-        srv.stop()
 
 
 def _site_pixel(png: bytes) -> tuple[int, int] | None:
