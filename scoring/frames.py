@@ -5,33 +5,19 @@ This module is pure: it only names columns and offers an empty-frame constructor
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-RIGHTS_CODES = [f"R{i:02d}" for i in range(1, 16)]
-RIGHT_DONE, RIGHT_OPEN, RIGHT_NA = "已落实", "未落实", "不适用"
+from domain.calendar import period_end, previous_month
+from domain.organisation import PLATFORMS, POSTS
+from domain.rights import RIGHT_DONE, RIGHT_NA, RIGHT_OPEN, RIGHTS_CODES
 
-# (code, Chinese post name) in the order of domain.md §2: party line then administrative line.
-POSTS = [
-    ("town_party", "乡镇党委"),
-    ("community_party", "社区党委"),
-    ("general_branch", "党总支"),
-    ("branch", "党支部"),
-    ("party_group", "党小组"),
-    ("town_gov", "乡镇政府"),
-    ("residents_committee", "社区居委会"),
-    ("residents_group", "居民小组"),
-    ("chief_building", "总楼长"),
-    ("building", "分楼长"),
-]
-PLATFORMS = [
-    ("platform_party", "党群服务中心"),
-    ("platform_resident", "居民事务服务中心"),
-    ("platform_convenience", "便民跟进服务中心"),
-]
+# Re-exported vocabulary (declared in domain/): callers should import it from domain directly.
+__all__ = ["PLATFORMS", "POSTS", "RIGHT_DONE", "RIGHT_NA", "RIGHT_OPEN", "RIGHTS_CODES", "period_end", "previous_month",
+           "MonthData", "empty", "SITE_COLUMNS", "COUNTY_COLUMNS", "HOUSEHOLD_COLUMNS", "LABOUR_COLUMNS",
+           "ORGANISATION_COLUMNS", "REPORTED_COLUMNS", "RECTIFICATION_COLUMNS", "FOLLOWUP_COLUMNS"]
 
 SITE_COLUMNS = ["site_code", "site_name", "county_code", "county_name", "town", "site_type", "lon", "lat",
                 "households", "population", "batch_year", "built_year"]
@@ -52,16 +38,6 @@ FOLLOWUP_COLUMNS = ["kind", "date", "county_code", "site_code", "title", "conten
 
 def empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-
-
-def period_end(month: str) -> dt.date:
-    y, m = int(month[:4]), int(month[5:7])
-    return dt.date(y, m, calendar.monthrange(y, m)[1])
-
-
-def previous_month(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y - 1}-12" if m == 1 else f"{y}-{m - 1:02d}"
 
 
 @dataclass
