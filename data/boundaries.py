@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from data import geo
+from data import audit, geo
 from data import models as m
 
 
@@ -58,5 +58,5 @@ def apply_boundaries(engine: Engine, data: bytes, username: str = "管理员") -
                 warnings.append(f"安置点“{site.name}”（{site.code}）的坐标不在{county.name}的新边界内")
         updated = [c.name for c, _ in matched]
         kept = [c.name for c in counties if c.code not in codes]
-        s.add(m.AuditLog(username=username, action="配置变更", detail=f"上传县级边界：{'、'.join(updated)}"))
+        audit.record(s, user=username, action=audit.CONFIG, detail=f"上传县级边界：{'、'.join(updated)}")
     return BoundaryResult(updated=updated, kept=kept, warnings=warnings)

@@ -30,8 +30,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from data import audit
 from data.formatting import (DASH, date_cn, fmt_bool, fmt_delta, fmt_num, fmt_pct, fmt_range, fmt_rank_delta,
                              is_missing, mask_id, month_cn)
+from data.models import Circular
 
 # --------------------------------------------------------------------------------------------------------------
 # Shared vocabulary
@@ -642,19 +644,17 @@ def circular_workbook(c: CircularData) -> bytes:
 
 def log_export(session, *, username: str, what: str, month: str | None = None, detail: str = "") -> None:
     """Record an export in the audit log (caller commits)."""
-    from data.models import AuditLog
-    text = "；".join(p for p in (what, month and f"月份 {month}", detail) if p)
-    session.add(AuditLog(username=username, action="导出", detail=text))
+    audit.record(session, user=username, action=audit.EXPORT, detail=audit.export_detail(what, month, detail))
 
 
 def save_circular(session, c: CircularData, *, username: str, xlsx: bytes | None = None,
                   docx: bytes | None = None):
     """Keep an issued circular (re-downloadable) and audit it; returns the Circular row (caller commits)."""
-    from data.models import AuditLog, Circular
     row = Circular(month=c.month, issue_no=c.issue_no, title=c.title, catalogue_version=c.catalogue_version,
                    username=username, xlsx_blob=xlsx, docx_blob=docx)
     session.add(row)
-    session.add(AuditLog(username=username, action="通报", detail=f"印发：{c.title}；指标体系版本 {c.catalogue_version}"))
+    audit.record(session, user=username, action=audit.CIRCULAR,
+                 detail=f"印发：{c.title}；指标体系版本 {c.catalogue_version}")
     return row
 
 

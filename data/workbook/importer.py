@@ -6,6 +6,7 @@ import itertools
 import gc
 import hashlib
 import json
+import logging
 import operator
 import threading
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import numpy as np
 from sqlalchemy import Engine, delete, select, tuple_
 from sqlalchemy.orm import Session
 
+from data import audit
 from data import models as m
 from data.repository import STATIC, bump_data_version, upsert_statement
 from data.workbook import spec as S
@@ -25,6 +27,7 @@ from data.workbook.validate import (IMPORT_ROLES, MONTH_RE, ROLE_COUNTY, ROLE_LE
                                     ImportUser, Validated, apply_formula_cells, validate)
 
 SUCCESS, FAILED, UNCHANGED = "成功", "失败", "无变化"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -445,8 +448,8 @@ def _write(engine, user, file_name, sha, month, rows_count, messages, data, plan
         if res.static:
             keys.add(STATIC)
         bump_data_version(s, keys)
-        s.add(m.AuditLog(username=user.username, action="导入",
-                         detail=_audit_detail(iid, file_name, month, SUCCESS, rows_count, messages)))
+        audit.record(s, user=user.username, action=audit.IMPORT,
+                     detail=_audit_detail(iid, file_name, month, SUCCESS, rows_count, messages))
     return iid
 
 
@@ -478,8 +481,9 @@ def _record(engine, user, file_name, sha, month, rows, result, messages, data) -
             s.add(rec)
             s.flush()
             iid = rec.id
-            s.add(m.AuditLog(username=user.username, action="导入",
-                             detail=_audit_detail(iid, file_name, month, result, rows, messages)))
+            audit.record(s, user=user.username, action=audit.IMPORT,
+                         detail=_audit_detail(iid, file_name, month, result, rows, messages))
         return iid
-    except Exception:
+    except Exception:  # noqa: BLE001 - the result (with its messages) still reaches the user; the log says why
+        log.exception("could not record the import attempt of %r", file_name)
         return None
