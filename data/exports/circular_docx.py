@@ -9,7 +9,7 @@ Windows alternate names and the GB2312 charset, so Word/WPS fall back to a Chine
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import pandas as pd
 from docx import Document
@@ -21,10 +21,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from data.formatting import DASH
-
-if TYPE_CHECKING:  # pragma: no cover
-    from data.exports import CircularData
+from data.exports.circular import DEFAULT_REQUIREMENTS, CircularData, interview_groups, reason_text
+from data.exports.layout import (CIRCULAR_SITE_COLUMNS, RANK_INTERVAL_NOTE, column_kind, display_text,
+                                 mask_id_columns, text_width)
+from data.formatting import DASH, fmt_score
 
 BODY_FONT = "仿宋"
 TITLE_FONT = "宋体"
@@ -253,8 +253,6 @@ def _note(doc, text: str):
 
 def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float, font_pt: float = 10):
     """A bordered table: shaded header repeated on every page, flagged rows shaded, widths from the text."""
-    from data.exports import column_kind, display_text, text_width
-
     cols = [str(c) for c in table.columns]
     kinds = [column_kind(c, table[c]) for c in table.columns]
     texts = [[display_text(v, kinds[j]) for j, v in enumerate(row)] for row in table.itertuples(index=False)]
@@ -311,7 +309,6 @@ def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float,
 
 
 def _names_with(table: pd.DataFrame, name_col: str, value_col: str, rows: pd.DataFrame, unit: str = "分") -> str:
-    from data.formatting import fmt_score
     out = []
     for _, r in rows.iterrows():
         out.append(f"{r[name_col]}（{fmt_score(r[value_col])}{unit}）" if value_col in rows.columns else str(r[name_col]))
@@ -327,12 +324,9 @@ def _sorted_by_rank(t: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------------------------
 
-def circular_docx(c: "CircularData") -> bytes:
+def circular_docx(c: CircularData) -> bytes:
     """Editable Word draft of the circular: 一、总体情况 二、各县（市、区）进展 三、安置点排名 四、进度滞后县（市、区）
     及原因 五、下步要求, with the county and site tables in a landscape section."""
-    from data.exports import (CIRCULAR_SITE_COLUMNS, DEFAULT_REQUIREMENTS, RANK_INTERVAL_NOTE, _interview_groups,
-                              _reason_text, mask_id_columns)
-
     doc = Document()
     _register_fonts(doc)
     _setup_styles(doc)
@@ -355,8 +349,6 @@ def circular_docx(c: "CircularData") -> bytes:
           line=36, before=6, after=12)
     if c.issue_line not in c.title:
         _para(doc, c.issue_line, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=BODY_FONT, size=BODY_PT)
-    from data.exports import text_width
-
     usable_portrait = Mm(210 - 28 - 26)
     # issuer and date share one line when they fit (about 30 CJK characters at 14 pt on A4 portrait);
     # a long issuer (a full autonomous-prefecture name) gets the date on its own right-aligned line
@@ -449,10 +441,10 @@ def circular_docx(c: "CircularData") -> bytes:
     _heading(doc, "四、进度滞后县（市、区）及原因")
     if c.lagging:
         for i, (county, reasons) in enumerate(c.lagging):
-            _lead_para(doc, f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）{county}。", _reason_text(reasons))
+            _lead_para(doc, f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）{county}。", reason_text(reasons))
     else:
         _para(doc, "本月无进度滞后的县（市、区）。")
-    groups = _interview_groups(c)
+    groups = interview_groups(c)
     if groups:
         _para(doc, "根据连续滞后情况，提出约谈建议如下：" +
               "；".join(f"{level}：{'、'.join(counties)}" for level, counties in groups) + "。")
@@ -472,7 +464,6 @@ def circular_docx(c: "CircularData") -> bytes:
     sig = _para(doc, c.issuer, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
     sig.paragraph_format.right_indent = Pt(BODY_PT * 2)
     date_p = _para(doc, c.issue_date_cn, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    from data.exports import text_width
     pad = max(0, text_width(c.issuer) - text_width(c.issue_date_cn)) / 4 + 2   # in 2-unit CJK characters
     date_p.paragraph_format.right_indent = Pt(BODY_PT * pad)
 

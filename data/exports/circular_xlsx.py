@@ -1,0 +1,125 @@
+"""The monthly circular as an Excel workbook: sheets 通报正文, 县区进展 and 安置点排名."""
+from __future__ import annotations
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from data.exports.circular import CircularData, interview_groups, reason_text
+from data.exports.layout import RANK_INTERVAL_NOTE, legend, mask_id_columns
+from data.exports.sheet import (BORDER, FILL_LABEL, TITLE_FONT_NAME, cell_font, lines_needed, merged_line, page_setup,
+                                save, write_table_sheet)
+
+
+def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
+    n = 8
+    for j in range(1, n + 1):
+        ws.column_dimensions[get_column_letter(j)].width = 17
+    total_w = 17 * n
+    r = 1
+    merged_line(ws, r, n, c.title, font=cell_font(18, True, TITLE_FONT_NAME),
+                 height=max(36, 28 * lines_needed(c.title, total_w / 1.8)))
+    r += 1
+    if c.issue_line not in c.title:
+        merged_line(ws, r, n, c.issue_line, font=cell_font(12), height=22)
+        r += 1
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=n // 2)
+    ws.merge_cells(start_row=r, start_column=n // 2 + 1, end_row=r, end_column=n)
+    a = ws.cell(row=r, column=1, value=c.issuer)
+    b = ws.cell(row=r, column=n // 2 + 1, value=c.issue_date_cn)
+    for cell, h in ((a, "left"), (b, "right")):
+        cell.font = cell_font(12)
+        cell.alignment = Alignment(horizontal=h, vertical="center")
+        cell.border = Border(bottom=Side(style="medium", color="C00000"))
+    for j in range(1, n + 1):
+        ws.cell(row=r, column=j).border = Border(bottom=Side(style="medium", color="C00000"))
+    ws.row_dimensions[r].height = 22
+    r += 1
+    merged_line(ws, r, n, c.meta_line, font=cell_font(10, color="C00000" if c.demo else None), height=18)
+
+    def heading(text: str) -> None:
+        nonlocal r
+        r += 2
+        merged_line(ws, r, n, text, font=cell_font(13, True, TITLE_FONT_NAME), align="left", height=24)
+
+    def para(text: str, *, indent: bool = True) -> None:
+        nonlocal r
+        r += 1
+        merged_line(ws, r, n, ("　　" if indent else "") + text, font=cell_font(11), align="left",
+                     height=18 * lines_needed(text, total_w - 4) + 4)
+
+    heading("一、总体情况")
+    para(f"截至{c.cutoff_cn}，全市易地搬迁后续扶持主要指标如下：")
+    items = list(c.city_totals.items())
+    for k in range(0, len(items), n // 2):
+        r += 1
+        for p, (label, value) in enumerate(items[k:k + n // 2]):
+            lc = ws.cell(row=r, column=2 * p + 1, value=str(label))
+            vc = ws.cell(row=r, column=2 * p + 2, value=str(value))
+            lc.fill = FILL_LABEL
+            lc.font = cell_font(10.5, True)
+            vc.font = cell_font(10.5)
+            for cell in (lc, vc):
+                cell.border = BORDER
+                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        lines = max(lines_needed(str(x), 15) for pair in items[k:k + n // 2] for x in pair)
+        ws.row_dimensions[r].height = 16 * lines + 6
+
+    heading("二、进度滞后县（市、区）及原因")
+    if c.lagging:
+        for i, (county, reasons) in enumerate(c.lagging, start=1):
+            para(f"{i}. {county}：{reason_text(reasons)}")
+    else:
+        para("本月无进度滞后的县（市、区）。")
+
+    heading("三、约谈建议")
+    groups = interview_groups(c)
+    if groups:
+        for level, counties in groups:
+            para(f"{level}：{'、'.join(counties)}。")
+    else:
+        para("本月无建议约谈的县（市、区）。")
+
+    heading("四、争先进位")
+    if c.praise:
+        para(f"本月县均得分较上月提升较大的县（市、区）：{'、'.join(c.praise)}，予以通报表扬。")
+    else:
+        para("本月无。")
+
+    heading("附表")
+    para("附表1：各县（市、区）进展情况（见“县区进展”工作表）；附表2：安置点五好社区创建排名（见“安置点排名”工作表）。")
+    page_setup(ws, title_rows=None, last_row=r, last_col=n)
+    ws.sheet_view.showGridLines = False
+
+
+def circular_workbook(c: CircularData) -> bytes:
+    """Excel circular: sheets 通报正文, 县区进展 (flagged counties filled), 安置点排名 (not 达标 filled)."""
+    wb = Workbook()
+    body = wb.active
+    body.title = "通报正文"
+    _write_body_sheet(body, c)
+
+    ct = c.county_table.reset_index(drop=True)
+    cflags = c.county_flags()
+    ws = wb.create_sheet("县区进展")
+    notes = []
+    if any(cflags):
+        notes.append("浅红底色：本月进度滞后的县（市、区）。")
+    notes.append("达标/序时：五好达标安置点数 / 按创建计划应达到的序时进度；较上月：县均得分较上月变化。")
+    write_table_sheet(ws, ct, title=f"{c.city_name}各县（市、区）易地搬迁后续扶持工作进展情况（{c.month_cn}）",
+                      subtitle=c.meta_line, footnotes=notes, highlight=cflags)
+
+    st = mask_id_columns(c.site_table.reset_index(drop=True))
+    sflags = c.site_flags()
+    ws = wb.create_sheet("安置点排名")
+    notes = []
+    if "排名区间" in st.columns:
+        notes.append("注：" + RANK_INTERVAL_NOTE)
+    if any(sflags):
+        notes.append(legend(c.site_flagged is None, "达标"))
+    write_table_sheet(ws, st, title=f"{c.city_name}易地搬迁安置点五好社区创建排名（{c.month_cn}）",
+                      subtitle=c.meta_line, footnotes=notes, highlight=sflags)
+    wb.properties.title = c.title
+    return save(wb)
+
