@@ -10,19 +10,18 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import pandas as pd
+
+from domain.calendar import month_label
+from domain.idnumber import mask as _mask_id
+
 DASH = "—"
 
 
 def is_missing(x: Any) -> bool:
     """None, NaN, NaT, pd.NA, or a non-finite float."""
-    if x is None:
+    if x is None or x is pd.NA or x is pd.NaT:
         return True
-    try:
-        import pandas as pd
-        if x is pd.NA or x is pd.NaT:
-            return True
-    except ImportError:  # pragma: no cover
-        pass
     if isinstance(x, (int, bool)):
         return False
     try:
@@ -140,7 +139,7 @@ def fmt_range(lo: Any, hi: Any) -> str:
 
 def month_cn(month: str) -> str:
     """'2026-10' -> '2026年10月'."""
-    return f"{int(month[:4])}年{int(month[5:7])}月"
+    return month_label(month)
 
 
 def date_cn(d: Any) -> str:
@@ -154,8 +153,6 @@ def date_cn(d: Any) -> str:
 
 
 def mask_id(s: Any) -> str:
-    """Masked ID number (身份证号): first 6 + last 4 visible (domain.md §10); the same function the scoring work
-    lists use, so the UI, the work lists and the exports mask identically."""
-    from scoring.rights import mask_id as impl
-
-    return "" if is_missing(s) else impl(s)
+    """Masked ID number (身份证号): first 6 + last 4 visible (domain.md §10); the rule of domain.idnumber that the
+    scoring work lists use too, so the UI, the work lists and the exports mask identically."""
+    return "" if is_missing(s) else _mask_id(s)

@@ -11,10 +11,11 @@ from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integ
                         String, Text, UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from scoring.frames import POSTS, RIGHTS_CODES
+from domain.organisation import POSTS
+from domain.rights import RIGHTS_CODES, STATUSES
 
-# Stored code -> Chinese status. NULL = blank (未核实 / 漏项).
-RIGHT_CODES = {1: "已落实", 0: "未落实", 9: "不适用"}
+# Stored code -> Chinese status (declared with the statuses in domain.rights). NULL = blank (未核实 / 漏项).
+RIGHT_CODES = {s.stored: s.label for s in STATUSES if s.stored is not None}
 RIGHT_VALUES = {v: k for k, v in RIGHT_CODES.items()}
 
 

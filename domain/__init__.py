@@ -11,6 +11,9 @@ and its Chinese label together:
                              (domain.md §10)
 * :mod:`domain.idnumber`     resident ID numbers (GB 11643): check character, validation, masking, gender
 * :mod:`domain.sizes`        size classes by relocated population (domain.md §2, §11)
+* :mod:`domain.sites`        site types (domain.md §2)
+* :mod:`domain.labour`       employment statuses and forms; which forms count as workshop jobs (I2)
+* :mod:`domain.followup`     rectification sources and statuses, follow-up record kinds (domain.md §9)
 
 Labels of dimensions and grades are not here: they belong to the indicator catalogue (``scoring/catalogues``).
 Every other layer may import this package; it imports nothing of the project.

@@ -42,7 +42,6 @@ REPORTED_FIELDS = ("carriers", "collective_income", "linkage_pct", "satisfaction
                    "night_school", "dispute_pct", "mass_incidents", "inspection_problems")
 # Chinese labels of veto inputs that are not the indicator's own value.
 VETO_INPUT_LABELS = {"mass_incidents": "重大群体性事件数"}
-RULE_LABELS = {"linear": "线性计分", "threshold": "达标计分", "deduct": "扣分计分"}
 
 
 class CatalogueError(ValueError):

@@ -43,15 +43,16 @@ try:  # pyarrow backs pandas' default string dtype; used only as a fast path
 except ImportError:  # pragma: no cover
     pa = pc = None
 
+from domain.labour import WORKSHOP_FORMS
+from domain.organisation import PLATFORMS, POSTS
+from domain.rights import DEST, ORIGIN, RIGHT_DONE, RIGHT_NA, RIGHT_OPEN, RIGHTS, RIGHTS_CODES
+
 from .catalogue import Catalogue, load_catalogue
-from .frames import POSTS, PLATFORMS, RIGHT_DONE, RIGHT_NA, RIGHT_OPEN, RIGHTS_CODES, MonthData
+from .frames import MonthData
 from .rules import MISSING, NA, OK, STATUS_LABELS
 
-WORKSHOP_FORMS = ("帮扶车间", "园区企业")
-# Side of each rights item (domain.md §7); R01 depends on hukou_moved.
-DEST, ORIGIN = "迁入地", "迁出地"
-ITEM_SIDE = {"R01": None, "R02": DEST, "R03": ORIGIN, "R04": ORIGIN, "R05": ORIGIN, "R06": ORIGIN, "R07": ORIGIN,
-             "R08": ORIGIN, "R09": DEST, "R10": DEST, "R11": DEST, "R12": DEST, "R13": DEST, "R14": DEST, "R15": DEST}
+# Side of each rights item (domain.md §7); None: by hukou_moved (R01).
+ITEM_SIDE = {r.code: r.side for r in RIGHTS}
 
 
 # ------------------------------------------------------------------------------------------------ helpers

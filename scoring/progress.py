@@ -53,13 +53,16 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from domain.calendar import period_end, previous_month
+from domain.followup import RECT_CLOSED, RECT_IN_PROGRESS
+from domain.rights import DEST, ORIGIN
+
 from .catalogue import Catalogue, load_catalogue
 from .engine import MonthScores
-from .frames import MonthData, period_end, previous_month
+from .frames import MonthData
 from .rights import _county_index, county_names, county_side_coverage, employment_metrics
 from .rules import cents, competition_rank
 
-RECT_CLOSED = "已销号"
 INTERVIEW, HEAD_INTERVIEW = "建议约谈", "建议约谈主要负责人"
 LAGGING, NORMAL = "进度滞后", "正常"
 
@@ -120,7 +123,7 @@ def rectification_state(rect: pd.DataFrame, month: str) -> pd.DataFrame:
     opn = in_scope & ~closed
     overdue = opn & (deadline < end).to_numpy(dtype=bool, na_value=False)
     status = np.where(closed, RECT_CLOSED,
-                      np.where(rect["status"].eq(RECT_CLOSED).to_numpy(dtype=bool, na_value=False), "整改中",
+                      np.where(rect["status"].eq(RECT_CLOSED).to_numpy(dtype=bool, na_value=False), RECT_IN_PROGRESS,
                                rect["status"].to_numpy(dtype=object)))
     return pd.DataFrame({"in_scope": in_scope, "closed": closed, "open": opn, "overdue": overdue,
                          "status_at_end": status}, index=rect.index)
@@ -238,7 +241,7 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
             fl.append(("F3", f"存在零就业家庭{int(r.zero_emp)}户"))
         if r.overdue > 0:
             fl.append(("F4", f"问题整改逾期{int(r.overdue)}项"))
-        low = [(lbl, v) for lbl, v in (("迁入地", r.coverage_in), ("迁出地", r.coverage_out))
+        low = [(lbl, v) for lbl, v in ((DEST, r.coverage_in), (ORIGIN, r.coverage_out))
                if not pd.isna(v) and v < cs.coverage_min]
         if low:
             parts = "、".join(f"{lbl}权益落实率{_pct_text(v, cs.coverage_min)}" for lbl, v in low)

@@ -18,58 +18,28 @@ Employment
   rates in % (employment_rate, training_rate, certified_rate, workshop_rate), households_with_labour, zero_emp.
 * ``zero_employment_households(md, ...)`` — the 零就业家庭 list (劳动力人数 ≥ 1 and no employed labourer).
 
-``mask_id("522301199001011234") -> "522301********1234"`` (first 6 and last 4 visible; short values fully masked).
+ID numbers in these lists are masked by ``domain.idnumber.mask`` unless ``mask=False``.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .frames import RIGHTS_CODES, MonthData
-from .indicators import (BLANK, DEST, DONE, NOT_APPLICABLE, OPEN, ORIGIN, WORKSHOP_FORMS, _Ledger, lookup, numeric,
+from domain.idnumber import mask_many as mask_ids
+from domain.organisation import PLATFORM_CONVENIENCE, PLATFORM_RESIDENT
+from domain.rights import RIGHT_OPEN, RIGHTS, RIGHTS_CODES, SIDES, STATUSES
+
+from .frames import MonthData
+from .indicators import (BLANK, DEST, DONE, NOT_APPLICABLE, OPEN, WORKSHOP_FORMS, _Ledger, lookup, numeric,
                          site_order, status_codes, truthy)
 
-PLATFORM_PARTY, PLATFORM_RESIDENT, PLATFORM_CONVENIENCE = "党群服务中心", "居民事务服务中心", "便民跟进服务中心"
-SIDES = (DEST, ORIGIN)
-SIDE_PLATFORM = {DEST: PLATFORM_RESIDENT, ORIGIN: PLATFORM_CONVENIENCE}
-STATUS_TEXT = np.array(["已落实", "未落实", "不适用", "未核实"], dtype=object)
-
-# code, category, name, side (None: by hukou), platform (None: by side)
-_ITEMS = [
-    ("R01", "政治权益", "选民登记（选举权、被选举权）", None, None),
-    ("R02", "政治权益", "党员组织关系接转", DEST, PLATFORM_PARTY),
-    ("R03", "经济权益", "耕地承包经营权", ORIGIN, PLATFORM_CONVENIENCE),
-    ("R04", "经济权益", "林地承包经营权", ORIGIN, PLATFORM_CONVENIENCE),
-    ("R05", "经济权益", "集体收益分配", ORIGIN, PLATFORM_CONVENIENCE),
-    ("R06", "经济权益", "耕地地力保护补贴", ORIGIN, PLATFORM_CONVENIENCE),
-    ("R07", "经济权益", "退耕还林及生态补偿", ORIGIN, PLATFORM_CONVENIENCE),
-    ("R08", "经济权益", "光伏收益分配", ORIGIN, PLATFORM_CONVENIENCE),
-    ("R09", "经济权益", "安置房不动产登记", DEST, PLATFORM_RESIDENT),
-    ("R10", "文化教育权益", "义务教育适龄子女入学", DEST, PLATFORM_RESIDENT),
-    ("R11", "社会保障权益", "基本医疗保险", DEST, PLATFORM_RESIDENT),
-    ("R12", "社会保障权益", "大病保险", DEST, PLATFORM_RESIDENT),
-    ("R13", "社会保障权益", "养老保险", DEST, PLATFORM_RESIDENT),
-    ("R14", "社会保障权益", "农村低保", DEST, PLATFORM_RESIDENT),
-    ("R15", "社会保障权益", "特困人员救助供养", DEST, PLATFORM_RESIDENT),
-]
-RIGHTS_ITEMS = pd.DataFrame(_ITEMS, columns=["item", "category", "item_name", "side", "platform"])
-assert list(RIGHTS_ITEMS["item"]) == RIGHTS_CODES
-
-
-def mask_id(s) -> str:
-    """Masked ID number: first 6 and last 4 characters visible, the rest '*'. ≤ 10 characters: all masked."""
-    if s is None or (isinstance(s, float) and np.isnan(s)):
-        return ""
-    t = str(s).strip()
-    if len(t) <= 10:
-        return "*" * len(t)
-    return t[:6] + "*" * (len(t) - 10) + t[-4:]
-
-
-def mask_ids(values: Iterable) -> np.ndarray:
-    return np.array([mask_id(v) for v in values], dtype=object)
+# Status text by the internal status codes of scoring.indicators (DONE, OPEN, NOT_APPLICABLE, BLANK).
+STATUS_TEXT = np.array([s.label for s in STATUSES], dtype=object)
+# The domain catalogue as a frame: side None = by hukou (R01), platform None = by side.
+RIGHTS_ITEMS = pd.DataFrame([(r.code, r.category, r.name, r.side, r.platform.label if r.platform else None)
+                             for r in RIGHTS], columns=["item", "category", "item_name", "side", "platform"])
 
 
 # ------------------------------------------------------------------------------------------------ internals
@@ -155,7 +125,7 @@ def household_rights(md: MonthData, *, site_codes: Sequence[str] | None = None,
     fixed_platform = RIGHTS_ITEMS["platform"].to_numpy(dtype=object)[item_idx]
     side_txt = np.array(SIDES, dtype=object)[side]
     platform = np.where(pd.isna(fixed_platform)[None, :],
-                        np.where(side == 0, PLATFORM_RESIDENT, PLATFORM_CONVENIENCE),
+                        np.where(side == 0, PLATFORM_RESIDENT.label, PLATFORM_CONVENIENCE.label),
                         np.broadcast_to(fixed_platform, (n, m)))
     sf = pr.site_frame
     cnames = county_names(md, pr.counties)
@@ -187,7 +157,7 @@ def gap_list(md: MonthData, *, site_codes: Sequence[str] | None = None, county_c
              side: str | None = None, include_blank: bool = True, mask: bool = True) -> pd.DataFrame:
     """Gaps (缺口: 未落实 or blank) routed to side and platform; ``include_blank=False`` keeps only 未落实."""
     hr = household_rights(md, site_codes=site_codes, county_codes=county_codes, mask=mask)
-    keep = hr["gap"] if include_blank else hr["status"].eq("未落实")
+    keep = hr["gap"] if include_blank else hr["status"].eq(RIGHT_OPEN)
     if side is not None:
         keep &= hr["side"].eq(side)
     return hr[keep.to_numpy(dtype=bool)].reset_index(drop=True)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from domain.sizes import SIZE_CLASSES as SIZE_ORDER
+
 from .engine import MonthScores
 from .progress import CountyMonth
 from .robustness import rank_interval
@@ -33,9 +35,6 @@ def rank_change_text(delta_rank, is_new: bool = False) -> str:
         return DASH
     d = int(delta_rank)
     return f"↑{d}" if d > 0 else f"↓{-d}"
-
-
-SIZE_ORDER = ("小型", "中型", "大型", "特大型")
 
 
 def ranking_table(sites: pd.DataFrame, dimension_columns: dict[str, str], *, view: str = "overall",

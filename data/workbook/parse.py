@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data.models import RIGHT_VALUES
 from data.workbook import spec as S
+from domain import idnumber as ID
+from domain.labour import EMPLOYED, UNEMPLOYED
 
 TEXT_FORMAT_HINT = '请将该列设置为"文本"格式后重新填写'
 _NUM_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _SCI = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
-_ID = re.compile(r"^\d{17}[\dX]$")
 _DATE_PATTERNS = [
     re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
@@ -28,8 +30,6 @@ _MONTH_PATTERNS = [
     re.compile(r"^(\d{4})(\d{2})$"),
     re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$"),
 ]
-_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-_ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -279,10 +279,9 @@ def _choice_parser(col: S.Column):
     if col.kind == S.BOOL:
         mapping = {"是": True, "否": False}
     elif col.kind == S.RIGHT:
-        from data.models import RIGHT_VALUES
         mapping = RIGHT_VALUES
     elif col.key == "employed":
-        mapping = {"已就业": True, "未就业": False}
+        mapping = {EMPLOYED: True, UNEMPLOYED: False}
     else:
         mapping = None
 
@@ -396,33 +395,33 @@ def _ids(raw: np.ndarray) -> Parsed:
         joined = "".join(arr[cand]) if len(cand) else ""
         if not joined.isascii():
             ok_ascii = np.fromiter((arr[i].isascii() for i in cand), dtype=bool, count=len(cand))
-            errs[cand[~ok_ascii]] = "身份证号应为18位（前17位为数字，末位为数字或X）"
+            errs[cand[~ok_ascii]] = ID.ERR_FORMAT
             cand = cand[ok_ascii]
             joined = "".join(arr[cand])
     # wrong length: Excel's scientific form or simply not 18 characters
     for i in np.flatnonzero(~blank & (lens != 18) & pd.isna(errs)):
         t = arr[i]
         errs[i] = mangled if _SCI.match(t) or (t.isdigit() and len(t) > 18) else \
-            "身份证号应为18位（前17位为数字，末位为数字或X）"
+            ID.ERR_FORMAT
     if len(cand):
         buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         body = buf[:, :17]
         last = buf[:, 17]
         fmt_ok = ((body >= 48) & (body <= 57)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
-        errs[cand[~fmt_ok]] = "身份证号应为18位（前17位为数字，末位为数字或X）"
+        errs[cand[~fmt_ok]] = ID.ERR_FORMAT
         good = cand[fmt_ok]
         buf = buf[fmt_ok]
         digits = buf[:, :17].astype(np.int64) - 48
-        expected = _ID_CHECK[(digits @ _ID_WEIGHTS) % 11]
+        expected = ID.check_bytes(digits)
         bad_check = expected != buf[:, 17]
         y = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
         m = digits[:, 10] * 10 + digits[:, 11]
         d = digits[:, 12] * 10 + digits[:, 13]
         births = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}), errors="coerce")
         today = pd.Timestamp(dt.date.today())
-        bad_birth = (births.isna() | (births < pd.Timestamp(1900, 1, 1)) | (births > today)).to_numpy()
-        errs[good[bad_birth]] = "身份证号中的出生日期无效，请核对"
-        errs[good[bad_check & ~bad_birth]] = "身份证号校验位错误，请核对"
+        bad_birth = (births.isna() | (births < pd.Timestamp(ID.EARLIEST_BIRTH)) | (births > today)).to_numpy()
+        errs[good[bad_birth]] = ID.ERR_BIRTH
+        errs[good[bad_check & ~bad_birth]] = ID.ERR_CHECK
         ok = good[~bad_check & ~bad_birth]
         vals[ok] = arr[ok]
     return Parsed(vals, errs, blank)
@@ -439,7 +438,5 @@ def id_gender(ids: np.ndarray) -> np.ndarray:
             out[ok] = np.where(digit % 2 == 1, "男", "女")
         else:
             for i in ok:
-                v = ids[i]
-                if isinstance(v, str) and len(v) == 18 and v[16].isdigit():
-                    out[i] = "男" if int(v[16]) % 2 else "女"
+                out[i] = ID.gender(ids[i])
     return out

@@ -10,25 +10,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from scoring.frames import POSTS, RIGHTS_CODES
-
-# Rights item names of domain.md §7, in R01..R15 order (the column headers of the 搬迁户 sheet).
-RIGHTS_NAMES = [
-    "选民登记", "党员组织关系接转", "耕地承包经营权", "林地承包经营权", "集体收益分配", "耕地地力保护补贴",
-    "退耕还林及生态补偿", "光伏收益分配", "安置房不动产登记", "义务教育适龄子女入学", "基本医疗保险", "大病保险",
-    "养老保险", "农村低保", "特困人员救助供养",
-]
-RIGHTS_BY_CODE = dict(zip(RIGHTS_CODES, RIGHTS_NAMES))
+from domain.followup import FOLLOWUP_KINDS, RECT_SOURCES, RECT_STATUSES
+from domain.labour import EMPLOYMENT_FORMS, EMPLOYMENT_STATUSES
+from domain.organisation import PLATFORMS_REGISTRY, POSTS
+from domain.rights import MISSING_LABEL, RIGHTS, STATUS_CHOICES
+from domain.sites import SITE_TYPES
 
 YES_NO = ("是", "否")
-SITE_TYPES = ("城镇集中安置区", "农村集中安置点")
-RIGHT_STATUSES = ("已落实", "未落实", "不适用")
 GENDERS = ("男", "女")
-EMPLOYMENT = ("已就业", "未就业")
-EMPLOYMENT_FORMS = ("帮扶车间", "园区企业", "公益性岗位", "县内务工", "省内县外务工", "省外务工", "自主创业", "灵活就业")
-RECT_SOURCES = ("督导督查", "明察暗访", "群众反映", "通报")
-RECT_STATUSES = ("未整改", "整改中", "已销号")
-FOLLOWUP_KINDS = ("定期调度", "督导督查", "通报约谈", "舆论宣传")
 
 # Column kinds (parsers live in data.workbook.parse)
 CODE, TEXT, ID, INT, FLOAT, PCT, ENUM, BOOL, RIGHT, DATE, MONTH, COUNTY = (
@@ -111,9 +100,10 @@ HOUSEHOLDS = Sheet("搬迁户", (
     Column("monitored", "是否监测户", BOOL, False, YES_NO),
     Column("income_prev", "上年人均纯收入（元）", FLOAT, False, min=0, max=10_000_000, width=16),
     Column("income_curr", "本年人均纯收入（元）", FLOAT, False, min=0, max=10_000_000, width=16),
-    *[Column(code, name, RIGHT, False, RIGHT_STATUSES, note="已落实/未落实/不适用，空白表示未核实（漏项）",
-             aliases=(("选民登记（选举权、被选举权）",) if code == "R01" else ()), width=12)
-      for code, name in zip(RIGHTS_CODES, RIGHTS_NAMES)],
+    *[Column(r.code, r.header, RIGHT, False, STATUS_CHOICES,
+             note=f"{'/'.join(STATUS_CHOICES)}，空白表示未核实（{MISSING_LABEL}）",
+             aliases=((r.name,) if r.name != r.header else ()), width=12)
+      for r in RIGHTS],
 ), keys=("household_code",), monthly=True,
     description="导入月份的搬迁户台账快照：文件中出现的安置点，其本月搬迁户整体替换")
 
@@ -124,7 +114,7 @@ LABOUR = Sheet("劳动力", (
     Column("gender", "性别", ENUM, True, GENDERS, width=8),
     Column("trained", "是否参训", BOOL, True, YES_NO, width=10),
     Column("certified", "是否持证", BOOL, True, YES_NO, width=10),
-    Column("employed", "就业状态", ENUM, True, EMPLOYMENT, width=10),
+    Column("employed", "就业状态", ENUM, True, EMPLOYMENT_STATUSES, width=10),
     Column("employment_form", "就业形式", ENUM, False, EMPLOYMENT_FORMS, width=14),
     Column("monthly_income", "月收入（元）", FLOAT, False, min=0, max=1_000_000),
 ), keys=("person_id",), monthly=True,
@@ -132,9 +122,8 @@ LABOUR = Sheet("劳动力", (
 
 ORGANISATION = Sheet("组织建设", (
     Column("site_code", "安置点编码", CODE, True, max_len=32, note=SITE_CODE_NOTE, width=16),
-    Column("platform_party", "党群服务中心", BOOL, True, YES_NO, note="是否建成运行"),
-    Column("platform_resident", "居民事务服务中心", BOOL, True, YES_NO, note="是否建成运行", width=16),
-    Column("platform_convenience", "便民跟进服务中心", BOOL, True, YES_NO, note="是否建成运行", width=16),
+    *[Column(p.key, p.label, BOOL, True, YES_NO, note="是否建成运行", width=max(14, 2 * len(p.label)))
+      for p in PLATFORMS_REGISTRY],
     *[Column(f"{post}_{kind}", f"{name}{label}", INT, False, min=0, max=100_000, note="整数，空白按0处理", width=12)
       for post, name in POSTS for kind, label in (("required", "应设"), ("actual", "已设"))],
 ), keys=("site_code",), monthly=True, description="导入月份各安置点的服务平台与双五级岗位设置")

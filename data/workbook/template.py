@@ -4,7 +4,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import openpyxl
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from data.workbook import spec as S
+from domain.rights import BLANK, MISSING_LABEL, STATUS_CHOICES
 
 HEADER_FILL = "DDEBF7"
 REQUIRED_FILL = "FCE4D6"
@@ -16,11 +22,6 @@ def write_template(path_or_buffer, counties: list[str] | None = None) -> None:
     text-formatted ID/code columns, drop-down lists, frozen headers and a 填报说明 sheet.
 
     `counties`: county names for the 所属县 drop-down (optional)."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     wb = openpyxl.Workbook()
     guide = wb.active
     guide.title = S.INSTRUCTIONS_SHEET
@@ -105,13 +106,11 @@ GENERAL_RULES = [
     "七、导入时会逐项校验，全部通过才会写入；有任何错误时不写入任何数据，并提供标注了错误单元格的文件供下载修改。"
     "警告不影响导入，但请核对。",
     "八、空行和合计行会被自动忽略。公式单元格须有计算结果（在 Excel 或 WPS 中保存过）。",
-    "九、权益事项列：已落实 / 未落实 / 不适用；空白表示未核实，将列为漏项。",
+    f"九、权益事项列：{' / '.join(STATUS_CHOICES)}；空白表示{BLANK.label}，将列为{MISSING_LABEL}。",
 ]
 
 
 def _write_guide(ws, counties) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     ws["A1"] = "易地搬迁后续扶持台账导入模板 · 填报说明"
     ws["A1"].font = Font(bold=True, size=14)
     r = 3

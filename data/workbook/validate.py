@@ -19,11 +19,14 @@ from data.workbook import spec as S
 from data.workbook.messages import ERROR, WARNING, Message, display_value
 from data.workbook.parse import Parsed, id_gender, parse, parse_choice_block
 from data.workbook.reader import SheetFrame
+from domain.calendar import MONTH_RE, previous_month  # noqa: F401 (MONTH_RE re-exported for the importer)
+from domain.followup import RECT_CLOSED
+from domain.roles import (IMPORT, ROLE_ADMIN, ROLE_COUNTY, ROLE_LEADER, ROLE_SUPERVISOR,  # noqa: F401 (re-exported)
+                          county_only, roles_with)
 
-ROLE_COUNTY, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE_LEADER = "县级填报员", "市级督导", "管理员", "市领导"
-IMPORT_ROLES = (ROLE_COUNTY, ROLE_SUPERVISOR, ROLE_ADMIN)
+# Roles the import accepts (the web upload and the command line), from the roles' actions.
+IMPORT_ROLES = tuple(roles_with(IMPORT))
 JUMP_RATIO = 0.5
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -271,7 +274,7 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
     tables = {name: parse_table(fr, out) for name, fr in frames.items()}
     for t in tables.values():
         check_duplicates(t, out)
-    scope = None if user.role != ROLE_COUNTY else user.county_code
+    scope = user.county_code if county_only(user.role) else None
     scope_name = db.county_name(scope)
 
     def out_of_scope(county_codes: np.ndarray) -> np.ndarray:
@@ -467,10 +470,10 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
         fd, dl, cd, st = v["found_date"], v["deadline"], v["closed_date"], v["status"]
         out.cells(t, "deadline", _lt(dl, fd), "整改时限早于发现日期，请核对")
         out.cells(t, "closed_date", _lt(cd, fd), "销号日期早于发现日期，请核对")
-        out.cells(t, "closed_date", np.array([s == "已销号" and c is None for s, c in zip(st, cd)], bool),
-                  "整改状态为已销号，但未填写销号日期", WARNING)
-        out.cells(t, "status", np.array([s is not None and s != "已销号" and c is not None for s, c in zip(st, cd)],
-                                        bool), "填写了销号日期，但整改状态不是已销号", WARNING)
+        out.cells(t, "closed_date", np.array([s == RECT_CLOSED and c is None for s, c in zip(st, cd)], bool),
+                  f"整改状态为{RECT_CLOSED}，但未填写销号日期", WARNING)
+        out.cells(t, "status", np.array([s is not None and s != RECT_CLOSED and c is not None for s, c in zip(st, cd)],
+                                        bool), f"填写了销号日期，但整改状态不是{RECT_CLOSED}", WARNING)
         res.static = True
 
     # ---- follow-ups ----
@@ -569,8 +572,6 @@ def _labour_count_warnings(tables: dict[str, Table], db: DbContext, month: str, 
 
 
 def _jump_warnings(t: Table, db: DbContext, out: Collector) -> None:
-    from scoring.frames import previous_month
-
     cols = [c for c in S.REPORTED.columns if c.key not in ("site_code", "month")]
     months = t.values["month"]
     sites = t.values["site_code"]

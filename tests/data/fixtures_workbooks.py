@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from data import models as m
 from data.workbook import spec as S
+from domain.organisation import POSTS
+from domain.rights import RIGHTS_CODES
 
 MONTH = "2026-09"
 PREV_MONTH = "2026-08"
@@ -72,7 +74,7 @@ def good_records() -> dict[str, list[dict]]:
         rec = dict(household_code=code, site_code=site, head_name=name, head_id=make_id(n), family_size=fam,
                    labour_count=lab, origin_county="乙县", origin_town="某乡", origin_village=f"{name[0]}家村",
                    hukou_moved=moved, monitored=mon, income_prev=ip, income_curr=ic)
-        rec.update(dict(zip(S.RIGHTS_CODES,
+        rec.update(dict(zip(RIGHTS_CODES,
                             rights)))
         hh.append(rec)
     labour = [
@@ -90,7 +92,7 @@ def good_records() -> dict[str, list[dict]]:
     org = []
     for code, yes in (("S001", "是"), ("S002", "否")):
         rec = dict(site_code=code, platform_party="是", platform_resident=yes, platform_convenience="是")
-        for i, (post, _) in enumerate(S.POSTS):
+        for i, (post, _) in enumerate(POSTS):
             rec[f"{post}_required"] = 1 + i % 3
             rec[f"{post}_actual"] = (1 + i % 3) if code == "S001" else i % 2
         org.append(rec)

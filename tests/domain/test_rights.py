@@ -63,3 +63,15 @@ def test_organisation_registries():
     assert [label for _, label in PLATFORMS] == ["党群服务中心", "居民事务服务中心", "便民跟进服务中心"]
     assert len(POSTS) == 10 and len({k for k, _ in POSTS}) == 10
     assert POSTS[0] == ("town_party", "乡镇党委") and POSTS[-1] == ("building", "分楼长")
+
+
+def test_ledger_vocabularies():
+    from domain.followup import FOLLOWUP_KINDS, RECT_CLOSED, RECT_STATUSES
+    from domain.labour import EMPLOYMENT_FORMS, WORKSHOP_FORMS
+    from domain.sites import SITE_TYPES
+
+    assert WORKSHOP_FORMS == ("帮扶车间", "园区企业") and set(WORKSHOP_FORMS) < set(EMPLOYMENT_FORMS)
+    assert len(set(EMPLOYMENT_FORMS)) == len(EMPLOYMENT_FORMS) == 8
+    assert RECT_STATUSES[-1] == RECT_CLOSED == "已销号"
+    assert FOLLOWUP_KINDS == ("定期调度", "督导督查", "通报约谈", "舆论宣传")
+    assert SITE_TYPES == ("城镇集中安置区", "农村集中安置点")

@@ -9,9 +9,10 @@ import datetime as dt
 
 import pandas as pd
 
-from scoring.frames import (COUNTY_COLUMNS, HOUSEHOLD_COLUMNS, LABOUR_COLUMNS, ORGANISATION_COLUMNS, PLATFORMS,
-                            POSTS, RECTIFICATION_COLUMNS, REPORTED_COLUMNS, RIGHTS_CODES, SITE_COLUMNS, MonthData,
-                            empty)
+from domain.organisation import PLATFORMS, POSTS
+from domain.rights import RIGHTS_CODES
+from scoring.frames import (COUNTY_COLUMNS, HOUSEHOLD_COLUMNS, LABOUR_COLUMNS, ORGANISATION_COLUMNS,
+                            RECTIFICATION_COLUMNS, REPORTED_COLUMNS, SITE_COLUMNS, MonthData, empty)
 
 GOOD_REPORTED = dict(carriers=3, collective_income=50, linkage_pct=60, satisfaction_pct=90, civic_pct=80,
                      night_school=6, dispute_pct=95, mass_incidents=0, inspection_problems=0)

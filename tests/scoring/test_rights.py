@@ -2,14 +2,8 @@
 import pytest
 
 from scoring.rights import (RIGHTS_ITEMS, coverage, county_side_coverage, employment_metrics, gap_list,
-                            household_rights, mask_id, zero_employment_households)
+                            household_rights, zero_employment_households)
 from tests.scoring.builders import combine, household, labourer, perfect_site
-
-
-def test_mask_id():
-    assert mask_id("522301199001011234") == "522301********1234"
-    assert mask_id("52230119900101123X") == "522301********123X"
-    assert mask_id(None) == "" and mask_id("12345") == "*****"
 
 
 def test_rights_catalogue_table():
