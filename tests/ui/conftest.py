@@ -1,5 +1,6 @@
-"""Fixtures for the UI tests: one small demo database per test session (household_factor=0.05, results
-precomputed into the result store), a Streamlit server per module, headless Chromium (Debian's, no download)."""
+"""Fixtures for the UI tests: one small purpose-built city per test session (tests/ui/small_city.py: three
+counties, twelve sites, 13 months imported through the ledger workbook import, results precomputed into the
+result store), a Streamlit server per module, headless Chromium (Debian's, no download)."""
 from __future__ import annotations
 
 import os
@@ -12,57 +13,63 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import streamlit as st
+from playwright.sync_api import sync_playwright
+from sqlalchemy.orm import Session
+
+from data import models as m
+from data.db import create, set_setting
+from services.dashboard import hash_password
+from tests.ui.small_city import SmallCity, build_small_city
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
-DEMO_MONTHS = 14          # enough for the 12-month trends and a previous month everywhere
-DEMO_END = "2026-10"
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> str:
-    """URL of a small demo database (68 sites, 5 % of the households), results already stored."""
-    from data.db import create
-    from data.demo import build_demo
-    from services import store
-
-    path = tmp_path_factory.mktemp("ui") / "demo_small.db"
+def _small(tmp_path_factory) -> tuple[str, SmallCity]:
+    path = tmp_path_factory.mktemp("ui") / "small_city.db"
     url = f"sqlite:///{path}"
     eng = create(url)
-    build_demo(eng, household_factor=0.05, months=DEMO_MONTHS, end_month=DEMO_END)
-    store.precompute(eng)
+    city = build_small_city(eng)
     eng.dispose()
-    return url
+    return url, city
 
 
 @pytest.fixture(scope="session")
-def login_db(demo_db, tmp_path_factory) -> str:
-    """A copy of the demo database that is *not* in demo mode, with one user (supervisor / 督导2026)."""
-    from sqlalchemy.orm import Session
+def ui_db(_small) -> str:
+    """URL of the small city's database (demo mode, results already stored)."""
+    return _small[0]
 
-    from data import models as m
-    from data.db import create, set_setting
-    from services.dashboard import hash_password
 
-    src = Path(demo_db.split("///", 1)[1])
-    dst = tmp_path_factory.mktemp("ui_login") / "login.db"
-    eng = create(demo_db)
-    with eng.connect() as conn:  # a consistent copy even in WAL mode
+@pytest.fixture(scope="session")
+def city(_small) -> SmallCity:
+    """What the small city holds: counties, sites (with their tiers), months."""
+    return _small[1]
+
+
+def copy_db(url: str, dst: Path) -> str:
+    """A consistent copy of a SQLite database (also in WAL mode); returns the copy's URL."""
+    eng = create(url)
+    with eng.connect() as conn:
         conn.exec_driver_sql(f"VACUUM INTO '{dst}'")
     eng.dispose()
-    assert src.exists()
-    url = f"sqlite:///{dst}"
+    return f"sqlite:///{dst}"
+
+
+@pytest.fixture(scope="session")
+def login_db(ui_db, city, tmp_path_factory) -> str:
+    """A copy of the small city that is *not* in demo mode, with two users who have passwords: supervisor /
+    督导2026 and a county operator of the first county, op_test / 填报2026."""
+    url = copy_db(ui_db, tmp_path_factory.mktemp("ui_login") / "login.db")
     eng = create(url)
     set_setting(eng, "demo", "0")
     with Session(eng) as s, s.begin():
-        for u in s.query(m.User).all():
-            if u.username == "supervisor":
-                u.password_hash = hash_password("督导2026")
-        c = s.query(m.County).order_by(m.County.sort_order).first()
-        s.add(m.User(username="op_test", display_name="测试填报员", role="县级填报员", county_code=c.code,
+        s.query(m.User).filter(m.User.username == "supervisor").one().password_hash = hash_password("督导2026")
+        s.add(m.User(username="op_test", display_name="测试填报员", role="县级填报员", county_code=city.counties[0][0],
                      password_hash=hash_password("填报2026"), active=True))
     eng.dispose()
     return url
@@ -92,9 +99,11 @@ class Server:
                     if r.status == 200:
                         return
             except OSError:
-                if self.proc.poll() is not None:
+                try:                        # wait for the server to die, at most a moment, then ask again
+                    self.proc.wait(timeout=0.3)
                     break
-                time.sleep(0.3)
+                except subprocess.TimeoutExpired:
+                    pass
         self.stop()
         raise RuntimeError(f"streamlit did not start; see {log}")
 
@@ -118,8 +127,6 @@ def artifacts() -> Path:
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (bash .ci/run does)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -146,13 +153,43 @@ def wait_done(page, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(DONE_JS, timeout=timeout_ms, polling=50)
 
 
-@pytest.fixture
-def apptest_db(demo_db, monkeypatch):
-    """AppTest runs against the small demo database with Streamlit's caches cleared before and after (they
-    would otherwise leak between tests)."""
-    import streamlit as st
+STABLE_JS = """(frames) => {
+  // true once the page's size has not changed for `frames` consecutive polls (charts and fonts settled)
+  const size = [document.scrollingElement.scrollHeight, document.scrollingElement.scrollWidth].join('x');
+  window.__uiStable = (window.__uiSize === size) ? (window.__uiStable || 0) + 1 : 0;
+  window.__uiSize = size;
+  return window.__uiStable >= frames;
+}"""
 
-    monkeypatch.setenv("DATABASE_URL", demo_db)
+
+def wait_layout_stable(page, frames: int = 5, timeout_ms: int = 30_000) -> None:
+    """Wait until the page's scroll size stays the same over `frames` polls 100 ms apart (a condition on the
+    page, not a pause)."""
+    page.evaluate("() => { window.__uiStable = 0; window.__uiSize = null; }")
+    page.wait_for_function(STABLE_JS, arg=frames, timeout=timeout_ms, polling=100)
+
+
+def next_frame(page) -> None:
+    """Return once the browser has painted another frame."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+
+
+def poll(page, probe, timeout_s: float = 30.0):
+    """Call `probe()` after each painted frame until it returns something truthy (returned) or the time is up
+    (None): for conditions only a screenshot can tell, such as a WebGL canvas having been drawn."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            return value or None
+        next_frame(page)
+
+
+@pytest.fixture
+def apptest_db(ui_db, monkeypatch):
+    """AppTest runs against the small city's database with Streamlit's caches cleared before and after (they
+    would otherwise leak between tests)."""
+    monkeypatch.setenv("DATABASE_URL", ui_db)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

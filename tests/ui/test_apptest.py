@@ -1,15 +1,26 @@
-"""Every page under streamlit.testing AppTest on the small demo database: no exception, key elements present,
-chart specs (plotly JSON, deck.gl JSON) checked from their protos."""
+"""Every page under streamlit.testing AppTest on the small city (tests/ui/small_city.py): no exception, key
+elements present, chart specs (plotly JSON, deck.gl JSON) checked from their protos. Expected counts come from
+what the small city holds (the `city` fixture) and from its stored results, never from remembered figures."""
 from __future__ import annotations
 
+import calendar
+import functools
 import json
+import os
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import data.db
+import data.demo
+import services.dashboard
 from components import theme
+from components.maps import TOOLTIP_FIELDS
+from data.db import create, get_engine
+from services import store
 from tests.ui.conftest import ROOT, html_text
+from tests.ui.small_city import SmallCity
 
 APP = str(ROOT / "app.py")
 ID_MASK = re.compile(r"^\d{6}\*{7,8}[\dX]{4}$")
@@ -43,8 +54,18 @@ def grade_rgb():
     return {tuple(theme.hex_to_rgb(c)) for c in theme.GRADE_COLORS.values()}
 
 
+def stored_sites(month: str):
+    """The month's site results as stored by the precomputation (one row per site)."""
+    return store.month_results(get_engine(os.environ["DATABASE_URL"]), month).scores.sites
+
+
+def month_end_cn(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:])
+    return f"{y}年{m}月{calendar.monthrange(y, m)[1]}日"
+
+
 # ------------------------------------------------------------------------------------------------ overview
-def test_overview_kpis_charts_flags():
+def test_overview_kpis_charts_flags(city: SmallCity):
     at = run()
     html = html_text(at)
     assert "演示数据" in html                      # demo banner
@@ -57,12 +78,12 @@ def test_overview_kpis_charts_flags():
     assert len(figs) == 2
     bars = figs[0]["data"][0]
     assert bars["type"] == "bar" and bars["orientation"] == "h"
-    assert len(bars["y"]) == 8                    # the demo city's counties
+    assert len(bars["y"]) == len(city.counties)
     assert set(bars["marker"]["color"]) <= set(theme.FLAG_COLORS.values())
     trend = figs[1]["data"]
     assert [t["type"] for t in trend] == ["bar", "scatter"]
     assert trend[1]["name"].startswith("序时进度")
-    assert len(trend[0]["x"]) == 12
+    assert len(trend[0]["x"]) == min(12, len(city.months))
     assert "进度滞后" in html or "本月没有进度滞后" in " ".join(s.value for s in at.success)
     assert html.count('class="sites"') == 2       # best and worst sites, names linking to the site profile
     assert "/site?site=" in html
@@ -71,17 +92,22 @@ def test_overview_kpis_charts_flags():
     assert at.selectbox(key="demo_role").value == "市级督导"
 
 
-def test_month_deep_link_selects_month():
-    at = run(month="2026-05")
-    assert at.selectbox(key="_month_widget").value == "2026-05"
-    assert "2026年5月31日" in html_text(at)
+def test_month_deep_link_selects_month(city: SmallCity):
+    month = city.months[len(city.months) // 2]
+    assert month != city.end_month
+    at = run(month=month)
+    assert at.selectbox(key="_month_widget").value == month
+    assert month_end_cn(month) in html_text(at)
 
 
 # ------------------------------------------------------------------------------------------------ ranking
-def test_ranking_table_filters_and_exports():
+def test_ranking_table_filters_and_exports(city: SmallCity):
     at = run("pages/ranking.py")
     df = at.dataframe[0].value
-    assert len(df) == 68
+    assert len(df) == len(city.sites)
+    assert sorted(df["安置点"]) == sorted(s["name"] for s in city.sites)
+    stored = stored_sites(city.end_month)
+    assert df["总分"].astype(float).round(2).tolist() == sorted(stored["total"].round(2), reverse=True)
     for col in ("排名", "同类排名", "安置点", "县", "规模", "总分", "产业带动好", "就业帮扶好", "公共服务好",
                 "精神状态好", "融入环境好", "等次", "达标", "较上月", "短板", "排名区间"):
         assert col in df.columns, col
@@ -90,9 +116,11 @@ def test_ranking_table_filters_and_exports():
     labels = [b.proto.label for b in at.get("download_button")]
     assert any("Excel" in x for x in labels) and any("CSV" in x for x in labels)
 
+    excellent = int((stored["grade"] == "优秀").sum())
+    assert 0 < excellent < len(city.sites)           # the small city has 优秀 and weaker sites
     at.multiselect(key="rank_grades").select("优秀").run()
     df2 = at.dataframe[0].value
-    assert 0 < len(df2) < 68 and set(df2["等次"]) == {"优秀"}
+    assert len(df2) == excellent and set(df2["等次"]) == {"优秀"}
 
     at.multiselect(key="rank_grades").unselect("优秀").run()
     at.radio(key="rank_view").set_value("同类排名").run()
@@ -101,21 +129,18 @@ def test_ranking_table_filters_and_exports():
     assert df3["规模"].map(order).is_monotonic_increasing
 
 
-def test_ranking_county_deep_link():
-    from data.db import get_engine
-    from services.dashboard import county_list
-    import os
-
-    code, name = county_list(get_engine(os.environ["DATABASE_URL"]))[2]
+def test_ranking_county_deep_link(city: SmallCity):
+    code, name = city.counties[2]
     at = run("pages/ranking.py")
     at.query_params["county"] = code
     at.run()
     df = at.dataframe[0].value
     assert set(df["县"]) == {name}
+    assert sorted(df["安置点"]) == sorted(s["name"] for s in city.county_sites(code))
 
 
 # ------------------------------------------------------------------------------------------------ map
-def test_map_layers_colours_and_offline():
+def test_map_layers_colours_and_offline(city: SmallCity):
     at = run("pages/map.py")
     decks = deck(at)
     assert len(decks) == 1
@@ -125,12 +150,10 @@ def test_map_layers_colours_and_offline():
     assert "mapStyle" not in d or d["mapStyle"] == "__MAP_STYLE__"   # no base-map tiles
     assert d.get("mapProvider") in (None, "")
     sites = d["layers"][2]
-    assert len(sites["data"]) == 68
+    assert len(sites["data"]) == len(city.sites)
     assert {tuple(r["color"][:3]) for r in sites["data"]} <= grade_rgb()
     # tooltip: markup only in the template (Streamlit escapes interpolated values); every picked object carries
     # every field, as plain text
-    from components.maps import TOOLTIP_FIELDS
-
     tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
     assert "<b>{tip_title}</b>" in tooltip["html"]
     objs = sites["data"] + [f["properties"] for f in d["layers"][0]["data"]["features"]]
@@ -138,28 +161,20 @@ def test_map_layers_colours_and_offline():
     labels = d["layers"][1]
     assert labels["characterSet"] == "auto"
     feats = d["layers"][0]["data"]["features"]
-    assert len(feats) == 8 and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in feats)
+    assert len(feats) == len(city.counties) and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in feats)
     assert "安置点等次" in html_text(at)            # legend
 
 
 # ------------------------------------------------------------------------------------------------ site profile
-def _first_site():
-    import os
-
-    from data.db import get_engine
-    from services.dashboard import site_options
-
-    return site_options(get_engine(os.environ["DATABASE_URL"]))[5]
-
-
-def test_site_profile_via_query_param():
-    code, label = _first_site()
+def test_site_profile_via_query_param(city: SmallCity):
+    site = city.sites[5]
+    code = site["code"]
     at = run("pages/site.py")
     at.query_params["site"] = code
     at.run()
     assert at.selectbox(key="site_pick").value == code
     html = html_text(at)
-    assert label.split("（")[0] in html
+    assert site["name"] in html
     figs = plotly(at)
     radar = figs[0]["data"]
     assert [t["type"] for t in radar] == ["scatterpolar"] * 3
@@ -169,14 +184,17 @@ def test_site_profile_via_query_param():
     assert any(t.get("yaxis") == "y2" for t in trend)
     assert len(at.tabs) == 4
     tables = [d.value for d in at.dataframe]
-    ind = next(t for t in tables if "满分所需值" in t.columns and len(t) == 22)
+    indicators = store.month_results(get_engine(os.environ["DATABASE_URL"]), city.end_month).scores.indicators
+    n_indicators = int((indicators["site_code"] == code).sum())
+    ind = next(t for t in tables if "满分所需值" in t.columns)
+    assert len(ind) == n_indicators > 0
     assert {"失分", "得分", "满分"} <= set(ind.columns)
-    rights = next(t for t in tables if "落实率" in t.columns and len(t) == 15)
-    assert rights["编码"].tolist()[0] == "R01"
+    rights = next(t for t in tables if "落实率" in t.columns)
+    assert rights["编码"].tolist() == city.rights_codes
 
 
-def test_start_page_forwards_site_deep_link():
-    code, _ = _first_site()
+def test_start_page_forwards_site_deep_link(city: SmallCity):
+    code = city.sites[5]["code"]
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["site"] = code
     at.run()
@@ -186,13 +204,8 @@ def test_start_page_forwards_site_deep_link():
 
 
 # ------------------------------------------------------------------------------------------------ county profile
-def test_county_profile():
-    import os
-
-    from data.db import get_engine
-    from services.dashboard import county_list
-
-    code, name = county_list(get_engine(os.environ["DATABASE_URL"]))[5]
+def test_county_profile(city: SmallCity):
+    code, name = city.counties[1]
     at = run("pages/county.py")
     at.query_params["county"] = code
     at.run()
@@ -203,10 +216,7 @@ def test_county_profile():
     assert fig["data"][1]["name"].startswith("序时进度")
     tables = {tuple(d.value.columns)[:3]: d.value for d in at.dataframe}
     sites = next(t for t in tables.values() if "安置点" in t.columns and "总分" in t.columns)
-    from services.dashboard import site_options
-
-    own = {label.split("（")[0] for _, label in site_options(get_engine(os.environ["DATABASE_URL"]), code)}
-    assert set(sites["安置点"]) == own
+    assert sorted(sites["安置点"]) == sorted(s["name"] for s in city.county_sites(code))
 
 
 # ------------------------------------------------------------------------------------------------ wall screen
@@ -226,18 +236,12 @@ def test_wall_screen():
 
 
 def test_first_start_on_empty_default_db_builds_demo(monkeypatch, tmp_path):
-    import functools
-
-    import data.db
-    import data.demo
-
+    """The demo generator itself (not the small city): the first start on the default database builds it."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(data.db, "DEFAULT_SQLITE", tmp_path / "var" / "dashboard.db")
     small = functools.partial(data.demo.build_demo, household_factor=0.02, months=3, end_month="2026-10")
     monkeypatch.setattr(data.demo, "build_demo", small)
     seen: list[tuple[float, str]] = []
-    import services.dashboard
-
     real = services.dashboard.build_demo_if_empty
     monkeypatch.setattr(services.dashboard, "build_demo_if_empty",
                         lambda eng, on_progress=None: real(eng, on_progress=lambda f, t: (seen.append((f, t)),
@@ -251,18 +255,12 @@ def test_first_start_on_empty_default_db_builds_demo(monkeypatch, tmp_path):
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     assert any("已写入3/3个月" in t for _, t in seen) and any("已完成3/3个月" in t for _, t in seen)
     # every month's results were stored during the first start, so no page computes them on a view
-    from data.db import get_engine
-    from services import store
-
     stored = store.stored_fingerprints(get_engine(f"sqlite:///{tmp_path / 'var' / 'dashboard.db'}"))
     assert {(k, mo) for k, mo, _ in stored} == {(k, mo) for k in ("sites", "counties")
                                                 for mo in ("2026-08", "2026-09", "2026-10")}
 
 
 def test_first_start_failure_is_reported_in_chinese(monkeypatch, tmp_path):
-    import data.db
-    import data.demo
-
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(data.db, "DEFAULT_SQLITE", tmp_path / "var" / "dashboard.db")
 
@@ -276,8 +274,6 @@ def test_first_start_failure_is_reported_in_chinese(monkeypatch, tmp_path):
 
 
 def test_empty_non_default_db_is_not_filled(monkeypatch, tmp_path):
-    from data.db import create
-
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     create(url).dispose()
     monkeypatch.setenv("DATABASE_URL", url)
@@ -287,24 +283,28 @@ def test_empty_non_default_db_is_not_filled(monkeypatch, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ rights gaps
-def test_rights_gaps_masked():
+def test_rights_gaps_masked(city: SmallCity):
     at = run("pages/gaps.py")
     df = at.dataframe[0].value
     assert len(df) > 0
+    # exactly the (household, item) pairs the small city wrote as 未落实 or blank in its latest month
+    assert set(zip(df["户编码"], df["事项编码"])) == city.gaps
     assert df["身份证号"].map(lambda s: bool(ID_MASK.match(s))).all()
     assert set(df["责任方"]) <= {"迁入地", "迁出地"}
     assert set(df["服务平台"]) <= {"党群服务中心", "居民事务服务中心", "便民跟进服务中心"}
 
 
 # ------------------------------------------------------------------------------------------------ roles
-def test_demo_county_operator_sees_own_county_only():
+def test_demo_county_operator_sees_own_county_only(city: SmallCity):
     at = run()
     at.selectbox(key="demo_role").set_value("县级填报员").run()
     county = at.selectbox(key="demo_county").value
     at.switch_page("pages/ranking.py").run()
     assert not at.exception
     df = at.dataframe[0].value
-    assert df["县"].nunique() == 1 and len(df) < 68
+    code, name = next(c for c in city.counties if county in c)
+    assert set(df["县"]) == {name}
+    assert sorted(df["安置点"]) == sorted(s["name"] for s in city.county_sites(code))
     # the import page is offered to operators, not to leaders
     links = [p.proto.label for p in at.get("page_link")]
     assert "数据导入" in links
@@ -321,7 +321,8 @@ def test_leader_has_no_import_link():
 def test_page_beyond_the_role_says_who_may_use_it():
     at = run("pages/upload.py")                      # the demo opens as 市级督导, who does not import ledgers
     msgs = [w.value for w in at.warning]
-    assert any("当前角色（市级督导）无权使用“数据导入”功能" in w and "切换为县级填报员或管理员" in w for w in msgs), msgs
+    assert any("当前角色（市级督导）无权使用“数据导入”功能" in w and "切换为县级填报员或管理员" in w
+               for w in msgs), msgs
     assert not at.get("file_uploader")
 
 
@@ -342,7 +343,7 @@ def test_non_demo_database_requires_login(login_db, monkeypatch):
     assert len(at.get("plotly_chart")) == 2
 
 
-def test_non_demo_county_operator_login_scope(login_db, monkeypatch):
+def test_non_demo_county_operator_login_scope(login_db, city: SmallCity, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", login_db)
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.text_input[0].input("op_test")
@@ -351,11 +352,11 @@ def test_non_demo_county_operator_login_scope(login_db, monkeypatch):
     at.switch_page("pages/gaps.py").run()
     assert not at.exception
     df = at.dataframe[0].value
-    assert df["县"].nunique() == 1
+    assert len(df) > 0 and set(df["县"]) == {city.counties[0][1]}      # op_test belongs to the first county
 
 
 def test_errors_are_shown_in_chinese_not_as_tracebacks(monkeypatch):
-    from services import dashboard
+    dashboard = services.dashboard
 
     def boom(*a, **k):
         raise RuntimeError("internal detail that must not leak")

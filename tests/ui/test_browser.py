@@ -1,7 +1,8 @@
 """The app in real headless Chromium (Debian's /usr/bin/chromium via Playwright) against `streamlit run app.py`
-on the small demo database: every page renders without an error element, the wall screen fits 1920×1080 (and
-4K) without scrolling, the map canvas is drawn, no request leaves localhost, the ranking Excel downloads and
-opens, and deep links opened on a freshly started server land on the right page in the wide layout.
+on the small city (tests/ui/small_city.py): every page renders without an error element, the wall screen fits
+1920×1080 (and 4K) without scrolling, the map canvas is drawn, no request leaves localhost, the ranking Excel
+downloads and opens, and deep links opened on a freshly started server land on the right page in the wide layout.
+Every wait is on a condition of the page (script run finished, element drawn, layout settled), never a pause.
 Screenshots are kept in artifacts/screenshots/."""
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ import io
 import time
 import urllib.parse
 
+import numpy as np
+import openpyxl
 import pytest
+from PIL import Image, ImageStat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.ui.conftest import start_server, wait_done
+from components.theme import GRADE_COLORS, PLOTLY_ZH_CN
+from tests.ui.conftest import next_frame, poll, start_server, wait_done, wait_layout_stable
+from tests.ui.small_city import SmallCity
 
 PAGES = ["/", "/wall", "/ranking", "/map", "/site", "/county", "/circular", "/gaps", "/upload"]
 LOCAL = {"127.0.0.1", "localhost", "::1"}
 
 
 @pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
-    srv = start_server(demo_db, "browser", tmp_path_factory)
+def server(ui_db, tmp_path_factory):
+    srv = start_server(ui_db, "browser", tmp_path_factory)
     yield srv
     srv.stop()
 
@@ -49,19 +56,11 @@ def shot(page, artifacts, name: str, full: bool = False) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=full)
 
 
-def db_codes(url: str):
-    from data.db import get_engine
-    from services.dashboard import county_list, site_options
-
-    eng = get_engine(url)
-    return county_list(eng), site_options(eng)
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_page_renders_without_errors(server, page, artifacts, path):
     page.goto(server.base + path)
     wait_done(page)
-    page.wait_for_timeout(800)
+    wait_layout_stable(page)
     no_errors(page)
     assert page.locator("[data-testid='stPageLink']").count() >= 6       # the app's own navigation
     shot(page, artifacts, "page_" + (path.strip("/") or "overview"))
@@ -73,7 +72,7 @@ def wait_wall_drawn(pg) -> None:
     pg.locator("[data-testid='stDeckGlJsonChart']").first.wait_for(timeout=30_000)
     pg.wait_for_function("""() => document.querySelectorAll("[data-testid='stPlotlyChart'] .main-svg").length >= 2""",
                          timeout=30_000, polling=100)
-    pg.wait_for_timeout(500)
+    wait_layout_stable(pg)
 
 
 def test_wall_fits_1920x1080_without_scrolling(server, browser, artifacts, requests_seen):
@@ -110,30 +109,28 @@ def test_wall_scales_to_4k(server, browser, artifacts):
     ctx.close()
 
 
-def test_map_canvas_is_drawn(server, page, artifacts):
-    from PIL import Image, ImageStat
+def _canvas_drawn(chart):
+    """(png, image) of the map once its canvas is not blank (deck.gl draws after the script run), else None."""
+    png = chart.screenshot()
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    return (png, img) if max(ImageStat.Stat(img).stddev) > 20 else None
 
+
+def test_map_canvas_is_drawn(server, page, artifacts):
     page.goto(server.base + "/map")
     wait_done(page)
     chart = page.locator("[data-testid='stDeckGlJsonChart']")
     chart.wait_for()
-    for _ in range(20):                                  # deck.gl draws after the run; allow a slow machine
-        page.wait_for_timeout(1000)
-        png = chart.screenshot()
-        img = Image.open(io.BytesIO(png)).convert("RGB")
-        stat = ImageStat.Stat(img)
-        if max(stat.stddev) > 20:
-            break
-    assert max(stat.stddev) > 20, stat.stddev           # not a blank canvas
+    drawn = poll(page, lambda: _canvas_drawn(chart), timeout_s=60)
+    assert drawn is not None, "the map canvas stayed blank"
+    png, img = drawn
     colours = img.quantize(64).getcolors(maxcolors=4096) or []
     assert len(colours) >= 8
     (artifacts / "map_canvas.png").write_bytes(png)
     no_errors(page)
 
 
-def test_ranking_excel_download_opens_with_68_rows(server, page, artifacts, tmp_path):
-    import openpyxl
-
+def test_ranking_excel_download_opens_with_every_site(server, page, city: SmallCity, tmp_path):
     page.goto(server.base + "/ranking")
     wait_done(page)
     with page.expect_download(timeout=60_000) as dl:
@@ -143,13 +140,15 @@ def test_ranking_excel_download_opens_with_68_rows(server, page, artifacts, tmp_
     assert dl.value.suggested_filename.endswith(".xlsx")
     ws = openpyxl.load_workbook(path).active
     rows = [r for r in ws.iter_rows(values_only=True) if isinstance(r[0], int) and not isinstance(r[0], bool)]
-    assert len(rows) == 68
+    assert len(rows) == len(city.sites)
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    names = {s["name"] for s in city.sites}
+    assert {v for r in rows for v in r if v in names} == names
     with page.expect_download(timeout=60_000) as dl2:
         page.get_by_text("导出CSV").click()
     data = open(dl2.value.path(), "rb").read()
     assert data.startswith(b"\xef\xbb\xbf")                 # utf-8-sig: Excel opens the Chinese correctly
-    assert len(data.decode("utf-8-sig").strip().splitlines()) == 69
+    assert len(data.decode("utf-8-sig").strip().splitlines()) == len(city.sites) + 1      # header and sites
 
 
 def test_chart_toolbar_speaks_chinese(server, page):
@@ -160,8 +159,6 @@ def test_chart_toolbar_speaks_chinese(server, page):
     page.wait_for_function("document.querySelectorAll('.modebar-btn').length > 0", timeout=30_000, polling=100)
     titles = page.eval_on_selector_all(".modebar-btn", "els => els.map(e => e.getAttribute('data-title'))")
     plotly_titles = [t for t in titles if t != "Fullscreen"]
-    from components.theme import PLOTLY_ZH_CN
-
     assert plotly_titles and all(any("\u4e00" <= c <= "\u9fff" for c in t) for t in plotly_titles), titles
     assert not set(plotly_titles) & set(PLOTLY_ZH_CN), titles
     assert "下载图表（PNG图片）" in plotly_titles
@@ -180,16 +177,16 @@ def test_no_request_left_localhost(requests_seen):
 
 # ------------------------------------------------------------------------------------------------ deep links
 @contextlib.contextmanager
-def fresh_server_page(demo_db, browser, tmp_path_factory, name: str, path: str):
+def fresh_server_page(db_url, browser, tmp_path_factory, name: str, path: str):
     """A newly started server (nothing routed or cached yet) with `path` opened on it as the first request,
-    its script run finished and no error element shown."""
-    srv = start_server(demo_db, name, tmp_path_factory)
+    its script run finished, the layout settled and no error element shown."""
+    srv = start_server(db_url, name, tmp_path_factory)
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})
     try:
         pg = ctx.new_page()
         pg.goto(srv.base + path)
         wait_done(pg)
-        pg.wait_for_timeout(800)
+        wait_layout_stable(pg)
         no_errors(pg)
         yield srv, pg
     finally:
@@ -201,25 +198,25 @@ def _main_width(page) -> float:
     return page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect().width")
 
 
-def test_deep_link_ranking_county_on_fresh_server(demo_db, browser, tmp_path_factory, artifacts):
-    counties, _ = db_codes(demo_db)
-    code, name = counties[3]
-    with fresh_server_page(demo_db, browser, tmp_path_factory, "deep_ranking",
-                           f"/ranking?county={code}&month=2026-09") as (_, pg):
+def test_deep_link_ranking_county_on_fresh_server(ui_db, city: SmallCity, browser, tmp_path_factory, artifacts):
+    code, name = city.counties[2]
+    month = city.months[-2]
+    with fresh_server_page(ui_db, browser, tmp_path_factory, "deep_ranking",
+                           f"/ranking?county={code}&month={month}") as (_, pg):
         assert "安置点五好社区创建排名" in pg.locator("h1").first.inner_text()
         assert _main_width(pg) > 1000                       # wide layout (centred would be ≤ 736 px)
         assert pg.locator("[data-testid='stPageLink']").count() >= 6
-        assert pg.locator("[data-testid='stSidebar'] input[aria-label='统计月份']").input_value() == "2026年9月"
+        assert pg.locator("[data-testid='stSidebar'] input[aria-label='统计月份']").input_value() == \
+            f"{int(month[:4])}年{int(month[5:])}月"
         assert name in pg.locator("[data-testid='stMultiSelect']").first.inner_text()
         assert "排名" in pg.title()
         shot(pg, artifacts, "deeplink_ranking_fresh")
 
 
-def test_deep_link_site_on_fresh_server(demo_db, browser, tmp_path_factory, artifacts):
-    _, sites = db_codes(demo_db)
-    code, label = sites[10]
-    with fresh_server_page(demo_db, browser, tmp_path_factory, "deep_site", f"/site?site={code}") as (srv, pg):
-        assert pg.locator("h1").first.inner_text().strip() == label.split("（")[0]
+def test_deep_link_site_on_fresh_server(ui_db, city: SmallCity, browser, tmp_path_factory, artifacts):
+    site = city.sites[10]
+    with fresh_server_page(ui_db, browser, tmp_path_factory, "deep_site", f"/site?site={site['code']}") as (srv, pg):
+        assert pg.locator("h1").first.inner_text().strip() == site["name"]
         assert _main_width(pg) > 1000
         # plotly is a lazily loaded chunk: on a fresh server and a fresh browser context its elements can appear
         # after the script run has finished, so wait for both charts rather than counting at once
@@ -229,22 +226,17 @@ def test_deep_link_site_on_fresh_server(demo_db, browser, tmp_path_factory, arti
         assert pg.locator("[data-testid='stPlotlyChart']").count() == 2         # the radar and the trend, drawn
         shot(pg, artifacts, "deeplink_site_fresh")
         # the start page forwards ?county= to the county profile
-        counties, _ = db_codes(demo_db)
-        pg.goto(f"{srv.base}/?county={counties[1][0]}")
+        code, name = city.counties[1]
+        pg.goto(f"{srv.base}/?county={code}")
         pg.wait_for_url("**/county?*", timeout=60_000)
         wait_done(pg)
-        pg.locator("h1", has_text=counties[1][1]).first.wait_for(timeout=30_000)
-        assert pg.locator("h1").first.inner_text().strip() == counties[1][1]
-        assert f"county={counties[1][0]}" in pg.url
+        pg.locator("h1", has_text=name).first.wait_for(timeout=30_000)
+        assert pg.locator("h1").first.inner_text().strip() == name
+        assert f"county={code}" in pg.url
 
 
 def _site_pixel(png: bytes) -> tuple[int, int] | None:
     """Centre of a site marker in a map screenshot: a pixel whose 7×7 neighbourhood is all one 等次 colour."""
-    import numpy as np
-    from PIL import Image
-
-    from components.theme import GRADE_COLORS
-
     img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     for hexcol in GRADE_COLORS.values():
         rgb = np.array([int(hexcol[i:i + 2], 16) for i in (1, 3, 5)])
@@ -265,12 +257,7 @@ def test_clicking_a_site_on_the_map_opens_its_profile(server, page, artifacts):
     wait_done(page)
     chart = page.locator("[data-testid='stDeckGlJsonChart']")
     chart.wait_for()
-    spot = None
-    for _ in range(20):                                  # wait until deck.gl has drawn the site markers
-        page.wait_for_timeout(1000)
-        spot = _site_pixel(chart.screenshot())
-        if spot is not None:
-            break
+    spot = poll(page, lambda: _site_pixel(chart.screenshot()), timeout_s=60)    # deck.gl has drawn the markers
     assert spot is not None, "no site marker found on the map"
     box = chart.bounding_box()
     x, y = box["x"] + spot[0], box["y"] + spot[1]
@@ -296,9 +283,12 @@ def test_clicking_a_site_on_the_map_opens_its_profile(server, page, artifacts):
         try:
             page.wait_for_url("**/site?*", timeout=15_000)
             break
-        except Exception:
+        except PlaywrightTimeout:
+            # hover again and wait until deck.gl has picked the marker (its tooltip shows) before the next try
             page.mouse.move(x + 1, y)
-            page.wait_for_timeout(500)
+            next_frame(page)
+            page.mouse.move(x, y)
+            tip.wait_for(state="visible", timeout=15_000)
     assert "/site" in page.url, page.url
     assert "site=" in page.url
     page.get_by_text("选择安置点").first.wait_for(timeout=30_000)    # the site profile, not the map

@@ -1,10 +1,15 @@
-"""月度通报 page under AppTest on the small demo database: renders for a 市级督导, 印发 stores a circular that is
-listed for re-download, and the page is not offered to a 县级填报员."""
+"""月度通报 page under AppTest on the small city (tests/ui/small_city.py): renders for a 市级督导 with the
+flagged counties of the stored results, 印发 stores a circular that is listed for re-download, and the page is
+not offered to a 县级填报员."""
 from __future__ import annotations
+
+import os
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data.db import get_engine
+from services import store
 from tests.ui.conftest import ROOT, html_text
 
 APP = str(ROOT / "app.py")
@@ -23,28 +28,35 @@ def open_page(role: str = "市级督导") -> AppTest:
     return at
 
 
-def test_supervisor_sees_title_totals_and_downloads():
+def test_supervisor_sees_title_totals_and_downloads(city):
     at = open_page()
     assert not at.error, [e.value for e in at.error]
     month = at.selectbox(key="_month_widget").value
+    assert month == city.end_month
     html = html_text(at)
     assert f"（{month[:4]}年第{int(month[5:])}期）" in html             # the circular's title
     assert "易地搬迁后续扶持工作进展情况通报" in html and "领导小组办公室" in html
     for label in ("五好达标安置点", "就业率", "参训率", "持证率", "零就业家庭", "权益落实率", "整改问题"):
         assert label in html, label
-    assert "进度滞后" in html
+    # every county flagged in the stored results is named with its reasons; no other county is
+    counties = store.month_results(get_engine(os.environ["DATABASE_URL"]), month).county.counties
+    flagged = counties[counties["flagged"]]
+    assert 0 < len(flagged) and any("进度滞后" in md.value for md in at.markdown)
+    for name in counties["county_name"]:
+        assert (f'<div class="flagcard"><b>{name}</b>' in html) == (name in set(flagged["county_name"])), name
     labels = [b.proto.label for b in at.get("download_button")]
     assert any("Excel" in x for x in labels) and any("Word" in x for x in labels)
     assert at.number_input(key=f"circ_no_{month}").value == int(month[5:])
     counties = at.dataframe[0].value
-    assert len(counties) == 8
+    assert len(counties) == len(city.counties)
     links = [p.proto.label for p in at.get("page_link")]
     assert "月度通报" in links
 
 
 def test_issue_lists_the_circular_for_redownload():
     at = open_page()
-    at.selectbox(key="demo_role").set_value("市级督导")   # AppTest reports the switcher's proto default after a page switch
+    # AppTest reports the switcher's proto default after a page switch
+    at.selectbox(key="demo_role").set_value("市级督导")
     at.button(key="circ_issue").click().run()
     assert not at.exception and not at.error
     assert any("已印发" in s.value for s in at.success)

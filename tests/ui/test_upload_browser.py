@@ -1,32 +1,26 @@
 """A county operator's monthly upload, end to end in headless Chromium against `streamlit run app.py` on a copy of
-the small demo database: the uploader speaks Chinese, a workbook with one bad cell is refused with the sheet,
+the small city: the uploader speaks Chinese, a workbook with one bad cell is refused with the sheet,
 row, column and reason named, the database is unchanged and the error-marked copy downloads with that cell
 marked; the corrected workbook then imports and its rows are in the database."""
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
+import openpyxl
 import pytest
+from sqlalchemy import text
 
+from data.db import get_engine
 from tests.data.fixtures_workbooks import build_xlsx, db_fingerprint, good_tables, with_changes
-from tests.ui.conftest import start_server, wait_done
+from tests.ui.conftest import copy_db, start_server, wait_done
+from tests.ui.small_city import END_MONTH
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONTH = "2026-10"
+MONTH = END_MONTH                     # the month the upload page offers first: the latest with data
 
 
 @pytest.fixture(scope="module")
-def upload_db(demo_db, tmp_path_factory) -> str:
-    """A copy of the demo database: this module writes to it."""
-    from data.db import create
-
-    dst = tmp_path_factory.mktemp("ui_upload") / "upload.db"
-    eng = create(demo_db)
-    with eng.connect() as conn:  # a consistent copy even in WAL mode
-        conn.exec_driver_sql(f"VACUUM INTO '{dst}'")
-    eng.dispose()
-    return f"sqlite:///{dst}"
+def upload_db(ui_db, tmp_path_factory) -> str:
+    """A copy of the small city's database: this module writes to it."""
+    return copy_db(ui_db, tmp_path_factory.mktemp("ui_upload") / "upload.db")
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +61,11 @@ def upload(page, data: bytes, name: str) -> None:
     wait_done(page)
 
 
-def test_operator_upload_bad_then_good(server, upload_db, browser, artifacts, tmp_path):
-    import openpyxl
-    from sqlalchemy import text
-
-    from data.db import get_engine
-
+def test_operator_upload_bad_then_good(server, upload_db, city, browser, artifacts, tmp_path):
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     page = ctx.new_page()
     county = as_operator(page, server.base)
-    assert county
+    assert county in {name for _, name in city.counties}
 
     # the uploader's own texts are Chinese
     after = page.evaluate("""() => [...document.querySelectorAll(
@@ -118,7 +107,7 @@ def test_operator_upload_bad_then_good(server, upload_db, browser, artifacts, tm
         ok.first.wait_for(timeout=60_000)
     finally:
         page.screenshot(path=str(artifacts / "upload_imported.png"), full_page=True)
-    assert "导入成功（2026年10月）" in ok.first.inner_text()
+    assert f"导入成功（{int(MONTH[:4])}年{int(MONTH[5:])}月）" in ok.first.inner_text()
     with eng.connect() as conn:
         n = conn.execute(text("select count(*) from households where month = :m and household_code in "
                               "('H001', 'H002', 'H003', 'H004')"), {"m": MONTH}).scalar_one()
