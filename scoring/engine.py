@@ -34,11 +34,16 @@ max_points, lost_points, full_value (value that earns full points: the site's ta
 P1 whose value is the number of platforms), rule (Chinese description for the site's size class), veto (bool,
 this indicator's veto triggered), veto_value.
 
-Grades, 达标 and ranks compare the rounded (displayed) values, so a displayed 85.00 is 达标 (§11).
+Rounding (§11): indicator points, dimension scores and the total are computed on exact values (fractions; see
+``scoring.rules.exact``) and each rounded half-up once to 2 decimals — a dimension score and the total are each
+the exact sum of the exact indicator points, not sums of rounded figures (so 84.925 prints 84.93). Grades, 达标,
+ranks and 短板 compare those rounded (printed) values, so a printed 85.00 is 达标. ``delta_total`` is the
+difference of two printed totals (exact in hundredths).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -46,8 +51,8 @@ import pandas as pd
 from .catalogue import Catalogue, Indicator
 from .frames import MonthData
 from .indicators import compute_wide
-from .rules import (MISSING, NA, OK, STATUS_LABELS, RuleArrays, cents, competition_rank, dimension_points,
-                    group_competition_rank, points, total_points)
+from .rules import (MISSING, NA, OK, STATUS_LABELS, ExactRules, RuleArrays, cents_of, competition_rank,
+                    exact_dimensions, exact_points, group_competition_rank)
 
 _OPS = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal}
 
@@ -107,20 +112,22 @@ def qualified_mask(total_cents: np.ndarray, dim_cents: np.ndarray, veto: np.ndar
 
 def score_month(md: MonthData, catalogue: Catalogue, previous: MonthScores | None = None) -> MonthScores:
     cat = catalogue
-    site_idx, V, ST, VETO = compute_wide(md, cat)
+    site_idx, V, ST, VETO, X = compute_wide(md, cat, exact_values=True)
     S, K = V.shape
     ra = RuleArrays.from_catalogue(cat)
 
     sites = md.sites.drop_duplicates("site_code", keep="last").set_index("site_code").reindex(site_idx)
     population = pd.to_numeric(sites["population"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     size_idx = size_class_index(population, cat)
-    T = ra.site_targets(size_idx)                       # (S, K)
 
-    P = points(V, ST, T, ra)
-    D = dimension_points(P, ra)
-    total = total_points(D)
-    tc = cents(total)
-    dc = cents(D)
+    # exact points; each official figure is its exact sum rounded half-up once (§11 "Rounding")
+    er = ExactRules.from_catalogue(cat)
+    PX = exact_points(X, ST, size_idx, er)
+    DX = exact_dimensions(PX, er)
+    TX = np.array([sum(row, Fraction(0)) for row in PX], dtype=object)   # the exact sum of the exact points
+    pc = cents_of(PX).reshape(S, K)
+    dc = cents_of(DX).reshape(S, len(cat.dimensions))
+    tc = cents_of(TX).reshape(S)
 
     vm = veto_matrix(V, ST, VETO, cat)
     veto = vm.any(axis=1)
@@ -139,7 +146,7 @@ def score_month(md: MonthData, catalogue: Catalogue, previous: MonthScores | Non
     missing_codes = ["、".join(codes[row]) for row in missing]
     reported = K - missing.sum(axis=1)
 
-    ratio = np.round(D / ra.dim_max, 9)
+    ratio = np.round(dc / 100.0 / ra.dim_max, 9)
     weakest_i = np.argmin(ratio, axis=1) if S else np.zeros(0, dtype=np.int64)
     dkeys = np.array([d.key for d in cat.dimensions], dtype=object)
     dnames = np.array([d.name for d in cat.dimensions], dtype=object)
@@ -196,9 +203,9 @@ def score_month(md: MonthData, catalogue: Catalogue, previous: MonthScores | Non
         "source": np.tile(np.array([i.source for i in inds], dtype=object), S),
         "value": V.reshape(-1),
         "status": labels[ST.reshape(-1)],
-        "points": P.reshape(-1),
+        "points": (pc / 100.0).reshape(-1),
         "max_points": maxp.reshape(-1),
-        "lost_points": (maxp - P).reshape(-1),
+        "lost_points": ((np.rint(maxp * 100) - pc) / 100.0).reshape(-1),
         "full_value": full[size_idx].reshape(-1),
         "rule": rules[size_idx].reshape(-1),
         "veto": vm.reshape(-1),
@@ -230,7 +237,8 @@ def _deltas(codes: np.ndarray, total: np.ndarray, rank: np.ndarray, class_rank: 
         return np.where(found, prev[colname].to_numpy(dtype=float, na_value=np.nan)[safe], np.nan)
 
     pt, pr, pcr = take("total"), take("rank"), take("class_rank")
-    return {"prev_total": pt, "delta_total": np.round(total - pt, 2), "prev_rank": na_int(pr),
+    delta = (np.rint(total * 100) - np.rint(pt * 100)) / 100.0      # difference of two printed totals
+    return {"prev_total": pt, "delta_total": delta, "prev_rank": na_int(pr),
             "delta_rank": na_int(pr - rank), "prev_class_rank": na_int(pcr),
             "delta_class_rank": na_int(pcr - class_rank), "is_new": ~found}
 

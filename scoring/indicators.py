@@ -15,10 +15,10 @@ Ledger derivations (source L):
   household is not in the month's household ledger falls back to the labour row's own ``site_code``.
 * I2 = labourers whose 就业形式 is 帮扶车间 or 园区企业 / labourers; E1 = employed / labourers;
   E3 = trained / labourers; E4 = certified / labourers (all labourers of the site, §11).
-  Status: ok when the site has labourers; 不涉及 when it has households but none declares a labourer
-  (Σ 劳动力人数 = 0); otherwise 缺报.
-* E2 = households with 劳动力人数 ≥ 1 and no employed labourer in the labour ledger. 缺报 when the site has no
-  households, or households declare labourers but the labour ledger has none for the site.
+  Status: ok when the site lists labourers in 劳动力; otherwise 缺报 (§11 "Zero denominators": nothing to divide
+  by is 缺报, 0 points — never 不涉及, whatever the households declare).
+* E2 = households with 劳动力人数 ≥ 1 and no employed labourer in the labour ledger. 缺报 when the site lists no
+  labourer (or has no households); a 缺报 E2 never triggers its veto.
 * E5 = Σ(本年人均纯收入 × 家庭人口) / Σ(上年人均纯收入 × 家庭人口) − 1 (in %), over households having both incomes
   and a family size; 缺报 when there is none (or the previous-year sum is 0).
 * P2/P3/P4 = pooled coverage of R10/R11/R13: 已落实 / (pairs not 不适用); blank counts in the denominator.
@@ -27,12 +27,19 @@ Ledger derivations (source L):
   ``hukou_moved`` is True, else 迁出地 (blank → 迁出地). All 不适用 → 不涉及.
 * Household-derived indicators (P2–P5, N2, N3, E5, E2) are 缺报 for a site with no households this month.
 * P1 = platforms marked True (of 3), N1 = Σ min(已设, 应设) / Σ 应设 over the ten posts; both 缺报 when the site
-  has no organisation row (or P1's three flags are all blank / every 应设 blank); N1 with Σ 应设 = 0 is 不涉及.
+  has no organisation row (or P1's three flags are all blank / every 应设 blank); N1 with Σ 应设 = 0 is 缺报 too
+  (§11: only rights items can be 不涉及).
 * A site with no household and no labour row for the month has not reported its ledgers: **all** its L indicators
   are 缺报 (P1 and N1 too, even if an organisation row exists).
 * Reported indicators (source R) read the catalogue's ``field`` of ``md.reported``; a missing row or NaN → 缺报.
+
+Exact values (§11 "Rounding"): ``compute_wide(..., exact_values=True)`` also returns an (S, K) object array of
+``fractions.Fraction`` (None unless ok): ratios of counts as fractions (2 of 3 labourers → 200/3 %), numbers as
+written (a float via its shortest repr), E5 from exact income sums. The float ``value`` is the nearest float.
 """
 from __future__ import annotations
+
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -49,7 +56,7 @@ from domain.rights import DEST, ORIGIN, RIGHT_DONE, RIGHT_NA, RIGHT_OPEN, RIGHTS
 
 from .catalogue import Catalogue, load_catalogue
 from .frames import MonthData
-from .rules import MISSING, NA, OK, STATUS_LABELS
+from .rules import MISSING, NA, OK, STATUS_LABELS, exact
 
 # Side of each rights item (domain.md §7); None: by hukou_moved (R01).
 ITEM_SIDE = {r.code: r.side for r in RIGHTS}
@@ -198,6 +205,27 @@ class _Ledger:
         return np.bincount(idx, weights=weights, minlength=self.S).astype(float)
 
 
+def _pct_exact(num: np.ndarray, den: np.ndarray) -> list:
+    """Exact num/den × 100 per element for integer-valued counts (None where den ≤ 0)."""
+    return [Fraction(100 * int(n), int(d)) if d > 0 else None for n, d in zip(num, den)]
+
+
+def _weighted_sums_exact(x: np.ndarray, w: np.ndarray, ok: np.ndarray, idx: np.ndarray, S: int) -> list:
+    """Exact Σ x·w per site over rows ``ok`` (x, w as written). Fast integer path for amounts with ≤ 2 decimals
+    and integer weights (the usual ledger); any other row is added as an exact fraction."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        c = np.rint(x * 100.0)
+        wi = np.rint(w)
+        fast = ok & (np.abs(c) < 2.0 ** 31) & (c / 100.0 == x) & (np.abs(wi) < 2.0 ** 10) & (wi == w)
+    acc = np.zeros(S, dtype=np.int64)
+    if fast.any():
+        np.add.at(acc, idx[fast], c[fast].astype(np.int64) * wi[fast].astype(np.int64))
+    out = [Fraction(int(a), 100) for a in acc]
+    for i in np.flatnonzero(ok & ~fast):
+        out[idx[i]] += exact(x[i]) * exact(w[i])
+    return out
+
+
 def _pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0) * 100.0, np.nan)
@@ -239,27 +267,30 @@ def coverage_pct(counts: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ main
-def compute_wide(md: MonthData, catalogue: Catalogue | None = None):
-    """Wide form: (sites Index, values (S,K), status codes (S,K) int8, veto_values (S,K)), catalogue order."""
+def compute_wide(md: MonthData, catalogue: Catalogue | None = None, *, exact_values: bool = False):
+    """Wide form: (sites Index, values (S,K), status codes (S,K) int8, veto_values (S,K)), catalogue order;
+    with ``exact_values`` a fifth element, the (S, K) object array of exact values (Fraction, None unless ok)."""
     cat = catalogue or load_catalogue()
     sites = site_order(md)
     S = len(sites)
     L = _Ledger(md, sites)
     vals: dict[str, np.ndarray] = {}
     stat: dict[str, np.ndarray] = {}
+    xv: dict[str, list] = {}      # exact values of the ledger-derived indicators
 
     has_hh = L.n_hh > 0
     hh = L.hh
-    declared = L.site_sum(L.hh_site, np.nan_to_num(numeric(hh["labour_count"])))
 
     # --- labour rates
     lab = L.lab
-    lab_status = np.where(L.n_lab > 0, OK, np.where(has_hh & (declared == 0), NA, MISSING))
+    lab_status = np.where(L.n_lab > 0, OK, MISSING)      # no labourer listed: nothing to divide by → 缺报
     employed = truthy(lab["employed"])
     forms = lab["employment_form"].isin(WORKSHOP_FORMS).to_numpy(dtype=bool, na_value=False)
     for code, flags in (("I2", forms), ("E1", employed), ("E3", truthy(lab["trained"])),
                         ("E4", truthy(lab["certified"]))):
-        vals[code] = _pct(L.site_sum(L.lab_site, flags.astype(float)), L.n_lab)
+        n = L.site_sum(L.lab_site, flags.astype(float))
+        vals[code] = _pct(n, L.n_lab)
+        xv[code] = _pct_exact(n, L.n_lab)
         stat[code] = lab_status
 
     # --- E2 zero-employment households
@@ -267,15 +298,16 @@ def compute_wide(md: MonthData, catalogue: Catalogue | None = None):
     lc = numeric(hh["labour_count"])
     zero = (np.nan_to_num(lc) >= 1) & (hh_emp == 0)
     vals["E2"] = L.site_sum(L.hh_site, zero.astype(float))
-    stat["E2"] = np.where(has_hh & ~((declared > 0) & (L.n_lab == 0)), OK, MISSING)
+    stat["E2"] = np.where(has_hh & (L.n_lab > 0), OK, MISSING)
 
     # --- E5 income growth, pooled by family size
     prev, curr, fs = numeric(hh["income_prev"]), numeric(hh["income_curr"]), numeric(hh["family_size"])
     ok = ~np.isnan(prev) & ~np.isnan(curr) & ~np.isnan(fs)
-    num = L.site_sum(L.hh_site, np.where(ok, curr * fs, 0.0))
-    den = L.site_sum(L.hh_site, np.where(ok, prev * fs, 0.0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vals["E5"] = np.where(den > 0, (num / np.where(den > 0, den, 1.0) - 1.0) * 100.0, np.nan)
+    num_x = _weighted_sums_exact(curr, fs, ok, L.hh_site, S)
+    den_x = _weighted_sums_exact(prev, fs, ok, L.hh_site, S)
+    xv["E5"] = [(n / d - 1) * 100 if d > 0 else None for n, d in zip(num_x, den_x)]
+    den = np.array([float(d) for d in den_x], dtype=float)
+    vals["E5"] = np.array([float(x) if x is not None else np.nan for x in xv["E5"]], dtype=float)
     stat["E5"] = np.where(has_hh & (den > 0), OK, MISSING)
 
     # --- rights: P2 P3 P4 P5 N2 N3
@@ -284,6 +316,7 @@ def compute_wide(md: MonthData, catalogue: Catalogue | None = None):
         m = rc[key]
         applicable = m.sum(axis=1) - m[:, NOT_APPLICABLE]
         vals[code] = coverage_pct(m)
+        xv[code] = _pct_exact(m[:, DONE], applicable)
         stat[code] = np.where(~has_hh, MISSING, np.where(applicable > 0, OK, NA))
     vals["P5"] = rc["P5"]
     stat["P5"] = np.where(has_hh, OK, MISSING)
@@ -303,16 +336,24 @@ def compute_wide(md: MonthData, catalogue: Catalogue | None = None):
     vals["P1"], stat["P1"] = p1, p1_stat
     n1 = np.full(S, np.nan)
     n1_stat = np.full(S, MISSING)
+    n1_x: list = [None] * S
     if len(org):
         req = np.column_stack([numeric(org[f"{c}_required"]) for c, _ in POSTS])
         act = np.column_stack([numeric(org[f"{c}_actual"]) for c, _ in POSTS])
         any_req = (~np.isnan(req)).any(axis=1)
         req0 = np.clip(np.nan_to_num(req), 0, None)
-        filled = np.minimum(np.clip(np.nan_to_num(act), 0, None), req0).sum(axis=1)
+        act0 = np.clip(np.nan_to_num(act), 0, None)
+        filled = np.minimum(act0, req0).sum(axis=1)
         rsum = req0.sum(axis=1)
         n1[oi] = _pct(filled, rsum)
-        n1_stat[oi] = np.where(~any_req, MISSING, np.where(rsum > 0, OK, NA))
+        # Σ 应设 = 0 (or all blank): nothing to divide by → 缺报 (§11)
+        n1_stat[oi] = np.where(any_req & (rsum > 0), OK, MISSING)
+        for r, s in enumerate(oi):
+            rs = sum((exact(x) for x in req0[r]), Fraction(0))
+            fs = sum((min(exact(a), exact(q)) for a, q in zip(act0[r], req0[r])), Fraction(0))
+            n1_x[s] = fs / rs * 100 if rs > 0 else None
     vals["N1"], stat["N1"] = n1, n1_stat
+    xv["N1"] = n1_x
 
     # --- reported indicators
     rep = dedupe(md.reported, "site_code")
@@ -333,19 +374,28 @@ def compute_wide(md: MonthData, catalogue: Catalogue | None = None):
     V = np.full((S, K), np.nan)
     ST = np.full((S, K), MISSING, dtype=np.int8)
     VETO = np.full((S, K), np.nan)
+    X = np.full((S, K), None, dtype=object)
     for k, ind in enumerate(cat.indicators):
         if ind.source == "R":
             v = reported_field(ind.field)
             st = np.where(np.isnan(v), MISSING, OK)
+            x = None
         else:
             v, st = vals[ind.code], np.where(no_ledgers, MISSING, stat[ind.code])
+            x = xv.get(ind.code)
         st = np.asarray(st, dtype=np.int8)
         v = np.where(st == OK, v, np.nan)
         st = np.where((st == OK) & np.isnan(v), MISSING, st).astype(np.int8)
+        if exact_values:
+            for s in np.flatnonzero(st == OK):
+                X[s, k] = x[s] if x is not None and x[s] is not None else exact(v[s])
+                v[s] = float(X[s, k])          # the float is the nearest float of the exact value
         V[:, k] = v
         ST[:, k] = st
         if ind.veto is not None:
             VETO[:, k] = v if ind.veto.on == "value" else reported_field(ind.veto.on)
+    if exact_values:
+        return sites, V, ST, VETO, X
     return sites, V, ST, VETO
 
 

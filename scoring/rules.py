@@ -8,7 +8,10 @@ Status codes: ``OK`` (value present), ``MISSING`` (缺报: 0 points), ``NA`` (�
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -117,10 +120,18 @@ def total_points(dims: np.ndarray, factors: np.ndarray | None = None) -> np.ndar
     return acc
 
 
+CENTS_TOLERANCE = 1e-6   # in hundredths: absorbs the binary error of a float sum that is exactly x.xx5
+
+
 def cents(x: np.ndarray) -> np.ndarray:
-    """Round to 2 decimals as integer hundredths (the displayed value); NaN -> -1."""
+    """Float → integer hundredths rounded half-up (away from zero), NaN → −1. For float kernels (the Monte Carlo)
+    and for values that already have 2 decimals; official figures use ``half_up_cents`` on exact values. A sum
+    within ``CENTS_TOLERANCE`` of a half-cent counts as the half-cent, so with zero perturbation the Monte Carlo
+    rounds as the exact official figures do."""
     x = np.asarray(x, dtype=float)
-    return np.where(np.isnan(x), -1, np.rint(np.nan_to_num(x) * 100.0)).astype(np.int64)
+    y = np.nan_to_num(x) * 100.0
+    r = np.sign(y) * np.floor(np.abs(y) + 0.5 + CENTS_TOLERANCE)
+    return np.where(np.isnan(x), -1, r).astype(np.int64)
 
 
 def competition_rank(c: np.ndarray) -> np.ndarray:
@@ -160,3 +171,126 @@ def group_competition_rank(c: np.ndarray, groups: np.ndarray) -> np.ndarray:
         m = groups == g
         out[..., m] = competition_rank(c[..., m])
     return out
+
+
+# ------------------------------------------------------------------------------------------------ exact arithmetic
+# Official figures (domain.md §11 "Rounding") are computed on exact values and rounded half-up once, so 84.925
+# prints 84.93 and 73.025 prints 73.03 — never half-to-even, never a binary-float artefact. A number enters as
+# the decimal it was written as (a float via its shortest repr: 0.1 → 1/10); counts stay integers; ratios of
+# counts stay fractions. The float kernel above remains the Monte Carlo's (an annotation, not an official figure).
+
+def exact(x) -> Fraction | None:
+    """Exact value of a number as written: int/Fraction as is, a float via its shortest decimal repr (the value
+    that was typed or stored as text), Decimal exactly. None / NaN / ±inf → None."""
+    if x is None:
+        return None
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        return Fraction(int(x))
+    if isinstance(x, (int, np.integer)):
+        return Fraction(int(x))
+    if isinstance(x, Decimal):
+        return Fraction(x) if x.is_finite() else None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(f) or math.isinf(f):
+        return None
+    return Fraction(Decimal(repr(f)))
+
+
+def half_up_cents(x: Fraction | int) -> int:
+    """Exact value → integer hundredths, rounded half away from zero (四舍五入): 84.925 → 8493, −0.005 → −1."""
+    n = Fraction(x) * 100
+    half = Fraction(1, 2)
+    return math.floor(n + half) if n >= 0 else -math.floor(-n + half)
+
+
+def pct_cents(num, den) -> np.ndarray:
+    """Integer hundredths of num/den × 100 rounded half-up, exactly, for integer counts (vectorised); −1 where
+    den ≤ 0. E.g. 1/8 → 12.5 % → 1250; 1/3 → 33.33 % → 3333; 2/3 → 6667."""
+    num = np.asarray(num, dtype=np.int64)
+    den = np.asarray(den, dtype=np.int64)
+    d = np.where(den > 0, den, 1)
+    return np.where(den > 0, (2 * num * 10_000 + d) // (2 * d), -1).astype(np.int64)
+
+
+def pct_round(num, den) -> np.ndarray:
+    """Rates in % with 2 decimals (half-up on the exact ratio of counts); NaN where den ≤ 0."""
+    c = pct_cents(num, den)
+    return np.where(c >= 0, c / 100.0, np.nan)
+
+
+@dataclass(frozen=True)
+class ExactRules:
+    """The catalogue's rule parameters as exact fractions (None where a rule has no such parameter)."""
+    kind: tuple[int, ...]
+    up: tuple[bool, ...]
+    floor: tuple[Fraction | None, ...]
+    targets: tuple[tuple[Fraction | None, ...], ...]      # [size class][indicator]
+    per: tuple[Fraction | None, ...]
+    deduct_from: tuple[Fraction | None, ...]
+    maxp: tuple[Fraction, ...]
+    dim_cols: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def from_catalogue(cls, cat: Catalogue) -> "ExactRules":
+        inds = cat.indicators
+        ra = RuleArrays.from_catalogue(cat)
+        return cls(
+            kind=tuple(int(k) for k in ra.kind), up=tuple(bool(u) for u in ra.up),
+            floor=tuple(exact(i.floor) for i in inds),
+            targets=tuple(tuple(exact(i.targets[s]) if i.targets is not None else None for i in inds)
+                          for s in range(len(cat.size_classes))),
+            per=tuple(exact(i.per) for i in inds),
+            deduct_from=tuple(exact(i.deduct_from) for i in inds),
+            maxp=tuple(exact(i.points) for i in inds),
+            dim_cols=tuple(tuple(int(c) for c in cols) for cols in ra.dim_cols),
+        )
+
+
+def exact_points(X: np.ndarray, status: np.ndarray, size_index: np.ndarray, er: ExactRules) -> np.ndarray:
+    """(S, K) object array of exact points (Fractions): the rules of ``points`` on exact values."""
+    S, K = status.shape
+    out = np.empty((S, K), dtype=object)
+    zero, one = Fraction(0), Fraction(1)
+    for s in range(S):
+        tg = er.targets[int(size_index[s])]
+        for k in range(K):
+            st, mx = status[s, k], er.maxp[k]
+            if st == MISSING:
+                out[s, k] = zero
+                continue
+            if st == NA:
+                out[s, k] = mx
+                continue
+            v, kind = X[s, k], er.kind[k]
+            if kind == LINEAR:
+                f = er.floor[k]
+                ratio = (v - f) / (tg[k] - f)
+                out[s, k] = mx * min(max(ratio, zero), one)
+            elif kind == THRESHOLD:
+                met = v >= tg[k] if er.up[k] else v <= tg[k]
+                out[s, k] = mx if met else zero
+            else:
+                count = v if er.deduct_from[k] is None else er.deduct_from[k] - v
+                out[s, k] = min(max(mx - er.per[k] * count, zero), mx)
+    return out
+
+
+def exact_dimensions(P: np.ndarray, er: ExactRules) -> np.ndarray:
+    """(S, K) exact points → (S, n_dims) exact dimension sums."""
+    S = P.shape[0]
+    out = np.empty((S, len(er.dim_cols)), dtype=object)
+    for s in range(S):
+        for d, cols in enumerate(er.dim_cols):
+            out[s, d] = sum((P[s, c] for c in cols), Fraction(0))
+    return out
+
+
+def cents_of(a: np.ndarray) -> np.ndarray:
+    """Object array of exact values → int64 hundredths, each rounded half-up once."""
+    flat = [half_up_cents(x) for x in np.asarray(a, dtype=object).reshape(-1)]
+    return np.array(flat, dtype=np.int64).reshape(np.shape(a))

@@ -167,8 +167,11 @@ def test_N2_N3_pool_pairs_and_R01_side_by_hukou():
     ms = score(p)
     assert ind(ms, "A", "N2").value == pytest.approx(16 / 17 * 100)
     assert ind(ms, "A", "N3").value == pytest.approx(11 / 12 * 100)
-    assert ind(ms, "A", "N2").points == pytest.approx(5 * (16 / 17 * 100 - 80) / 15)
-    assert ind(ms, "A", "N3").points == pytest.approx(5 * (11 / 12 * 100 - 90) / 10)
+    # 5 × (1600/17 − 80) / 15 = 4.70588… points, printed half-up to 2 decimals (§11 "Rounding")
+    assert ind(ms, "A", "N2").points == 4.71
+    assert ind(ms, "A", "N3").points == 0.83             # 5 × (1100/12 − 90) / 10 = 5/6 = 0.833…
+    # the dimension is the exact sum 6 + 80/17 + 5/6 + 4 = 1585/102 = 15.539…, rounded once
+    assert row(ms, "A").dim_integration == 15.54
 
 
 def test_E5_pooled_by_family_size():
@@ -239,10 +242,14 @@ def test_site_without_household_or_labour_rows_misses_P1_N1_too():
     assert ind(ms, "B", "E1").status == "ok" and row(ms, "B").total == 89
 
 
-def test_N1_all_required_zero_is_not_applicable():
+def test_N1_all_required_zero_is_missing():
+    # §11 "Zero denominators": Σ应设 = 0 declares nothing → 缺报, 0 points (was 不涉及 with full 6 points)
     p = perfect_site("A")
     p["org"] = org("A", required=0, actual=0)
-    assert ind(score(p), "A", "N1").status == "不涉及" and ind(score(p), "A", "N1").points == 6
+    ms = score(p)
+    assert ind(ms, "A", "N1").status == "缺报" and ind(ms, "A", "N1").points == 0
+    r = row(ms, "A")
+    assert r.total == 94 and r.dim_integration == 14 and "N1" in r.missing_codes and r.reported_count == 21
 
 
 def test_households_without_labour_ledger_are_missing_not_zero_employment():
@@ -264,7 +271,8 @@ def test_size_class_boundaries(population, size_class):
     assert r.size_class == size_class
     expected_full = {"小型": 1, "中型": 1, "大型": 2, "特大型": 3}[size_class]
     assert ind(ms, "A", "I1").full_value == expected_full
-    assert ind(ms, "A", "I1").points == pytest.approx(5 * min(1, 1 / expected_full))
+    # 5 × 1/3 = 1.666… points for 特大型, printed half-up: 1.67
+    assert ind(ms, "A", "I1").points == {1: 5, 2: 2.5, 3: 1.67}[expected_full]
 
 
 def test_size_class_from_population_not_household_count():
