@@ -48,19 +48,12 @@ def flag_cards(flags: list[dict], empty_text: str = "本月没有进度滞后的
     out = []
     for f in flags:
         color = theme.FLAG_COLORS.get(f["level"], theme.NEUTRAL)
-        reasons = "；".join(clean_reason(x) for x in f["reasons"])
+        reasons = "；".join(str(x) for x in f["reasons"])   # flag sentences (their codes are kept apart)
         out.append(f'<div class="flagcard" style="border-left-color:{color}">{flag_chip(f["level"])}'
                    f'<b>{html.escape(f["county_name"])}</b>'
                    f'{"（连续" + str(f["consecutive"]) + "个月）" if f.get("consecutive", 0) >= 2 else ""}：'
                    f'{html.escape(reasons)}</div>')
     st.html("".join(out))
-
-
-def clean_reason(text: str) -> str:
-    """Flag sentences start with their code ('F3 存在零就业家庭2户'); users read the sentence only."""
-    import re
-
-    return re.sub(r"^F\d+\s*", "", str(text))
 
 
 def grade_text_color(v) -> str:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
@@ -61,7 +62,7 @@ from .catalogue import Catalogue, load_catalogue
 from .engine import MonthScores
 from .frames import MonthData
 from .rights import _county_index, county_names, county_side_coverage, employment_metrics
-from .rules import cents, competition_rank
+from .rules import STATUS_LABELS, OK, competition_rank, half_up_cents, pct_round
 
 INTERVIEW, HEAD_INTERVIEW = "建议约谈", "建议约谈主要负责人"
 LAGGING, NORMAL = "进度滞后", "正常"
@@ -108,30 +109,70 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, errors="coerce")
 
 
-def rectification_state(rect: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Per item, its state at the end of `month` (the one definition used by county flags, pages and circulars):
-    in_scope (found on or before the period end), closed (已销号 with a closed_date on or before the period end),
-    open (in scope and not closed), overdue (open and deadline < period end), and status_at_end (the status as of
-    the period end: an item closed later still shows 整改中 then)."""
+VERSION_COLUMNS = ("valid_from", "recorded_at")   # a rectification row is a version recorded at this month/date
+
+
+def _version_time(v: pd.Series) -> pd.Series:
+    """'YYYY-MM' (the first day of that month), a date or a timestamp → Timestamp (NaT when blank)."""
+    text = v.astype(object).map(lambda x: f"{x}-01" if isinstance(x, str) and len(x.strip()) == 7 else x)
+    return pd.to_datetime(text, errors="coerce")
+
+
+def rectification_held(rect: pd.DataFrame, month: str) -> np.ndarray:
+    """Bool per row: this row is the version of its item that holds at the end of ``month`` — the latest recorded
+    version at or before the month's end (§11 "Rectification items"). ``rect`` may carry several versions of an
+    item (same item_code) with a version column ``valid_from`` ('YYYY-MM' or a date) or ``recorded_at``; among
+    versions recorded at the same time the later row wins. A version recorded after the month's end never
+    counts for the month, so a later edit (deadline, status) cannot change an earlier month. Without a version
+    column every row holds (one version per item)."""
+    n = len(rect)
+    col = next((c for c in VERSION_COLUMNS if c in rect.columns), None)
+    if col is None or n == 0:
+        return np.ones(n, dtype=bool)
     end = pd.Timestamp(period_end(month))
+    t = _version_time(rect[col])
+    ok = (t.isna() | (t <= end)).to_numpy(dtype=bool)     # an unversioned row holds from the start
+    key = t.fillna(pd.Timestamp.min).to_numpy()
+    pos = np.flatnonzero(ok)
+    order = pos[np.argsort(key[pos], kind="stable")]       # oldest first; equal times keep row order
+    items = rect["item_code"].astype(object).to_numpy()[order]
+    last = ~pd.Series(items).duplicated(keep="last").to_numpy()
+    held = np.zeros(n, dtype=bool)
+    held[order[last]] = True
+    return held
+
+
+def rectification_at(rect: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The version of every item holding at the end of ``month`` (see ``rectification_held``)."""
+    return rect[rectification_held(rect, month)]
+
+
+def rectification_state(rect: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Per row, its state at the end of `month` (the one definition used by county flags, pages and circulars):
+    held (the version of its item holding then, see ``rectification_held``; other versions are out of scope),
+    in_scope (held and found on or before the period end), closed (已销号 with a closed_date on or before the period
+    end), open (in scope and not closed), overdue (open and deadline < period end), and status_at_end (the status
+    as of the period end: an item closed later still shows 整改中 then)."""
+    end = pd.Timestamp(period_end(month))
+    held = rectification_held(rect, month)
     found = _dates(rect["found_date"])
     closed_date = _dates(rect["closed_date"])
     deadline = _dates(rect["deadline"])
-    in_scope = (found.isna() | (found <= end)).to_numpy(dtype=bool)
+    in_scope = (found.isna() | (found <= end)).to_numpy(dtype=bool) & held
     closed = (rect["status"].eq(RECT_CLOSED) & closed_date.notna() & (closed_date <= end)).to_numpy(
-        dtype=bool, na_value=False)
+        dtype=bool, na_value=False) & in_scope
     opn = in_scope & ~closed
     overdue = opn & (deadline < end).to_numpy(dtype=bool, na_value=False)
     status = np.where(closed, RECT_CLOSED,
                       np.where(rect["status"].eq(RECT_CLOSED).to_numpy(dtype=bool, na_value=False), RECT_IN_PROGRESS,
                                rect["status"].to_numpy(dtype=object)))
-    return pd.DataFrame({"in_scope": in_scope, "closed": closed, "open": opn, "overdue": overdue,
+    return pd.DataFrame({"held": held, "in_scope": in_scope, "closed": closed, "open": opn, "overdue": overdue,
                          "status_at_end": status}, index=rect.index)
 
 
 def rectification_counts(md: MonthData, counties: pd.Index) -> pd.DataFrame:
     """open_items / overdue at the period end, found_in_month, closed_in_month per county."""
-    r = md.rectifications
+    r = rectification_at(md.rectifications, md.month)
     end = pd.Timestamp(md.period_end)
     start = pd.Timestamp(f"{md.month}-01")
     found = _dates(r["found_date"])
@@ -149,6 +190,12 @@ def rectification_counts(md: MonthData, counties: pd.Index) -> pd.DataFrame:
 
     return pd.DataFrame({"open_items": count(opn), "overdue": count(overdue), "found_in_month": count(found_m),
                          "closed_in_month": count(closed_m)})
+
+
+def _signed2(c: float) -> str:
+    """Hundredths (possibly a half, e.g. a median) → '+1.23' rounded half-up (never half-to-even)."""
+    v = half_up_cents(Fraction(c) / 100)
+    return ("+" if v >= 0 else "-") + f"{abs(v) // 100}.{abs(v) % 100:02d}"
 
 
 def _pct_text(x: float, threshold: float) -> str:
@@ -184,8 +231,14 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
     g = sites.groupby("county_code")
     n_sites = g.size().reindex(counties).fillna(0).to_numpy(dtype=np.int64)
     population = g["population"].sum(min_count=1).reindex(counties).to_numpy(dtype=float, na_value=np.nan)
-    score_raw = g["total"].mean().reindex(counties).to_numpy(dtype=float, na_value=np.nan)
-    score = np.round(score_raw, 2)
+    # county score = mean of the printed site totals, exact, rounded half-up once (§11): 84.92 and 84.93 → 84.93
+    tc = pd.Series(np.rint(sites["total"].to_numpy(dtype=float) * 100), index=sites.index)
+    tsum = tc.groupby(sites["county_code"]).sum().reindex(counties)
+    tn = tc.groupby(sites["county_code"]).count().reindex(counties)
+    score_c = np.array([half_up_cents(Fraction(int(a), 100 * int(n))) if n == n and n > 0 else -1
+                        for a, n in zip(tsum.fillna(0), tn.fillna(0))], dtype=np.int64)
+    has = score_c >= 0
+    score = np.where(has, score_c / 100.0, np.nan)
 
     emp = employment_metrics(md, "county").set_index("county_code").reindex(counties)
     cov = county_side_coverage(md).set_index("county_code").reindex(counties)
@@ -194,13 +247,15 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
     t = pd.DataFrame({"county_code": counties.to_numpy(dtype=object), "county_name": names,
                       "sort_order": sort_order, "sites": n_sites, "population": population})
     t["households"] = emp["households"].fillna(0).to_numpy(dtype=np.int64)
-    t["labour"] = emp["labour"].fillna(0).to_numpy(dtype=np.int64)
-    t["employed"] = emp["employed"].fillna(0).to_numpy(dtype=np.int64)
-    for c in ("employment_rate", "training_rate", "certified_rate"):
-        t[c] = emp[c].to_numpy(dtype=float, na_value=np.nan)
-    t["zero_emp"] = emp["zero_emp"].fillna(0).to_numpy(dtype=np.int64)
-    for c in ("coverage_in", "coverage_out", "coverage"):
-        t[c] = cov[c].to_numpy(dtype=float, na_value=np.nan)
+    for c in ("labour", "employed", "trained", "certified"):
+        t[c] = emp[c].fillna(0).to_numpy(dtype=np.int64)
+    # rates: exact ratios of counts, half-up to 2 decimals (§11); F5 judges the printed coverage
+    for rate, c in (("employment_rate", "employed"), ("training_rate", "trained"), ("certified_rate", "certified")):
+        t[rate] = pct_round(t[c].to_numpy(), t["labour"].to_numpy())
+    t["zero_emp"] = _zero_employment_as_scored(scores, counties)
+    for c, side in (("coverage_in", "in"), ("coverage_out", "out"), ("coverage", "all")):
+        t[c] = pct_round(cov[f"done_{side}"].fillna(0).to_numpy(dtype=np.int64),
+                         cov[f"applicable_{side}"].fillna(0).to_numpy(dtype=np.int64))
     t["qualified"] = plan["qualified"].fillna(0).to_numpy(dtype=np.int64)
     t["expected"] = plan["expected"].to_numpy(dtype=float, na_value=0.0)
     t["expected_floor"] = plan["expected_floor"].fillna(0).to_numpy(dtype=np.int64)
@@ -212,21 +267,23 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
     else:
         ps = np.full(C, np.nan)
     t["prev_score"] = ps
-    t["delta_score"] = np.round(score - ps, 2)
-    has = ~np.isnan(score)
+    # Δ = difference of the two printed county scores (exact in hundredths)
+    t["delta_score"] = (np.rint(score * 100) - np.rint(ps * 100)) / 100.0
     rank = np.full(C, np.nan)
-    rank[has] = competition_rank(cents(score[has]))
+    rank[has] = competition_rank(score_c[has])
     t["rank"] = pd.array(rank, dtype="Float64").astype("Int64")
     for c in rect.columns:
         t[c] = rect[c].to_numpy()
 
-    # -- flags
-    sc = cents(score)
+    # -- flags (judged on the printed figures)
+    sc = score_c
     deltas = t["delta_score"].to_numpy(dtype=float)
     finite = ~np.isnan(deltas)
-    med = float(np.median(deltas[finite])) if finite.any() else np.nan
+    dcents = np.where(finite, np.rint(np.nan_to_num(deltas) * 100), 0)
+    med_c = float(np.median(dcents[finite])) if finite.any() else np.nan    # may be a half-hundredth
+    med = med_c / 100.0
     rows: list[dict] = []
-    flags_col, reasons_col = [], []
+    flags_col, reasons_col, pairs_col = [], [], []
     for i in range(C):
         fl: list[tuple[str, str]] = []
         r = t.iloc[i]
@@ -234,9 +291,9 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
             fl.append(("F1", f"五好社区创建进度滞后：达标{int(r.qualified)}个，低于序时进度{int(r.expected_floor)}个"))
         if has[i]:
             lower = int((sc[has] < sc[i]).sum())
-            if lower < cs.lowest_n and finite[i] and deltas[i] < med:
+            if lower < cs.lowest_n and finite[i] and dcents[i] < med_c:
                 fl.append(("F2", f"县均得分{score[i]:.2f}分，居全市倒数第{lower + 1}位，较上月{deltas[i]:+.2f}分，"
-                                 f"低于各县变化中位数（{med:+.2f}分）"))
+                                 f"低于各县变化中位数（{_signed2(med_c)}分）"))
         if r.zero_emp > 0:
             fl.append(("F3", f"存在零就业家庭{int(r.zero_emp)}户"))
         if r.overdue > 0:
@@ -247,11 +304,13 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
             parts = "、".join(f"{lbl}权益落实率{_pct_text(v, cs.coverage_min)}" for lbl, v in low)
             fl.append(("F5", f"{parts}，低于{cs.coverage_min:g}%"))
         flags_col.append("、".join(f for f, _ in fl))
-        reasons_col.append([f"{f} {s}" for f, s in fl])
+        reasons_col.append([s for _, s in fl])
+        pairs_col.append(list(fl))
         for f, s in fl:
             rows.append(dict(county_code=r.county_code, county_name=r.county_name, flag=f, sentence=s))
     t["flag_codes"] = np.array(flags_col, dtype=object)
     t["reasons"] = pd.Series(reasons_col, dtype=object).to_numpy()
+    t["flag_list"] = pd.Series(pairs_col, dtype=object).to_numpy()
     flagged = np.array([bool(f) for f in flags_col], dtype=bool)
     t["flagged"] = flagged
     t["level"] = np.where(flagged, LAGGING, NORMAL).astype(object)
@@ -264,9 +323,9 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
     t["escalation"] = np.where(consecutive >= cs.head_interview_months, HEAD_INTERVIEW,
                                np.where(consecutive >= cs.interview_months, INTERVIEW, "")).astype(object)
 
-    # -- praise
-    cand = [i for i in range(C) if finite[i] and deltas[i] > cs.praise_min_delta]
-    cand.sort(key=lambda i: (-deltas[i], np.nan_to_num(sort_order[i], nan=np.inf), str(counties[i])))
+    # -- praise: the largest Δ among counties NOT flagged this month, Δ > 0 (§11); never praised and flagged
+    cand = [i for i in range(C) if finite[i] and not flagged[i] and dcents[i] > round(cs.praise_min_delta * 100)]
+    cand.sort(key=lambda i: (-dcents[i], np.nan_to_num(sort_order[i], nan=np.inf), str(counties[i])))
     top = cand[:cs.praise_n]
     t["praise"] = np.isin(np.arange(C), top)
 
@@ -274,6 +333,15 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
     site_status = _site_status(md, scores, prev, y)
     return CountyMonth(month=month, counties=t, flags=flags, sites=site_status,
                        praise=[str(names[i]) for i in top], praise_codes=[str(counties[i]) for i in top])
+
+
+def _zero_employment_as_scored(scores: MonthScores, counties: pd.Index) -> np.ndarray:
+    """零就业家庭 per county = Σ of its sites' E2 as scored (§11): a site whose E2 is 缺报 adds nothing."""
+    ind = scores.indicators
+    e2 = ind[(ind["code"] == "E2") & (ind["status"] == STATUS_LABELS[OK])]
+    county_of = scores.sites.set_index("site_code")["county_code"]
+    per = pd.Series(e2["value"].to_numpy(dtype=float), index=county_of.reindex(e2["site_code"]).to_numpy())
+    return per.groupby(level=0).sum().reindex(counties).fillna(0).round().to_numpy(dtype=np.int64)
 
 
 def _site_status(md: MonthData, scores: MonthScores, prev: CountyMonth | None, year: int) -> pd.DataFrame:
@@ -287,9 +355,8 @@ def _site_status(md: MonthData, scores: MonthScores, prev: CountyMonth | None, y
         prev_named = np.zeros(len(s), dtype=bool)
         prev_streak = np.zeros(len(s), dtype=np.int64)
     streak = np.where(q, 0, prev_streak + 1).astype(np.int64)
-    batch = pd.to_numeric(s["batch_year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    due = batch <= year
-    warning = ~q & (streak >= 2) & prev_named & due
+    # named (已命名) from the first month it was 达标, whatever its batch year; not 达标 in m−1 and m → 摘牌预警
+    warning = ~q & (streak >= 2) & prev_named
     text = np.where(warning, [f"{n}连续{k}个月未达到五好社区标准，予以摘牌预警"
                               for n, k in zip(s["site_name"].astype(object), streak)], "").astype(object)
     return pd.DataFrame({"site_code": s["site_code"].to_numpy(dtype=object),

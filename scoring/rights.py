@@ -16,7 +16,9 @@ Employment
 ----------
 * ``employment_metrics(md, by="site" | "county")`` — labour, employed, trained, certified, workshop (帮扶车间/园区企业),
   rates in % (employment_rate, training_rate, certified_rate, workshop_rate), households_with_labour, zero_emp.
-* ``zero_employment_households(md, ...)`` — the 零就业家庭 list (劳动力人数 ≥ 1 and no employed labourer).
+* ``zero_employment_households(md, ...)`` — the 零就业家庭 list (劳动力人数 ≥ 1 and no employed labourer), only
+  in sites that list labourers (a site listing none has E2 缺报 and no 零就业家庭, §11) — the same households
+  that E2 counts, so site, county and list figures agree.
 
 ID numbers in these lists are masked by ``domain.idnumber.mask`` unless ``mask=False``.
 """
@@ -217,7 +219,8 @@ def coverage(md: MonthData, by: str | Sequence[str] = "site", *, site_codes: Seq
 
 
 def county_side_coverage(md: MonthData) -> pd.DataFrame:
-    """One row per county (sort order): coverage_in (迁入地), coverage_out (迁出地), coverage (all), pooled."""
+    """One row per county (sort order): coverage_in (迁入地), coverage_out (迁出地), coverage (all), pooled; with
+    the counts behind them (done_in / applicable_in, done_out / applicable_out, done_all / applicable_all)."""
     pr = _Pairs(md)
     n, m = pr.codes.shape
     C = len(pr.counties)
@@ -229,7 +232,10 @@ def county_side_coverage(md: MonthData) -> pd.DataFrame:
                        _coverage_frame(counts.sum(axis=1)))
     return pd.DataFrame({"county_code": pr.counties.to_numpy(dtype=object),
                          "coverage_in": din["coverage"], "coverage_out": dout["coverage"],
-                         "coverage": dall["coverage"], "rights_gaps": dall["gaps"], "rights_missing": dall["blank"]})
+                         "coverage": dall["coverage"], "rights_gaps": dall["gaps"], "rights_missing": dall["blank"],
+                         "done_in": din["done"], "applicable_in": din["applicable"],
+                         "done_out": dout["done"], "applicable_out": dout["applicable"],
+                         "done_all": dall["done"], "applicable_all": dall["applicable"]})
 
 
 # ------------------------------------------------------------------------------------------------ employment
@@ -246,7 +252,10 @@ class _Employment:
             else np.zeros(0, dtype=np.int64)
         self.labour_count = np.nan_to_num(numeric(L.hh["labour_count"]))
         self.has_labour = self.labour_count >= 1
-        self.zero = self.has_labour & (hh_emp == 0)
+        # E2 of a site that lists no labourer is 缺报 (§11), so its households count as no 零就业家庭 anywhere
+        site_lists = L.n_lab > 0
+        listed = site_lists[L.hh_site] if len(L.hh_site) else np.zeros(0, dtype=bool)
+        self.zero = self.has_labour & (hh_emp == 0) & listed
 
 
 def employment_metrics(md: MonthData, by: str = "site") -> pd.DataFrame:

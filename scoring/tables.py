@@ -1,8 +1,10 @@
 """Display tables with Chinese headers (domain.md §8), built from scoring results; pure pandas.
 
-* ``site_ranking_table(scores, mc=None)`` — 排名, 同类排名, 安置点编码, 安置点, 县, 规模, 总分, the five dimension
-  names, 等次, 达标 (bool), 较上月 ("↑2" / "↓1" / "—" unchanged or no previous month / "新" new site),
-  短板, 排名区间 ("3–7" from the Monte Carlo 5–95 % ranks; "—" without ``mc``). Sorted by 排名, then code.
+* ``site_ranking_table(scores, mc=None)`` — 排名, 同类排名, 安置点编码, 安置点, 县, 规模, 总分, 指标完整度
+  (indicators not 缺报 / 22 as "20/22", §11 "Completeness": it stands beside every site score), 缺报 (the mark
+  of a site with any 缺报: its missing codes "I2、E1"; "" when complete), the five dimension names, 等次,
+  达标 (bool), 较上月 ("↑2" / "↓1" / "—" unchanged or no previous month / "新" new site), 短板, 排名区间
+  ("3–7" from the Monte Carlo 5–95 % ranks; "—" without ``mc``). Sorted by 排名, then code.
 * ``county_table(cm, with_flags=False)`` — 序号, 县(市、区), 安置点数, 搬迁人口, 劳动力, 就业率, 参训率, 持证率,
   零就业家庭, 达标/序时 ("达标数/⌊序时进度⌋"), 权益落实率 (all items pooled, %), 整改逾期, 县均得分, 排名,
   较上月 (Δ county score, float; NaN without a previous month). ``with_flags`` appends 进度滞后 (the flag
@@ -22,7 +24,7 @@ from .progress import CountyMonth
 from .robustness import rank_interval
 
 DASH = "—"
-SITE_RANKING_FIXED = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分"]
+SITE_RANKING_FIXED = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", "指标完整度", "缺报"]
 SITE_RANKING_TAIL = ["等次", "达标", "较上月", "短板", "排名区间"]
 COUNTY_TABLE_COLUMNS = ["序号", "县(市、区)", "安置点数", "搬迁人口", "劳动力", "就业率", "参训率", "持证率", "零就业家庭",
                         "达标/序时", "权益落实率", "整改逾期", "县均得分", "排名", "较上月"]
@@ -35,6 +37,14 @@ def rank_change_text(delta_rank, is_new: bool = False) -> str:
         return DASH
     d = int(delta_rank)
     return f"↑{d}" if d > 0 else f"↓{-d}"
+
+
+def completeness_text(sites: pd.DataFrame) -> np.ndarray:
+    """指标完整度 per site: "reported/count" (e.g. "20/22"; 不涉及 counts as reported, 缺报 does not)."""
+    if "reported_count" not in sites or "indicator_count" not in sites:
+        return np.full(len(sites), DASH, dtype=object)
+    return np.array([f"{int(r)}/{int(k)}" for r, k in zip(sites["reported_count"], sites["indicator_count"])],
+                    dtype=object)
 
 
 def ranking_table(sites: pd.DataFrame, dimension_columns: dict[str, str], *, view: str = "overall",
@@ -56,6 +66,9 @@ def ranking_table(sites: pd.DataFrame, dimension_columns: dict[str, str], *, vie
         "县": s["county_name"].to_numpy(dtype=object),
         "规模": s["size_class"].to_numpy(dtype=object),
         "总分": s["total"].to_numpy(dtype=float),
+        "指标完整度": completeness_text(s),
+        "缺报": s["missing_codes"].fillna("").to_numpy(dtype=object) if "missing_codes" in s
+        else np.full(len(s), "", dtype=object),
     })
     for col, name in dimension_columns.items():
         out[name] = s[col].to_numpy(dtype=float)

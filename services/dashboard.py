@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import os
-import re
 import secrets
 from typing import Any, Callable
 
@@ -260,9 +259,8 @@ def _from_store(engine: Engine, month: str, mr) -> _Results:
     # one display level per county: escalation (建议约谈 / 建议约谈主要负责人) wins over 进度滞后
     esc = c["escalation"].fillna("") if "escalation" in c else pd.Series("", index=c.index)
     c["level"] = np.where(esc != "", esc, c["level"])
-    # flag sentences come as 'F3 存在零就业家庭2户'; the code stays in flag_codes, users read the sentence
-    c["reasons"] = c["reasons"].map(lambda r: [re.sub(r"^F\d+\s*", "", str(x)) for x in r]
-                                    if isinstance(r, (list, tuple, np.ndarray)) else [])
+    # flag sentences (scoring.progress keeps each flag's code apart: flag_codes / flag_list)
+    c["reasons"] = c["reasons"].map(lambda r: [str(x) for x in r] if isinstance(r, (list, tuple, np.ndarray)) else [])
     out = _Results(month, sites, mr.scores.indicators, c, mr.catalogue_version, computed_at=mr.computed_at, raw=mr)
     out.praise = list(getattr(mr.county, "praise", []) or [])
     out.warnings = mr.county.warnings if hasattr(mr.county, "warnings") else pd.DataFrame()

@@ -34,7 +34,7 @@ from scoring.frames import MonthData, previous_month
 from scoring.progress import CountyMonth, county_month
 from scoring.robustness import monte_carlo
 
-FORMAT = 1  # bump when the payload layout changes
+FORMAT = 2  # bump when the payload layout or the scoring rules change (2: §11 rounding, flags, 缺报)
 
 
 @dataclass

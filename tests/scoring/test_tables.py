@@ -15,7 +15,7 @@ from tests.scoring.builders import combine, perfect_site
 
 CAT = load_catalogue()
 
-RANKING_COLUMNS = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", "产业带动好", "就业帮扶好", "公共服务好",
+RANKING_COLUMNS = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", "指标完整度", "缺报", "产业带动好", "就业帮扶好", "公共服务好",
                    "精神状态好", "融入环境好", "等次", "达标", "较上月", "短板", "排名区间"]
 COUNTY_COLUMNS = ["序号", "县(市、区)", "安置点数", "搬迁人口", "劳动力", "就业率", "参训率", "持证率", "零就业家庭", "达标/序时",
                   "权益落实率", "整改逾期", "县均得分", "排名", "较上月"]
@@ -53,6 +53,21 @@ def test_site_ranking_table():
         lo, hi = m.loc[code, "rank_p05"], m.loc[code, "rank_p95"]
         assert txt == (str(lo) if lo == hi else f"{lo}–{hi}")
     assert (site_ranking_table(s6)["排名区间"] == "—").all()
+    assert t["指标完整度"].tolist() == ["22/22"] * 4 and t["缺报"].tolist() == [""] * 4
+
+
+def test_ranking_table_shows_completeness_and_marks_missing():
+    # §11 "Completeness": beside every site score. B lists no labourer (I2/E1/E2/E3/E4 缺报) and reports no
+    # satisfaction (S1 缺报): 22 − 6 = 16 reported → "16/22", marked with its codes. A is complete.
+    b = perfect_site("B")
+    b["labour"] = []
+    b["reported"]["satisfaction_pct"] = None
+    sc = score_month(combine(parts=[perfect_site("A"), b]), CAT)
+    t = site_ranking_table(sc).set_index("安置点编码")
+    assert t.loc["A", "指标完整度"] == "22/22" and t.loc["A", "缺报"] == ""
+    assert t.loc["B", "指标完整度"] == "16/22" and t.loc["B", "缺报"] == "I2、E1、E2、E3、E4、S1"
+    # B: 100 − I2 5 − E1 6 − E2 4 − E3 4 − E4 3 − S1 6 = 72 points, not vetoed (E2 缺报 cannot veto)
+    assert t.loc["B", "总分"] == 72 and t.loc["B", "等次"] == "合格"
 
 
 def test_rank_change_text():

@@ -154,11 +154,12 @@ def test_county_figures():
     assert c["rank"].tolist() == [2, 1]
     assert c["open_items"].to_dict() == {"C1": 1, "C2": 1} and c["overdue"].to_dict() == {"C1": 1, "C2": 0}
     assert c["zero_emp"].to_dict() == {"C1": 0, "C2": 1}
-    # C1 coverage: 迁入地 A 34/35 + B 9/9 = 43/44; 迁出地 A 24/25 + B 6/6 = 30/31
-    assert c.loc["C1", "coverage_in"] == pytest.approx(43 / 44 * 100)
-    assert c.loc["C1", "coverage_out"] == pytest.approx(30 / 31 * 100)
-    assert c["reasons"].to_dict() == {"C1": ["F1 五好社区创建进度滞后：达标0个，低于序时进度1个", "F4 问题整改逾期1项"],
-                                      "C2": ["F3 存在零就业家庭1户"]}
+    # C1 coverage: 迁入地 A 34/35 + B 9/9 = 43/44 = 97.727… → 97.73; 迁出地 A 24/25 + B 6/6 = 30/31 = 96.774… → 96.77
+    # (county rates are printed figures: half-up to 2 decimals, §11)
+    assert c.loc["C1", "coverage_in"] == 97.73
+    assert c.loc["C1", "coverage_out"] == 96.77
+    assert c["reasons"].to_dict() == {"C1": ["五好社区创建进度滞后：达标0个，低于序时进度1个", "问题整改逾期1项"],
+                                      "C2": ["存在零就业家庭1户"]}
     assert c["flag_codes"].to_dict() == {"C1": "F1、F4", "C2": "F3"}
     assert list(cm.flags["flag"]) == ["F1", "F4", "F3"]
     assert cm.praise == []   # no previous month, no Δ score
