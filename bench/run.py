@@ -1,0 +1,318 @@
+"""The one benchmark command (issue 13): builds what it needs, starts the app on 127.0.0.1, prints one table.
+
+    python bench/run.py                                   # everything (province build: minutes, cached)
+    python bench/run.py --quick                           # smoke run: city, 5 sessions × 1 cycle, small import
+    python bench/run.py --scale city --sessions 20 --processes 1,2 --skip import,scoring
+    python bench/run.py --rebuild                         # rebuild the cached demo databases and workbook
+
+Rows (each beside a baseline measured in the same run, with the 1-minute load average at the end of the row):
+  import     import_workbook of a 100,000-household ledger into SQLite  vs  merely reading it (python-calamine)
+  scoring    score_month for 68 sites and ~1,000 sites / 450k households  vs  the minimal pandas aggregation
+  page       each page for one user, first visit after start and warm (new tab = new Streamlit session; median)
+             vs  the trivial three-line page bench/trivial_app.py on its own server (first / warm)
+  load       p50/p95 page time, 20 websocket sessions cycling 总览→排名→地图→安置点画像→权益缺口 (in-app navigation,
+             3 cycles, after opening 总览 as a new tab), one process or N behind nginx (sticky by cookie)
+             vs  the trivial page driven the same way over the same topology, measured right before
+  memory     peak RSS (VmHWM) per app process after one user / after the load  vs  the trivial page's process
+Demo databases: var/bench/demo-<scale>-<fingerprint of data/, scoring/, services/, domain/>.db (python -m data init
+--demo [--scale province]). Sessions are driven through Streamlit's websocket protocol (bench/wsdriver.py); a
+page ends at the script_finished message. All traffic stays on 127.0.0.1; every load run is bounded by --cycles
+and a hard time cap (--cap) and stops by itself.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT)]
+
+import dbcache  # noqa: E402
+from servers import App, Proxy  # noqa: E402
+from wsdriver import PageError, Session, route_cookie  # noqa: E402
+
+LOAD_CYCLE = [("总览", "/"), ("排名", "/ranking"), ("地图", "/map"), ("安置点画像", "/site?site={site}"),
+              ("权益缺口", "/gaps")]
+ONE_USER = [("总览", "/"), ("数据大屏", "/wall?rotate=0"), ("排名", "/ranking"), ("地图", "/map"),
+            ("安置点画像", "/site?site={site}"), ("县区画像", "/county?county={county}"), ("权益缺口", "/gaps")]
+TRIVIAL = HERE / "trivial_app.py"
+
+
+def load1() -> float:
+    return os.getloadavg()[0]
+
+
+def machine() -> str:
+    model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                  if ln.startswith("model name")), platform.processor())
+    mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+               if ln.startswith("MemTotal")) / 1024 ** 2
+    import streamlit
+    return (f"nproc {os.cpu_count()}, {mem:.1f} GiB RAM, {model}; Python {platform.python_version()}, "
+            f"streamlit {streamlit.__version__}; load average at start {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+class Table:
+    def __init__(self):
+        self.rows: list[tuple] = []
+
+    def add(self, what: str, scale: str, procs: str, figure: str, base: str, ratio: float | None, note: str = ""):
+        row = (what, scale, procs, figure, base, "" if ratio is None else f"×{ratio:.1f}", f"{load1():.1f}", note)
+        self.rows.append(row)
+        print("  | " + " | ".join(row), flush=True)
+
+    def markdown(self) -> str:
+        head = ("measurement", "scale", "procs", "figure", "baseline (same run)", "ratio", "load1", "note")
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(r) + " |" for r in self.rows]
+        return "\n".join(out)
+
+
+# ---------------------------------------------------------------- import and scoring (reuse the bench_* scripts)
+
+def bench_import(t: Table, households: int, rebuild: bool) -> None:
+    import bench_import as bi
+    path = dbcache.CACHE / f"import-{households}.xlsx"
+    dbcache.CACHE.mkdir(parents=True, exist_ok=True)
+    if rebuild or not path.exists():
+        t0 = time.perf_counter()
+        tmp = path.with_suffix(".tmp.xlsx")
+        bi.generate(tmp, households, labour=False)
+        tmp.rename(path)
+        print(f"generated {path.name} in {time.perf_counter() - t0:.0f} s", flush=True)
+    data = path.read_bytes()
+    read = min(bi.read_only(path).wall for _ in range(2))
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        clock, res = bi.import_once(f"sqlite:///{tmp}/import.db", data)
+    t.add(f"import {households:,} households (SQLite)", "-", "-", f"{clock.wall:.1f} s",
+          f"read only {read:.1f} s", clock.wall / read, "target < 2×")
+
+
+def bench_scoring(t: Table, quick: bool) -> None:
+    import bench_scoring as bs
+    from scoring.catalogue import load_catalogue
+    from scoring.engine import score_month
+    cat = load_catalogue()
+    cases = [("city", bs.synthetic_month(68, 68 * 1100, seed=1, n_counties=9, object_strings=True))]
+    if not quick:
+        cases.append(("province", bs.synthetic_month(1000, 450_000, seed=2, n_counties=88, object_strings=True)))
+    for scale, md in cases:
+        s = bs.best_of(lambda: score_month(md, cat), 2)
+        b = bs.best_of(lambda: bs.baseline_aggregation(md), 2)
+        t.add(f"score one month ({len(md.sites):,} sites, {len(md.households):,} hh)", scale, "-", f"{s:.2f} s",
+              f"pandas aggregation {b:.2f} s", s / b, "synthetic month, object columns as load_month returns")
+
+
+# ---------------------------------------------------------------- pages
+
+def codes(db_url: str) -> dict[str, str]:
+    con = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    try:
+        site = con.execute("SELECT code FROM sites ORDER BY code LIMIT 1").fetchone()[0]
+        county = con.execute("SELECT code FROM counties ORDER BY sort_order, code LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    return {"site": site, "county": county}
+
+
+async def visit_new_tab(base: str, path: str, timeout: float) -> float:
+    s = Session(base, timeout=timeout)
+    try:
+        v = await s.open(path)
+        if v.exceptions:
+            raise PageError(f"{path}: the page shows an exception")
+        return v.seconds
+    finally:
+        await s.close()
+
+
+def one_user(t: Table, scale: str, app: App, triv: App, fill: dict, warm_n: int, timeout: float) -> None:
+    """First visit after the server started, then the median of warm_n more new-tab visits, per page."""
+    tc = asyncio.run(visit_new_tab(triv.base, "/", timeout))
+    tw = statistics.median([asyncio.run(visit_new_tab(triv.base, "/", timeout)) for _ in range(max(3, warm_n))])
+    for name, path in ONE_USER:
+        p = path.format(**fill)
+        cold = asyncio.run(visit_new_tab(app.base, p, timeout))
+        warm = statistics.median([asyncio.run(visit_new_tab(app.base, p, timeout)) for _ in range(warm_n)])
+        t.add(f"one user: {name} {p}", scale, "1", f"first {cold:.2f} s / warm {warm:.2f} s",
+              f"trivial first {tc:.2f} / warm {tw:.2f} s", warm / tw,
+              "ratio = warm / trivial warm" + ("; first page after start includes imports" if path == "/" else ""))
+
+
+async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: float, timeout: float,
+                sticky: bool) -> dict:
+    """`sessions` concurrent users: open cycle[0] as a new tab, then navigate in-app through the cycle `cycles`
+    times. Bounded by cap seconds overall; returns the page times and counts."""
+    times: list[float] = []
+    errors: list[str] = []
+
+    async def user(i: int) -> None:
+        await asyncio.sleep(i * 0.05)                      # a 1-second ramp for 20 sessions, not a single burst
+        s = Session(base, cookie=route_cookie() if sticky else "", timeout=timeout)
+        try:
+            v = await s.open(cycle[0])
+            times.append(v.seconds)
+            order = cycle[1:] + cycle[:1]
+            for _ in range(cycles):
+                for p in order:
+                    v = await s.goto(p)
+                    if v.exceptions:
+                        errors.append(f"{p}: exception shown")
+                    times.append(v.seconds)
+        except (PageError, OSError, asyncio.TimeoutError) as e:
+            errors.append(f"{type(e).__name__}: {e}")
+        finally:
+            await s.close()
+
+    t0 = time.perf_counter()
+    tasks = [asyncio.create_task(user(i)) for i in range(sessions)]
+    done, pending = await asyncio.wait(tasks, timeout=cap)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    wall = time.perf_counter() - t0
+    expected = sessions * (1 + cycles * len(cycle))
+    return {"times": times, "errors": errors, "wall": wall, "capped": bool(pending), "expected": expected}
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = min(len(xs) - 1, max(0, int(round(q * (len(xs) - 1)))))
+    return xs[k]
+
+
+def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fill: dict, a, sticky: bool,
+             cpu_note) -> None:
+    cycle = [p.format(**fill) for _, p in LOAD_CYCLE]
+    rt = asyncio.run(drive(triv_base, ["/"] * len(cycle), a.sessions, a.cycles, a.cap, a.timeout, sticky))
+    l_triv = load1()
+    cpu0 = cpu_note()
+    ra = asyncio.run(drive(app_base, cycle, a.sessions, a.cycles, a.cap, a.timeout, sticky))
+    cpu1 = cpu_note()
+    p50, p95, b50, b95 = pct(ra["times"], .5), pct(ra["times"], .95), pct(rt["times"], .5), pct(rt["times"], .95)
+    thr, bthr = len(ra["times"]) / ra["wall"], len(rt["times"]) / rt["wall"]
+    note = (f"{len(ra['times'])}/{ra['expected']} pages in {ra['wall']:.0f} s ({thr:.2f}/s vs trivial {bthr:.2f}/s)"
+            f"{', CAPPED' if ra['capped'] else ''}{', errors: ' + str(len(ra['errors'])) if ra['errors'] else ''}"
+            f"; trivial load1 {l_triv:.1f}")
+    if nproc > 1:
+        note += "; CPU s per process " + "/".join(f"{b - a_:.0f}" for a_, b in zip(cpu0, cpu1))
+    t.add(f"{a.sessions} sessions p50 / p95", scale, str(nproc), f"{p50:.2f} / {p95:.2f} s",
+          f"trivial {b50:.2f} / {b95:.2f} s", p95 / b95, note + "; ratio = p95 / trivial p95")
+    for e in ra["errors"][:3] + rt["errors"][:3]:
+        print("    error:", e, flush=True)
+
+
+def mib(b: int | None) -> str:
+    return f"{(b or 0) / 2 ** 20:,.0f} MiB"
+
+
+def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path) -> None:
+    url, built = dbcache.ensure(scale, a.rebuild)
+    if built:
+        t.add(f"build demo database (python -m data init --demo --scale {scale})", scale, "-", f"{built:.0f} s",
+              "", None, "once; cached under var/bench/")
+    fill = codes(url)
+    env = dict(env_base, DATABASE_URL=url)
+    procs = sorted({int(x) for x in a.processes.split(",")})
+    for n in procs:
+        apps = [App(ROOT / "app.py", env, ROOT, log=logs / f"app-{scale}-{n}-{i}.log") for i in range(n)]
+        trivs = [App(TRIVIAL, env_base, HERE, log=logs / f"trivial-{scale}-{n}-{i}.log") for i in range(n)]
+        proxies: list[Proxy] = []
+        try:
+            for x in apps + trivs:
+                x.start()
+            if n > 1:
+                if not Proxy.available():
+                    print("nginx not installed (apt-get install -y nginx): skipping", n, "processes")
+                    continue
+                proxies = [Proxy([x.port for x in apps], dbcache.CACHE).start(),
+                           Proxy([x.port for x in trivs], dbcache.CACHE).start()]
+                app_base, triv_base = proxies[0].base, proxies[1].base
+            else:
+                app_base, triv_base = apps[0].base, trivs[0].base
+            if n > 1 or "pages" in a.skip:   # fresh processes: one visit of each page on each, as a running server has
+                for x in apps:
+                    for _, path in LOAD_CYCLE:
+                        asyncio.run(visit_new_tab(x.base, path.format(**fill), a.timeout))
+                for x in trivs:
+                    asyncio.run(visit_new_tab(x.base, "/", a.timeout))
+            if n == 1 and "pages" not in a.skip:
+                one_user(t, scale, apps[0], trivs[0], fill, a.warm, a.timeout)
+                t.add("peak RSS after one user", scale, "1", mib(apps[0].status().get("VmHWM")),
+                      f"trivial {mib(trivs[0].status().get('VmHWM'))}",
+                      apps[0].status().get("VmHWM", 0) / max(1, trivs[0].status().get("VmHWM", 1)), "VmHWM")
+            if "load" not in a.skip:
+                load_row(t, scale, n, app_base, triv_base, fill, a, sticky=n > 1,
+                         cpu_note=lambda: [x.status().get("cpu", 0) for x in apps])
+                hwm = [x.status().get("VmHWM", 0) for x in apps]
+                thwm = max(x.status().get("VmHWM", 0) for x in trivs)
+                t.add(f"peak RSS per app process after {a.sessions} sessions", scale, str(n),
+                      " / ".join(mib(h) for h in hwm), f"trivial {mib(thwm)}", max(hwm) / max(1, thwm),
+                      "VmHWM of each process (includes the one-user run before it)" if n == 1 else "VmHWM")
+        finally:
+            for p in proxies:
+                p.stop()
+            for x in apps + trivs:
+                x.stop()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--scale", default="city,province", help="city, province or both (comma-separated)")
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--cycles", type=int, default=3, help="cycles through the five pages per session")
+    ap.add_argument("--processes", default="1,2", help="app process counts to measure, e.g. 1 or 1,2")
+    ap.add_argument("--warm", type=int, default=2, help="warm new-tab visits per page for one user (median)")
+    ap.add_argument("--households", type=int, default=100_000, help="households in the import workbook")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: import,scoring,pages,load")
+    ap.add_argument("--cap", type=float, default=900, help="hard time cap per load run, seconds")
+    ap.add_argument("--timeout", type=float, default=300, help="time limit for one page, seconds")
+    ap.add_argument("--quick", action="store_true", help="smoke run: city only, 5 sessions × 1 cycle, 10k import")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild cached demo databases and the workbook")
+    ap.add_argument("--out", type=Path, help="also write the markdown table to this file")
+    a = ap.parse_args(argv)
+    if a.quick:
+        a.scale, a.sessions, a.cycles, a.warm, a.households = "city", min(a.sessions, 5), 1, 1, 10_000
+        a.cap = min(a.cap, 300)
+    a.skip = {s.strip() for s in a.skip.split(",") if s.strip()}
+    scales = [s.strip() for s in a.scale.split(",") if s.strip()]
+    if not set(scales) <= {"city", "province"}:
+        ap.error("--scale: city and/or province")
+
+    t = Table()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    info = machine()
+    print(f"bench/run.py {' '.join(argv if argv is not None else sys.argv[1:])}\n{started}; {info}", flush=True)
+    logs = dbcache.CACHE / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env_base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if "import" not in a.skip:
+        bench_import(t, a.households, a.rebuild)
+    if "scoring" not in a.skip:
+        bench_scoring(t, a.quick)
+    if not {"pages", "load"} <= a.skip:
+        for scale in scales:
+            run_scale(t, scale, a, env_base, logs)
+    md = (f"Run {started}: `python bench/run.py {' '.join(argv if argv is not None else sys.argv[1:])}`\n\n"
+          f"Machine: {info}\n\n{t.markdown()}\n\nload average at end: "
+          f"{'/'.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    print("\n" + md)
+    if a.out:
+        a.out.write_text(md, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Check that the websocket driver (bench/wsdriver.py) measures what a real browser waits for.
+
+    python bench/verify_driver.py [--scale city] [--path /ranking] [--repeat 3]
+
+Opens `path` in headless Chromium (Playwright, /usr/bin/chromium) with a script that timestamps, inside the page,
+every websocket frame and every change of `data-test-script-state` on the app. For each browser visit it reports
+  rerun→script_finished  time from the browser's rerun_script BackMsg to the script_finished ForwardMsg arriving,
+  rerun→notRunning       time to the app's DOM state `notRunning` (what the browser tests and users wait for),
+and, alternating with the browser visits, the driver's new-tab time for the same path (connect + rerun →
+script_finished). The driver is right when its time matches the browser's rerun→script_finished and the DOM
+flips to notRunning on that message (the gap is rendering only).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT)]
+
+import dbcache  # noqa: E402
+from servers import App  # noqa: E402
+from wsdriver import Session  # noqa: E402
+
+INIT = r"""
+(() => {
+  window.__ws = []; window.__st = [];
+  const W = window.WebSocket;
+  const b64 = (buf) => { const u = new Uint8Array(buf); let s = ''; for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]); return btoa(s); };
+  window.WebSocket = function (...args) {
+    const ws = new W(...args);
+    const send = ws.send.bind(ws);
+    ws.send = (d) => { window.__ws.push({t: performance.now(), dir: 'out', n: d.byteLength || d.length, d: (d.byteLength || 0) < 65536 ? b64(d) : ''}); return send(d); };
+    ws.addEventListener('message', (e) => { const d = e.data; const n = d.byteLength || d.size || 0;
+      window.__ws.push({t: performance.now(), dir: 'in', n, d: (d instanceof ArrayBuffer && n < 4096) ? b64(d) : ''}); });
+    return ws;
+  };
+  window.WebSocket.prototype = W.prototype;
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+  const watch = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app) { requestAnimationFrame(watch); return; }
+    const rec = () => window.__st.push({t: performance.now(), s: app.getAttribute('data-test-script-state')});
+    rec();
+    new MutationObserver(rec).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  };
+  watch();
+})();
+"""
+
+
+def browser_visit(context, url: str) -> tuple[float, float]:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("() => { const a = document.querySelector(\"[data-testid='stApp']\");"
+                               " return a && a.getAttribute('data-test-script-state') === 'notRunning'"
+                               " && (window.__st || []).some(x => x.s === 'running'); }", timeout=300_000, polling=20)
+        ws = page.evaluate("window.__ws")
+        st = page.evaluate("window.__st")
+    finally:
+        page.close()
+    t_rerun = t_fin = None
+    for m in ws:
+        if not m["d"]:
+            continue
+        raw = base64.b64decode(m["d"])
+        if m["dir"] == "out" and t_rerun is None:
+            b = BackMsg()
+            b.ParseFromString(raw)
+            if b.WhichOneof("type") == "rerun_script":
+                t_rerun = m["t"]
+        elif m["dir"] == "in" and t_rerun is not None and t_fin is None:
+            f = ForwardMsg()
+            f.ParseFromString(raw)
+            if f.WhichOneof("type") == "script_finished" and f.script_finished == 0:
+                t_fin = m["t"]
+    t_dom = next(x["t"] for x in st if x["s"] == "notRunning" and t_fin is not None and x["t"] >= t_fin)
+    return (t_fin - t_rerun) / 1000, (t_dom - t_rerun) / 1000
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="city")
+    ap.add_argument("--path", default="/ranking")
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    url, _ = dbcache.ensure(a.scale)
+    from playwright.sync_api import sync_playwright
+
+    env = dict(os.environ, DATABASE_URL=url)
+    app = App(ROOT / "app.py", env, ROOT).start()
+    rows = []
+    try:
+        asyncio.run(Session(app.base).open(a.path))       # first visit after start: not compared
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                                        args=["--no-sandbox", "--disable-gpu", "--use-gl=swiftshader",
+                                              "--enable-unsafe-swiftshader"])
+            context = browser.new_context(viewport={"width": 1366, "height": 768})
+            context.add_init_script(INIT)
+            browser_visit(context, app.base + a.path)      # warms the browser's HTTP cache of Streamlit's JS
+            for _ in range(a.repeat):
+                fin, dom = browser_visit(context, app.base + a.path)
+
+                async def drv():
+                    s = Session(app.base)
+                    v = await s.open(a.path)
+                    await s.close()
+                    return v.seconds
+                rows.append((fin, dom, asyncio.run(drv())))
+            browser.close()
+    finally:
+        app.stop()
+    print(f"{a.path} ({a.scale}), {len(rows)} alternating visits, load1 {os.getloadavg()[0]:.1f}")
+    print(f"{'browser rerun→script_finished':>32}{'browser rerun→notRunning':>28}{'driver new tab':>18}")
+    for fin, dom, d in rows:
+        print(f"{fin:>31.2f}s{dom:>27.2f}s{d:>17.2f}s")
+    med = [statistics.median(c) for c in zip(*rows)]
+    print(f"{'median':>6}{med[0]:>25.2f}s{med[1]:>27.2f}s{med[2]:>17.2f}s")
+    print(f"DOM notRunning follows script_finished by {1000 * (med[1] - med[0]):.0f} ms (median); "
+          f"driver / browser(script_finished) = {med[2] / med[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
