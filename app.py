@@ -13,25 +13,25 @@ if ctx:
     with shell.guard("总览"):
         ov = cache.overview(ctx.engine, ctx.month, ctx.scope_county)
         shell.title("五好社区创建总览" if not ctx.scope_county else f"{ctx.user.county_name}五好社区创建总览", ctx)
-        widgets.kpi_row(ov["kpis"])
+        widgets.kpi_row(ov.kpis)
         left, right = st.columns([1.15, 1])
         with left:
             widgets.flag_legend()
-            st.plotly_chart(charts.county_ranking(ov["counties"], height=380), config=theme.PLOTLY_CONFIG,
+            st.plotly_chart(charts.county_ranking(ov.counties, height=380), config=theme.PLOTLY_CONFIG,
                             key="county_rank")
         with right:
-            st.plotly_chart(charts.qualified_trend(ov["trend"], height=380), config=theme.PLOTLY_CONFIG, key="trend")
+            st.plotly_chart(charts.qualified_trend(ov.trend, height=380), config=theme.PLOTLY_CONFIG, key="trend")
         best, worst, flags = st.columns([1, 1, 1.1])
         with best:
             st.markdown("##### 得分最高的安置点")
-            widgets.site_list(ov["best"], ctx.month)
+            widgets.site_list(ov.best, ctx.month)
         with worst:
             st.markdown("##### 得分最低的安置点")
-            widgets.site_list(ov["worst"], ctx.month)
+            widgets.site_list(ov.worst, ctx.month)
         with flags:
             st.markdown("##### 进度滞后的县（市、区）")
-            widgets.flag_cards(ov["flags"])
-            if ov["praise"]:
-                st.caption("争先进位（县均得分较上月提升最多）：" + "、".join(ov["praise"]))
-        st.caption(f"指标体系版本 {ov['catalogue_version']} · 县均得分为辖区安置点总分的平均值 · "
+            widgets.flag_cards(ov.flags)
+            if ov.praise:
+                st.caption("争先进位（县均得分较上月提升最多）：" + "、".join(ov.praise))
+        st.caption(f"指标体系版本 {ov.catalogue_version} · 县均得分为辖区安置点总分的平均值 · "
                    "点击安置点名称查看其画像")

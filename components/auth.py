@@ -5,14 +5,16 @@ on any other database nothing but the login form is shown until a user signs in 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import streamlit as st
 
-from services import dashboard as svc
+from domain import roles
+from services import accounts
 
-ROLES = ["市领导", "市级督导", "县级填报员", "管理员"]
-DEMO_NAMES = {"市领导": "演示市领导", "市级督导": "演示督导", "县级填报员": "演示填报员", "管理员": "演示管理员"}
+DEMO_NAMES = {roles.ROLE_LEADER: "演示市领导", roles.ROLE_SUPERVISOR: "演示督导", roles.ROLE_COUNTY: "演示填报员",
+              roles.ROLE_ADMIN: "演示管理员"}
+DEMO_DEFAULT_ROLE = roles.ROLE_SUPERVISOR
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,11 @@ class User:
 
     @property
     def county_only(self) -> bool:
-        return self.role == "县级填报员"
+        """The user's data scope is their own county."""
+        return roles.county_only(self.role)
 
-    def can(self, action: str) -> bool:
-        return action in svc.ROLE_ACTIONS.get(self.role, set())
+    def can(self, action: str | roles.Action) -> bool:
+        return roles.can(self.role, action)
 
 
 def _county_name(counties, code):
@@ -42,11 +45,11 @@ def _county_name(counties, code):
 def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | None:
     """The signed-in user, or None (then the caller shows the login form and stops)."""
     if demo:
-        role = st.session_state.get("demo_role", "市级督导")
+        role = st.session_state.get("demo_role", DEMO_DEFAULT_ROLE)
         county = st.session_state.get("demo_county") or (counties[0][0] if counties else None)
-        if role != "县级填报员":
+        if not roles.county_only(role):
             county = None
-        return User(username=f"demo_{ROLES.index(role)}", display_name=DEMO_NAMES[role], role=role,
+        return User(username=f"demo_{roles.ROLES.index(role)}", display_name=DEMO_NAMES[role], role=role,
                     county_code=county, county_name=_county_name(counties, county), demo=True)
     u = st.session_state.get("user")
     if not u:
@@ -56,9 +59,9 @@ def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | 
 
 def demo_switcher(counties: list[tuple[str, str]]) -> None:
     """Sidebar role switcher for the demo database."""
-    st.session_state.setdefault("demo_role", "市级督导")
-    st.selectbox("演示角色", ROLES, key="demo_role", help="演示模式下可切换角色，查看不同用户看到的内容")
-    if st.session_state["demo_role"] == "县级填报员" and counties:
+    st.session_state.setdefault("demo_role", DEMO_DEFAULT_ROLE)
+    st.selectbox("演示角色", roles.ROLES, key="demo_role", help="演示模式下可切换角色，查看不同用户看到的内容")
+    if roles.county_only(st.session_state["demo_role"]) and counties:
         codes = [c for c, _ in counties]
         if st.session_state.get("demo_county") not in codes:
             st.session_state["demo_county"] = codes[0]
@@ -76,11 +79,11 @@ def login_form(engine) -> None:
             password = st.text_input("密码", type="password")
             ok = st.form_submit_button("登录", type="primary", width="stretch")
         if ok:
-            user = svc.authenticate(engine, username.strip(), password)
-            if user is None:
+            account = accounts.authenticate(engine, username.strip(), password)
+            if account is None:
                 st.error("用户名或密码不正确，或账号已停用。")
             else:
-                st.session_state["user"] = user
+                st.session_state["user"] = asdict(account)
                 st.rerun()
 
 

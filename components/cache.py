@@ -1,49 +1,68 @@
-"""Bounded Streamlit caches around services.dashboard — the only place in the app with st.cache_*.
+"""Bounded Streamlit caches around the services — the only place in the app with st.cache_*.
 
-Cached view models are keyed by the database URL, the month and the database's data-version fingerprint, so an
-import (which bumps the month's data version) is visible on the next rerun without waiting for a TTL.
+Cached view models are keyed by the database's key (a hash of its URL: the URL itself, which may carry a
+password, is never part of a cache key), the month and the database's data-version fingerprint, so an import
+(which bumps the month's data version) is visible on the next rerun without waiting for a TTL.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 
 import streamlit as st
+from sqlalchemy import Engine
 
-from services import dashboard as svc
+from data.db import get_engine
+from data.rights import CoverageTotals
+from services import gaps as gaps_svc
+from services import maps as maps_svc
+from services import overview as overview_svc
+from services import profiles, results, settings, setup
+from services import ranking as ranking_svc
 
 TTL = 600          # seconds
 SMALL = 16         # entries
 
-
-@st.cache_resource(show_spinner=False)
-def _engine(url: str):
-    from data.db import get_engine
-
-    return get_engine(url)
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
 
 
-def engine():
-    from data.db import database_url
+def db_key(eng: Engine) -> str:
+    """The database's cache key: a hash of its full URL (different credentials, different key)."""
+    url = eng.url.render_as_string(hide_password=False)
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
 
-    return _engine(database_url())
+
+def engine() -> Engine:
+    """The process's engine of the configured database (DATABASE_URL or the default SQLite file)."""
+    eng = get_engine()
+    with _ENGINES_LOCK:
+        _ENGINES.setdefault(db_key(eng), eng)
+    return eng
+
+
+def engine_for(key: str) -> Engine:
+    """The engine behind a cache key (registered by engine() in this process)."""
+    with _ENGINES_LOCK:
+        return _ENGINES[key]
 
 
 class _DemoBuild:
     """A demo build running in its own thread, so that a page rerun or a second visitor cannot interrupt it
     (Streamlit stops a script run at its next st.* call); sessions only watch its progress."""
 
-    def __init__(self, eng):
+    def __init__(self, eng: Engine):
         self.fraction, self.text, self.error = 0.0, "等待开始…", None
         self.thread = threading.Thread(target=self._run, args=(eng,), name="demo-build", daemon=True)
 
     def _report(self, fraction: float, text: str) -> None:
         self.fraction, self.text = min(max(fraction, 0.0), 1.0), text
 
-    def _run(self, eng) -> None:
+    def _run(self, eng: Engine) -> None:
         try:
-            svc.build_demo_if_empty(eng, on_progress=self._report)
+            setup.build_demo_if_empty(eng, on_progress=self._report)
         except Exception as exc:  # noqa: BLE001 - shown to the user in Chinese, logged in full
             logging.getLogger(__name__).exception("demo build failed")
             self.error = exc
@@ -53,22 +72,23 @@ _BUILDS: dict[str, _DemoBuild] = {}
 _BUILDS_LOCK = threading.Lock()
 
 
-def _demo_build(eng) -> _DemoBuild:
+def _demo_build(eng: Engine) -> _DemoBuild:
     """The running (or finished) demo build of this database; one per process, restarted after a failure."""
     with _BUILDS_LOCK:
-        b = _BUILDS.get(_url(eng))
+        key = db_key(eng)
+        b = _BUILDS.get(key)
         if b is None or (b.error is not None and not b.thread.is_alive()):
-            b = _BUILDS[_url(eng)] = _DemoBuild(eng)
+            b = _BUILDS[key] = _DemoBuild(eng)
             b.thread.start()
         return b
 
 
-def ready(eng) -> bool:
+def ready(eng: Engine) -> bool:
     """True when the database has data. An empty *default* database gets the demo built (once per process)
     while the page shows a progress bar: the first start takes a couple of minutes."""
-    if not svc.is_empty(eng):
+    if not settings.is_empty(eng):
         return True
-    if svc.is_default_database(eng):
+    if settings.is_default_database(eng):
         box = st.empty()
         with box.container():
             st.info("首次启动：正在生成演示城市（黔西南州，68个安置点，24个月台账）并计算各月评分，"
@@ -84,159 +104,165 @@ def ready(eng) -> bool:
                      "`python -m data init --city 522300 --demo` 查看详细原因。", icon=":material/error:")
             return False
         box.empty()
-        return not svc.is_empty(eng)
+        return not settings.is_empty(eng)
     st.warning("数据库为空：尚未初始化城市与安置点。请管理员运行 `python -m data init --city 城市名称` 完成初始化。",
                icon=":material/database:")
     return False
 
 
-def _url(eng) -> str:
-    return eng.url.render_as_string(hide_password=False)
-
-
-def fingerprint(eng) -> str:
-    return svc.fingerprint(eng)
+def fingerprint(eng: Engine) -> str:
+    return settings.fingerprint(eng)
 
 
 @st.cache_data(max_entries=SMALL, ttl=30, show_spinner=False)
-def _is_demo(url: str) -> bool:
-    return svc.is_demo(_engine(url))
+def _is_demo(key: str) -> bool:
+    return settings.is_demo(engine_for(key))
 
 
-def is_demo(eng) -> bool:
-    return _is_demo(_url(eng))
-
-
-@st.cache_data(max_entries=SMALL, ttl=60, show_spinner=False)
-def _counties(url: str, fp: str) -> list[tuple[str, str]]:
-    return svc.county_list(_engine(url))
-
-
-def county_list(eng) -> list[tuple[str, str]]:
-    return _counties(_url(eng), fingerprint(eng))
+def is_demo(eng: Engine) -> bool:
+    return _is_demo(db_key(eng))
 
 
 @st.cache_data(max_entries=SMALL, ttl=60, show_spinner=False)
-def _months(url: str, fp: str) -> list[str]:
-    return svc.available_months(_engine(url))
+def _counties(key: str, fp: str) -> list[tuple[str, str]]:
+    return settings.county_list(engine_for(key))
 
 
-def months(eng) -> list[str]:
-    return _months(_url(eng), fingerprint(eng))
+def county_list(eng: Engine) -> list[tuple[str, str]]:
+    return _counties(db_key(eng), fingerprint(eng))
+
+
+@st.cache_data(max_entries=SMALL, ttl=60, show_spinner=False)
+def _months(key: str, fp: str) -> list[str]:
+    return settings.available_months(engine_for(key))
+
+
+def months(eng: Engine) -> list[str]:
+    return _months(db_key(eng), fingerprint(eng))
 
 
 # ---- month results (shared by every view model; unpickled from the result store once per month) -------------------
 
 @st.cache_resource(max_entries=30, ttl=TTL, show_spinner=False)
-def _results(url: str, fp: str, month: str):
-    return svc.results(_engine(url), month)
+def _results(key: str, fp: str, month: str) -> results.MonthView:
+    return results.results(engine_for(key), month)
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
-def _coverage(url: str, fp: str, month: str, county: str | None) -> dict:
-    return svc.rights_totals(_engine(url), month, county)
+def _coverage(key: str, fp: str, month: str, county: str | None) -> CoverageTotals:
+    return overview_svc.rights_totals(engine_for(key), month, county)
 
 
-def _res(url: str, fp: str):
-    def get(month: str):
-        return _results(url, fp, month)
+class _CachedResults:
+    """A results.Provider over the cached month results of one database state."""
 
-    get.months = lambda: _months(url, fp)
-    return get
+    def __init__(self, key: str, fp: str):
+        self.key, self.fp = key, fp
+
+    def __call__(self, month: str) -> results.MonthView:
+        return _results(self.key, self.fp, month)
+
+    def months(self) -> list[str]:
+        return _months(self.key, self.fp)
 
 
-def _cov(url: str, fp: str):
-    return lambda month, county: _coverage(url, fp, month, county)
+def _res(key: str, fp: str) -> _CachedResults:
+    return _CachedResults(key, fp)
+
+
+def _cov(key: str, fp: str):
+    return lambda month, county: _coverage(key, fp, month, county)
 
 
 # ---- view models -------------------------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
-def _overview(url, fp, month, county):
-    return svc.overview(_engine(url), month, county=county, res=_res(url, fp), cov=_cov(url, fp))
+def _overview(key, fp, month, county) -> overview_svc.Overview:
+    return overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp), cov=_cov(key, fp))
 
 
-def overview(eng, month, county=None):
-    return _overview(_url(eng), fingerprint(eng), month, county)
+def overview(eng: Engine, month: str, county: str | None = None) -> overview_svc.Overview:
+    return _overview(db_key(eng), fingerprint(eng), month, county)
 
 
 @st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
-def _ranking(url, fp, month):
-    return svc.ranking_frame(_engine(url), month, res=_res(url, fp))
+def _ranking(key, fp, month) -> ranking_svc.Ranking:
+    return ranking_svc.ranking_frame(engine_for(key), month, res=_res(key, fp))
 
 
-def ranking(eng, month):
-    """Full ranking frame of the month (filtering happens in services.dashboard.filter_ranking, uncached)."""
-    return _ranking(_url(eng), fingerprint(eng), month)
+def ranking(eng: Engine, month: str) -> ranking_svc.Ranking:
+    """All sites of the month (filtering happens in services.ranking.filter_ranking, uncached)."""
+    return _ranking(db_key(eng), fingerprint(eng), month)
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在生成导出文件…")
-def _ranking_xlsx(url, fp, month, counties, sizes, grades, qualified, view, text):
-    eng = _engine(url)
-    shown = svc.filter_ranking(svc.ranking_frame(eng, month, res=_res(url, fp)), counties=list(counties), size_classes=list(sizes),
-                               grades=list(grades), qualified=qualified)
-    return svc.ranking_workbook_bytes(eng, month, svc.ranking_table(shown, view, score_change=False), view=view,
-                                      filters=text)
+def _ranking_xlsx(key, fp, month, counties, sizes, grades, qualified, view, text) -> bytes:
+    eng = engine_for(key)
+    shown = ranking_svc.filter_ranking(ranking_svc.ranking_frame(eng, month, res=_res(key, fp)),
+                                       counties=list(counties), size_classes=list(sizes), grades=list(grades),
+                                       qualified=qualified)
+    return ranking_svc.ranking_workbook_bytes(eng, month, ranking_svc.ranking_table(shown, view, score_change=False),
+                                              view=view, filters=text)
 
 
-def ranking_xlsx(eng, month, f: dict) -> bytes:
+def ranking_xlsx(eng: Engine, month: str, f: dict) -> bytes:
     """Print-ready Excel of the filtered ranking (f: the filter dict of components.tables.ranking_filters)."""
-    return _ranking_xlsx(_url(eng), fingerprint(eng), month, tuple(f["counties"] or ()), tuple(f["sizes"] or ()),
+    return _ranking_xlsx(db_key(eng), fingerprint(eng), month, tuple(f["counties"] or ()), tuple(f["sizes"] or ()),
                          tuple(f["grades"] or ()), f["qualified"], f["view"], f["text"])
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载地图…")
-def _map_data(url, fp, month):
-    return svc.map_data(_engine(url), month, res=_res(url, fp))
+def _map_data(key, fp, month) -> maps_svc.MapData:
+    return maps_svc.map_data(engine_for(key), month, res=_res(key, fp))
 
 
-def map_data(eng, month):
-    return _map_data(_url(eng), fingerprint(eng), month)
+def map_data(eng: Engine, month: str) -> maps_svc.MapData:
+    return _map_data(db_key(eng), fingerprint(eng), month)
 
 
 @st.cache_data(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
-def _site_profile(url, fp, month, site):
-    return svc.site_profile(_engine(url), month, site, res=_res(url, fp))
+def _site_profile(key, fp, month, site) -> profiles.SiteProfile | None:
+    return profiles.site_profile(engine_for(key), month, site, res=_res(key, fp))
 
 
-def site_profile(eng, month, site):
-    return _site_profile(_url(eng), fingerprint(eng), month, site)
+def site_profile(eng: Engine, month: str, site: str) -> profiles.SiteProfile | None:
+    return _site_profile(db_key(eng), fingerprint(eng), month, site)
 
 
 @st.cache_data(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
-def _county_profile(url, fp, month, county):
-    return svc.county_profile(_engine(url), month, county, res=_res(url, fp))
+def _county_profile(key, fp, month, county) -> profiles.CountyProfile | None:
+    return profiles.county_profile(engine_for(key), month, county, res=_res(key, fp))
 
 
-def county_profile(eng, month, county):
-    return _county_profile(_url(eng), fingerprint(eng), month, county)
+def county_profile(eng: Engine, month: str, county: str) -> profiles.CountyProfile | None:
+    return _county_profile(db_key(eng), fingerprint(eng), month, county)
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
-def _wall(url, fp, month):
-    return svc.wall_data(_engine(url), month, res=_res(url, fp), cov=_cov(url, fp))
+def _wall(key, fp, month) -> overview_svc.WallData:
+    return overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp))
 
 
-def wall(eng, month):
-    return _wall(_url(eng), fingerprint(eng), month)
+def wall(eng: Engine, month: str) -> overview_svc.WallData:
+    return _wall(db_key(eng), fingerprint(eng), month)
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在汇总权益缺口…")
-def _gaps(url, fp, month, county):
-    return svc.rights_gaps(_engine(url), month, county=county)
+def _gaps(key, fp, month, county):
+    return gaps_svc.rights_gaps(engine_for(key), month, county=county)
 
 
-def gaps(eng, month, county=None):
-    return _gaps(_url(eng), fingerprint(eng), month, county)
+def gaps(eng: Engine, month: str, county: str | None = None):
+    return _gaps(db_key(eng), fingerprint(eng), month, county)
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
-def _site_options(url, fp, county):
-    return svc.site_options(_engine(url), county)
+def _site_options(key, fp, county) -> list[tuple[str, str]]:
+    return settings.site_options(engine_for(key), county)
 
 
-def site_options(eng, county=None):
-    return _site_options(_url(eng), fingerprint(eng), county)
+def site_options(eng: Engine, county: str | None = None) -> list[tuple[str, str]]:
+    return _site_options(db_key(eng), fingerprint(eng), county)
 
 
 def clear() -> None:

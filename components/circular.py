@@ -1,6 +1,6 @@
 """Streamlit pieces of the 月度通报 page: issue-number chooser, preview, audited downloads, 印发, issued list.
 
-The draft (CircularData) is kept in a small bounded cache keyed like components/cache.py (database URL, data
+The draft (CircularData) is kept in a small bounded cache keyed like components/cache.py (database key, data
 fingerprint, month, issue number, day); the Excel/Word files are produced only when a download is clicked
 (deferred download data), and every download is written to the audit log.
 """
@@ -12,10 +12,12 @@ import html
 import streamlit as st
 
 from components import cache
+from domain import roles
 from services import circular as circ
+from services.audit import log_export
 
-XLSX_MIME = circ.KINDS["xlsx"][1]
-DOCX_MIME = circ.KINDS["docx"][1]
+XLSX_MIME = circ.KINDS["xlsx"].mime
+DOCX_MIME = circ.KINDS["docx"].mime
 
 CSS = """<style>
 .circ-head { border: 1px solid #E3E8EF; border-top: 4px solid #C00000; border-radius: 6px; padding: .7rem 1rem;
@@ -35,8 +37,8 @@ CSS = """<style>
 
 
 @st.cache_data(max_entries=cache.SMALL, ttl=cache.TTL, show_spinner=False)
-def _draft(url: str, fp: str, month: str, issue_no: int, day: str):
-    return circ.circular_data(cache._engine(url), month, issue_no, issue_date=dt.date.fromisoformat(day))
+def _draft(key: str, fp: str, month: str, issue_no: int, day: str):
+    return circ.circular_data(cache.engine_for(key), month, issue_no, issue_date=dt.date.fromisoformat(day))
 
 
 def toolbar(ctx):
@@ -46,7 +48,7 @@ def toolbar(ctx):
         no = st.number_input("期号", min_value=1, max_value=99, step=1, value=circ.default_issue_no(ctx.month),
                              key=f"circ_no_{ctx.month}", help="默认取统计月份的月序号（如10月为第10期）")
     with st.spinner("正在生成通报…"):
-        c = _draft(cache._url(ctx.engine), cache.fingerprint(ctx.engine), ctx.month, int(no),
+        c = _draft(cache.db_key(ctx.engine), cache.fingerprint(ctx.engine), ctx.month, int(no),
                    dt.date.today().isoformat())
     downloads(ctx, c, b, c_)
     with d:
@@ -104,28 +106,28 @@ def preview(c) -> None:
 
 def _log(ctx, what: str, month: str, detail: str) -> None:
     try:
-        circ.log_download(ctx.engine, ctx.user.username, what, month, detail)
+        log_export(ctx.engine, ctx.user.username, what, month, detail)
     except Exception:  # noqa: BLE001 - an audit hiccup must not break the download
         pass
 
 
 def downloads(ctx, c, a, b) -> None:
-    if not ctx.user.can("export"):
+    if not ctx.user.can(roles.EXPORT):
         return
-    from data.exports import circular_docx, circular_workbook
-
     with a:
-        st.download_button("下载Excel通报（可打印）", lambda: circular_workbook(c), file_name=circ.file_name(c, c.month, "xlsx"),
+        st.download_button("下载Excel通报（可打印）", lambda: circ.draft_file(c, "xlsx"),
+                           file_name=circ.file_name(c, c.month, "xlsx"),
                            mime=XLSX_MIME, type="primary", icon=":material/download:", key="circ_dl_xlsx",
                            on_click=_log, args=(ctx, "月度通报Excel（草稿）", c.month, c.title))
     with b:
-        st.download_button("下载Word草稿（可编辑）", lambda: circular_docx(c), file_name=circ.file_name(c, c.month, "docx"),
+        st.download_button("下载Word草稿（可编辑）", lambda: circ.draft_file(c, "docx"),
+                           file_name=circ.file_name(c, c.month, "docx"),
                            mime=DOCX_MIME, icon=":material/description:", key="circ_dl_docx",
                            on_click=_log, args=(ctx, "月度通报Word（草稿）", c.month, c.title))
 
 
 def issue_button(ctx, c) -> None:
-    if not ctx.user.can("circular"):
+    if not ctx.user.can(roles.CIRCULAR):
         return
     with st.popover("印发本期通报", icon=":material/campaign:"):
         st.markdown(f"将按当前数据印发 **{c.title}**，保存Excel与Word文件并记入审计日志。")
@@ -143,7 +145,7 @@ def issued_table(ctx) -> None:
         return
     st.dataframe(df.drop(columns=["id"]), hide_index=True, width="stretch", key="circ_issued",
                  column_config={"印发时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-    if not ctx.user.can("export"):
+    if not ctx.user.can(roles.EXPORT):
         return
     rows = {int(r.id): r for r in df.itertuples()}
     a, b, c2, _ = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
@@ -157,5 +159,5 @@ def issued_table(ctx) -> None:
         with col:
             st.download_button(label, lambda k=kind: circ.download(eng, cid, k), key=f"circ_re_{kind}",
                                file_name=circ.file_name(r.标题, f"{r.月份}_第{r.版次}版", kind),
-                               mime=circ.KINDS[kind][1], icon=":material/download:", on_click=_log,
-                               args=(ctx, f"已印发通报{circ.KINDS[kind][2]}", r.月份, f"{r.标题} 第{r.版次}版"))
+                               mime=circ.KINDS[kind].mime, icon=":material/download:", on_click=_log,
+                               args=(ctx, f"已印发通报{circ.KINDS[kind].label}", r.月份, f"{r.标题} 第{r.版次}版"))

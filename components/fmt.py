@@ -15,7 +15,3 @@ def signed(x, digits: int = 1, unit: str = "") -> str:
         return "持平"
     s = f"{abs(r):.{digits}f}" if digits else f"{int(abs(r))}"
     return ("+" if r > 0 else "-") + s + unit
-
-
-def score1(x) -> str:
-    return fmt_num(x, 1)

@@ -4,7 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services import dashboard as svc
+from domain import roles
+from domain.organisation import PLATFORMS_REGISTRY
+from domain.rights import SIDES
+from services.audit import log_export
 
 
 def county_filter(ctx) -> str | None:
@@ -20,7 +23,8 @@ def county_filter(ctx) -> str | None:
         st.session_state["_gap_qp"] = qp
     c, _ = st.columns([1, 3])
     with c:
-        return st.selectbox("县（市、区）", codes, key="gap_county", format_func=lambda c: names.get(c, "全部县（市、区）"))
+        return st.selectbox("县（市、区）", codes, key="gap_county",
+                            format_func=lambda c: names.get(c, "全部县（市、区）"))
 
 
 def filters(ctx, df: pd.DataFrame) -> pd.DataFrame:
@@ -36,9 +40,9 @@ def filters(ctx, df: pd.DataFrame) -> pd.DataFrame:
         sel_items = st.multiselect("权益事项", list(item_names), key="gap_items", format_func=item_names.get,
                                    placeholder="全部事项")
     with c3:
-        side = st.selectbox("责任方", ["全部", "迁入地", "迁出地"], key="gap_side")
+        side = st.selectbox("责任方", ["全部", *SIDES], key="gap_side")
     with c4:
-        platform = st.selectbox("服务平台", ["全部", "党群服务中心", "居民事务服务中心", "便民跟进服务中心"], key="gap_platform")
+        platform = st.selectbox("服务平台", ["全部", *(p.label for p in PLATFORMS_REGISTRY)], key="gap_platform")
     out = df
     if sel_sites:
         out = out[out["site_code"].isin(sel_sites)]
@@ -71,7 +75,7 @@ def table(df: pd.DataFrame) -> None:
 
 
 def downloads(ctx, df: pd.DataFrame) -> None:
-    if not (ctx.user.can("export") or ctx.user.can("export_own")):
+    if not (ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN)):
         return
     data = df.drop(columns=["site_code", "county_code"]).to_csv(index=False).encode("utf-8-sig")
     st.download_button("导出缺口清单（CSV）", data, file_name=f"权益缺口清单_{ctx.month}.csv", mime="text/csv",
@@ -80,6 +84,6 @@ def downloads(ctx, df: pd.DataFrame) -> None:
 
 def _log(ctx, n: int) -> None:
     try:
-        svc.log_export(ctx.engine, ctx.user.username, "权益缺口清单", ctx.month, f"{n}项")
+        log_export(ctx.engine, ctx.user.username, "权益缺口清单", ctx.month, f"{n}项")
     except Exception:  # noqa: BLE001
         pass

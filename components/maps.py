@@ -77,10 +77,10 @@ def county_fill(level: str, score: float | None, mode: str, *, dark: bool) -> li
     return c + [150 if not dark else 170]
 
 
-def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int = 600, width: int = 1100,
+def build_deck(md, *, mode: str = "flag", dark: bool = False, height: int = 600, width: int = 1100,
                labels: bool = True, selected_county: str | None = None) -> pdk.Deck:
-    """Deck for services.dashboard.map_data(): counties shaded by flag level or score, sites by 等次."""
-    counties: pd.DataFrame = md["counties"]
+    """Deck for services.maps.map_data(): counties shaded by flag level or score, sites by 等次."""
+    counties: pd.DataFrame = md.counties
     features = []
     centroids = []
     for r in counties.itertuples(index=False):
@@ -116,24 +116,17 @@ def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int 
                                 character_set=pdk.types.String("auto"), font_family=pdk.types.String(theme.FONT_FAMILY),
                                 get_text_anchor=pdk.types.String("middle"),
                                 get_alignment_baseline=pdk.types.String("center"), pickable=False))
-    layers.append(pdk.Layer("ScatterplotLayer", id=SITE_LAYER, data=_site_rows(md["sites"], dark=dark),
+    layers.append(pdk.Layer("ScatterplotLayer", id=SITE_LAYER, data=_site_rows(md.sites, dark=dark),
                             get_position=["lon", "lat"], get_radius="radius", radius_units=pdk.types.String("meters"),
                             radius_min_pixels=4, radius_max_pixels=26, get_fill_color="color",
                             get_line_color="line", stroked=True, line_width_min_pixels=1, pickable=True,
                             auto_highlight=True))
-    return pdk.Deck(layers=layers, initial_view_state=view_state(md["bounds"], width, height),
+    return pdk.Deck(layers=layers, initial_view_state=view_state(md.bounds, width, height),
                     map_provider=None,  # no tiles; map_style left unset so Streamlit adds no base map
                     tooltip={"html": TOOLTIP_HTML,
                              "style": {"backgroundColor": "#263238", "color": "#fff", "fontSize": "13px",
                                        "fontFamily": theme.FONT_FAMILY, "maxWidth": "340px",
                                        "whiteSpace": "normal", "lineHeight": "1.5"}})
-
-
-def flags_of(md: dict) -> list[dict]:
-    c = md["counties"]
-    f = c[c["flagged"]].sort_values(["consecutive", "score"], ascending=[False, True])
-    return [dict(county_code=r.county_code, county_name=r.county_name, level=r.level, reasons=list(r.reasons),
-                 consecutive=int(r.consecutive)) for r in f.itertuples()]
 
 
 def legend_html(mode: str = "flag", dark: bool = False, vertical: bool = False) -> str:

@@ -1,4 +1,4 @@
-"""Site and county profile sections (rendering only; data from services.dashboard via components.cache)."""
+"""Site and county profile sections (rendering only; data from services.profiles via components.cache)."""
 from __future__ import annotations
 
 import html
@@ -7,15 +7,17 @@ import pandas as pd
 import streamlit as st
 
 from components import fmt, theme, widgets
+from services.flags import CountyFlag
+from services.profiles import CountyProfile, SiteProfile
 
 
 def _fact(label: str, value: str) -> str:
-    return f'<div class="kpi"><div class="lab">{html.escape(label)}</div><div class="val" style="font-size:1.25rem">{value}</div></div>'
+    return (f'<div class="kpi"><div class="lab">{html.escape(label)}</div>'
+            f'<div class="val" style="font-size:1.25rem">{value}</div></div>')
 
 
-def site_header(p: dict) -> None:
-    s = p["site"]
-    veto = ""
+def site_header(p: SiteProfile) -> None:
+    s = p.site
     interval = ("—" if fmt.is_missing(s.get("rank_p05")) else fmt.fmt_range(s.get("rank_p05"), s.get("rank_p95")))
     prob = "—" if fmt.is_missing(s.get("qualified_prob")) else fmt.fmt_pct(100 * float(s["qualified_prob"]), 0)
     st.html(
@@ -23,17 +25,18 @@ def site_header(p: dict) -> None:
         f'{html.escape(str(s.get("town") or ""))} · {html.escape(str(s["site_type"]))} · {s["size_class"]} · '
         f'搬迁 {fmt.fmt_int(s.get("households"))} 户 {fmt.fmt_people(s["population"])} · '
         f'创建批次 {fmt.fmt_int(s.get("batch_year"))}年 · 数据完整度 {fmt.fmt_pct(100 * float(s["completeness"]), 0)}'
-        + (f'（缺报：{html.escape(s["missing_codes"])}）' if s.get("missing_codes") else "") + "</div>" + veto)
-    if p.get("why_not"):
+        + (f'（缺报：{html.escape(s["missing_codes"])}）' if s.get("missing_codes") else "") + "</div>")
+    if p.why_not:
         st.html(f'<div class="flagcard" style="border-left-color:{theme.GRADE_COLORS["不合格"]}"><b>未达标原因：</b>'
-                + html.escape("；".join(p["why_not"])) + "</div>")
+                + html.escape("；".join(p.why_not)) + "</div>")
     cols = st.columns(6)
     tiles = [
         ("总分", f'{fmt.fmt_num(s["total"], 2)}<small>分</small>'),
         ("等次", widgets.grade_chip(s["grade"]).replace("font-size:.8rem", "")),
         ("五好达标", ("<span style='color:%s'>✓ 达标</span>" % theme.QUALIFIED_COLORS[True]) if s["qualified"]
          else ("<span style='color:%s'>✗ 未达标</span>" % theme.QUALIFIED_COLORS[False])),
-        ("全市排名", f'第{fmt.fmt_int(s["rank"])}名<small>/{p["n_sites"]} {fmt.fmt_rank_delta(s.get("delta_rank"))}</small>'),
+        ("全市排名", f'第{fmt.fmt_int(s["rank"])}名'
+                     f'<small>/{p.n_sites} {fmt.fmt_rank_delta(s.get("delta_rank"))}</small>'),
         ("同类排名", f'第{fmt.fmt_int(s["class_rank"])}名<small>（{s["size_class"]}）</small>'),
         ("排名区间 · 达标概率", f'{interval}<small>名 · {prob}</small>'),
     ]
@@ -42,8 +45,8 @@ def site_header(p: dict) -> None:
             st.html(_fact(lab, val))
 
 
-def indicator_section(p: dict) -> None:
-    lost = p["lost"]
+def indicator_section(p: SiteProfile) -> None:
+    lost = p.lost
     st.markdown("##### 失分指标（按失分从多到少）")
     if lost.empty:
         st.success("本月各项指标均得满分。", icon=":material/check_circle:")
@@ -51,7 +54,7 @@ def indicator_section(p: dict) -> None:
         top = "；".join(f"{r.指标}失{fmt.fmt_num(r.失分, 1)}分" for r in lost.head(3).itertuples())
         st.caption(f"主要失分：{top}。“满分所需值”为该指标得满分应达到的数值。")
     with st.expander("全部22项指标得分明细", expanded=not lost.empty and len(lost) <= 8):
-        st.dataframe(p["indicators"], hide_index=True, width="stretch", key="ind_all",
+        st.dataframe(p.indicators, hide_index=True, width="stretch", key="ind_all",
                      column_config={"得分": st.column_config.ProgressColumn("得分", format="%.2f", min_value=0,
                                                                            max_value=6),
                                     "失分": st.column_config.NumberColumn(format="%.2f"),
@@ -63,8 +66,8 @@ def indicator_section(p: dict) -> None:
                                     "得分": st.column_config.NumberColumn(format="%.2f")})
 
 
-def rights_section(p: dict) -> None:
-    r = p["rights"]
+def rights_section(p: SiteProfile) -> None:
+    r = p.rights
     low = r[r["落实率"] < 100]
     st.caption(f"共15项权益事项；落实率＝已落实÷（应落实户数，不含不适用），未核实（漏项）计为未落实。"
                f"{len(low)}项未全部落实。")
@@ -73,37 +76,37 @@ def rights_section(p: dict) -> None:
                                                                         max_value=100)})
 
 
-def employment_section(p: dict) -> None:
-    e = p["employment"]
+def employment_section(p: SiteProfile) -> None:
+    e = p.employment
     cols = st.columns(6)
-    vals = [("搬迁户（台账）", fmt.fmt_int(e["households"], "户")), ("劳动力", fmt.fmt_int(e["labour"], "人")),
-            ("就业率", fmt.fmt_pct(e["employment_rate"])), ("参训率", fmt.fmt_pct(e["training_rate"])),
-            ("持证率", fmt.fmt_pct(e["certified_rate"])), ("零就业家庭", fmt.fmt_int(e["zero_emp"], "户"))]
+    vals = [("搬迁户（台账）", fmt.fmt_int(e.households, "户")), ("劳动力", fmt.fmt_int(e.labour, "人")),
+            ("就业率", fmt.fmt_pct(e.employment_rate)), ("参训率", fmt.fmt_pct(e.training_rate)),
+            ("持证率", fmt.fmt_pct(e.certified_rate)), ("零就业家庭", fmt.fmt_int(e.zero_emp, "户"))]
     for c, (lab, v) in zip(cols, vals):
         with c:
             st.html(_fact(lab, v))
     a, b = st.columns([1, 1])
     with a:
         st.caption("已就业劳动力的就业形式")
-        st.dataframe(e["forms"], hide_index=True, width="stretch", key="forms")
+        st.dataframe(e.forms, hide_index=True, width="stretch", key="forms")
     with b:
         st.caption("收入")
-        st.markdown(f"- 人均纯收入同比增长：**{fmt.fmt_pct(e['income_growth'])}**\n"
-                    f"- 劳动力平均月收入：**{fmt.fmt_num(e['avg_income'], 0)} 元**")
+        st.markdown(f"- 人均纯收入同比增长：**{fmt.fmt_pct(e.income_growth)}**\n"
+                    f"- 劳动力平均月收入：**{fmt.fmt_num(e.avg_income, 0)} 元**")
 
 
-def organisation_section(p: dict) -> None:
-    o = p["organisation"]
-    if not o["reported"]:
+def organisation_section(p: SiteProfile) -> None:
+    o = p.organisation
+    if not o.reported:
         st.warning("本月未报送组织建设情况（双五级与服务平台）。", icon=":material/warning:")
         return
     a, b = st.columns([1, 2])
     with a:
         st.caption("三个服务平台")
-        st.dataframe(o["platforms"], hide_index=True, width="stretch", key="platforms")
+        st.dataframe(o.platforms, hide_index=True, width="stretch", key="platforms")
     with b:
-        st.caption(f"双五级岗位（健全率 {fmt.fmt_pct(o['complete_rate'])}）")
-        st.dataframe(o["posts"], hide_index=True, width="stretch", key="posts")
+        st.caption(f"双五级岗位（健全率 {fmt.fmt_pct(o.complete_rate)}）")
+        st.dataframe(o.posts, hide_index=True, width="stretch", key="posts")
 
 
 def rectification_section(rect: pd.DataFrame) -> None:
@@ -119,14 +122,15 @@ def rectification_section(rect: pd.DataFrame) -> None:
                                 "整改时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 
-def county_header(p: dict) -> None:
-    c = p["county"]
+def county_header(p: CountyProfile) -> None:
+    c = p.county
     level = c["level"]
     st.html(f'<div style="margin-bottom:.4rem">{widgets.flag_chip(level)}'
-            f'<span style="color:#455A64">县均得分全市第{fmt.fmt_int(c["rank"])}名（共{p["n_counties"]}个县区）</span></div>')
+            f'<span style="color:#455A64">县均得分全市第{fmt.fmt_int(c["rank"])}名'
+            f'（共{p.n_counties}个县区）</span></div>')
     if c["flagged"]:
-        widgets.flag_cards([dict(county_name=c["county_name"], level=level, reasons=list(c["reasons"]),
-                                 consecutive=int(c.get("consecutive", 0)))])
+        widgets.flag_cards([CountyFlag(county_code=c["county_code"], county_name=c["county_name"], level=level,
+                                       reasons=list(c["reasons"]), consecutive=int(c.get("consecutive", 0)))])
     cols = st.columns(6)
     vals = [("安置点", f'{int(c["sites"])}<small>个</small>'), ("搬迁人口", fmt.fmt_people(c["population"])),
             ("五好达标 / 序时进度", f'{int(c["qualified"])}<small> / {fmt.fmt_num(c["expected"], 1)}</small>'),

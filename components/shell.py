@@ -12,31 +12,33 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from components import auth, cache, fmt
-from services import dashboard as svc
+from components.maps import COUNTY_LAYER, SITE_LAYER
+from domain import roles
+from services.errors import user_message
+from services.settings import period_end
 
 log = logging.getLogger("dashboard.ui")
 
 FAVICON = str(Path(__file__).resolve().parent.parent / "static" / "favicon.png")
 
-# (script, label, icon, roles allowed; None = everyone)
+# (script, label, icon); the action each page needs is declared in domain.roles.PAGE_ACTIONS
 PAGES = [
-    ("app.py", "总览", ":material/dashboard:", None),
-    ("pages/wall.py", "数据大屏", ":material/tv:", None),
-    ("pages/ranking.py", "安置点排名", ":material/format_list_numbered:", None),
-    ("pages/map.py", "地图", ":material/map:", None),
-    ("pages/site.py", "安置点画像", ":material/home_work:", None),
-    ("pages/county.py", "县区画像", ":material/account_balance:", None),
-    ("pages/circular.py", "月度通报", ":material/campaign:", {"市级督导", "管理员"}),
-    ("pages/gaps.py", "权益缺口", ":material/assignment_late:", None),
-    ("pages/upload.py", "数据导入", ":material/upload_file:", {"县级填报员", "管理员"}),
+    ("app.py", "总览", ":material/dashboard:"),
+    ("pages/wall.py", "数据大屏", ":material/tv:"),
+    ("pages/ranking.py", "安置点排名", ":material/format_list_numbered:"),
+    ("pages/map.py", "地图", ":material/map:"),
+    ("pages/site.py", "安置点画像", ":material/home_work:"),
+    ("pages/county.py", "县区画像", ":material/account_balance:"),
+    ("pages/circular.py", "月度通报", ":material/campaign:"),
+    ("pages/gaps.py", "权益缺口", ":material/assignment_late:"),
+    ("pages/upload.py", "数据导入", ":material/upload_file:"),
 ]
-PAGE_BY_SCRIPT = {p[0]: p for p in PAGES}
 
 BASE_CSS = """
 <style>
@@ -118,7 +120,7 @@ def guard(what: str = "页面"):
         yield
     except Exception as exc:  # noqa: BLE001 - the user must never see a traceback
         log.exception("error in %s", what)
-        st.error(f"{what}加载时出错：{svc.user_message(exc)}。请刷新页面重试；如仍有问题，请联系系统管理员。",
+        st.error(f"{what}加载时出错：{user_message(exc)}。请刷新页面重试；如仍有问题，请联系系统管理员。",
                  icon=":material/error:")
 
 
@@ -135,7 +137,7 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
         counties = cache.county_list(engine)
     except Exception as exc:  # noqa: BLE001
         log.exception("database not available")
-        st.error(f"无法连接数据库：{svc.user_message(exc)}。请联系系统管理员。", icon=":material/error:")
+        st.error(f"无法连接数据库：{user_message(exc)}。请联系系统管理员。", icon=":material/error:")
         return None
 
     user = auth.current_user(engine, demo, counties)
@@ -143,7 +145,6 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
         auth.login_form(engine)
         return None
 
-    roles = PAGE_BY_SCRIPT.get(script, (None, None, None, None))[3]
     months = cache.months(engine)
     month = _month_from_state(months)
     _sidebar(engine, user, demo, counties, months, month_selector, current=script)
@@ -151,8 +152,8 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
     if demo and not wall:
         st.html('<div class="demo-banner"><b>演示数据</b>　当前连接的是演示数据库，所有人员、数据均为模拟生成，'
                 '仅用于功能演示，不代表真实情况。</div>')
-    if roles is not None and user.role not in roles:
-        names = [r for r in auth.ROLES if r in roles]
+    if not user.can(roles.page_action(script)):
+        names = roles.roles_with(roles.page_action(script))
         hint = (f"演示模式下可在左侧“演示角色”中切换为{'或'.join(names)}后使用。" if demo
                 else f"该功能仅限{'、'.join(names)}使用，如需权限请联系系统管理员。")
         st.warning(f"当前角色（{user.role}）无权使用“{title}”功能。{hint}", icon=":material/lock:")
@@ -189,8 +190,8 @@ def _sidebar(engine, user, demo, counties, months, month_selector: bool, current
             st.session_state["_month_widget"] = st.session_state.get("month", opts[0])
             st.selectbox("统计月份", opts, key="_month_widget", format_func=fmt.month_cn, on_change=_on_month_change,
                          help="所有页面按所选月份显示；历史月份可随时回看")
-        for script, label, icon, roles in PAGES:
-            if roles is not None and user.role not in roles:
+        for script, label, icon in PAGES:
+            if not user.can(roles.page_action(script)):
                 continue
             st.page_link(script, label=label, icon=icon)
         st.divider()
@@ -207,7 +208,7 @@ def title(text: str, ctx: Ctx | None = None, extra: str = "") -> None:
     """Page title with the 数据截至 date of the selected month."""
     asof = ""
     if ctx is not None and ctx.month:
-        asof = f"统计月份：{fmt.month_cn(ctx.month)}　数据截至：{fmt.date_cn(svc.period_end(ctx.month))}"
+        asof = f"统计月份：{fmt.month_cn(ctx.month)}　数据截至：{fmt.date_cn(period_end(ctx.month))}"
     st.html(f'<div class="dash-title"><h1>{text}</h1><span class="asof">{asof}{extra}</span></div>')
 
 
@@ -227,8 +228,6 @@ def open_selection(ctx: Ctx, event) -> None:
         objs = (event.selection or {}).get("objects", {}) if event is not None else {}
     except AttributeError:
         objs = {}
-    from components.maps import COUNTY_LAYER, SITE_LAYER
-
     site = (objs.get(SITE_LAYER) or [None])[0]
     if site and site.get("site_code"):
         st.switch_page("pages/site.py", query_params={"month": ctx.month, "site": site["site_code"]})

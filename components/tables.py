@@ -5,12 +5,16 @@ import pandas as pd
 import streamlit as st
 
 from components import cache, theme, widgets
-from services import dashboard as svc
+from domain import roles
+from services import ranking as ranking_svc
+from services.audit import log_export
+from services.ranking import Ranking
 
 QUAL_OPTIONS = {"全部": None, "已达标": True, "未达标": False}
+INTERVAL_HELP = "稳健性分析：维度权重±25%、目标值±10%随机扰动后的5%–95%名次区间"
 
 
-def ranking_filters(ctx, sites: pd.DataFrame) -> dict:
+def ranking_filters(ctx, ranking: Ranking) -> dict:
     counties = ctx.allowed_counties()
     names = dict(counties)
     qp_county = st.query_params.get("county")
@@ -22,9 +26,9 @@ def ranking_filters(ctx, sites: pd.DataFrame) -> dict:
         sel = st.multiselect("县（市、区）", [c for c, _ in counties], key="rank_counties", format_func=names.get,
                              placeholder="全部县（市、区）", disabled=ctx.scope_county is not None)
     with c2:
-        sizes = st.multiselect("规模", svc.SIZE_CLASSES, key="rank_sizes", placeholder="全部规模")
+        sizes = st.multiselect("规模", ranking.size_classes, key="rank_sizes", placeholder="全部规模")
     with c3:
-        grades = st.multiselect("等次", svc.GRADES, key="rank_grades", placeholder="全部等次")
+        grades = st.multiselect("等次", ranking.grades, key="rank_grades", placeholder="全部等次")
     with c4:
         q = st.selectbox("是否达标", list(QUAL_OPTIONS), key="rank_qual")
     with c5:
@@ -52,14 +56,15 @@ def _filter_text(sel, names, sizes, grades, q, view) -> str:
     return "；".join(parts)
 
 
-def ranking_summary(shown: pd.DataFrame, total: int) -> None:
+def ranking_summary(ranking: Ranking, total: int) -> None:
+    shown = ranking.sites
     counts = {g: int((shown["grade"] == g).sum()) for g in theme.GRADES}
     chips = "".join(f'{widgets.grade_chip(g)}{counts[g]}个　' for g in theme.GRADES)
     st.html(f'<div style="font-size:.92rem;color:#37474F">显示 <b>{len(shown)}</b> / {total} 个安置点　'
             f'五好达标 <b>{int(shown["qualified"].sum())}</b> 个　{chips}</div>')
 
 
-def ranking_grid(table: pd.DataFrame, view: str) -> None:
+def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str]) -> None:
     show = table.copy()
     show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
     cfg = {
@@ -75,9 +80,9 @@ def ranking_grid(table: pd.DataFrame, view: str) -> None:
         "总分": st.column_config.NumberColumn("总分", format="%.2f"),
         "较上月": st.column_config.TextColumn("较上月", help="全市名次较上月变化：↑上升、↓下降、—不变、新为新增"),
         "总分较上月": st.column_config.NumberColumn("总分较上月", format="%+.2f", help="总分较上月变化"),
-        "排名区间": st.column_config.TextColumn("排名区间", help=svc_interval_help()),
+        "排名区间": st.column_config.TextColumn("排名区间", help=INTERVAL_HELP),
     }
-    for d in svc.DIMENSIONS:
+    for d in dimensions:
         cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width=78)
     sty = widgets.style_grades(show)
     st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 640),
@@ -86,12 +91,8 @@ def ranking_grid(table: pd.DataFrame, view: str) -> None:
                "短板为得分率最低的维度。")
 
 
-def svc_interval_help() -> str:
-    return "稳健性分析：维度权重±25%、目标值±10%随机扰动后的5%–95%名次区间"
-
-
 def ranking_downloads(ctx, table: pd.DataFrame, f: dict) -> None:
-    if not (ctx.user.can("export") or ctx.user.can("export_own")):
+    if not (ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN)):
         return
     name = f"安置点排名_{ctx.month}"
     c1, c2, _ = st.columns([1, 1, 3])
@@ -102,13 +103,14 @@ def ranking_downloads(ctx, table: pd.DataFrame, f: dict) -> None:
                            icon=":material/download:", key="dl_xlsx", on_click=_log,
                            args=(ctx, "安置点排名Excel", f["text"]))
     with c2:
-        st.download_button("导出CSV", svc.ranking_csv_bytes(table.drop(columns=["总分较上月"], errors="ignore")), file_name=f"{name}.csv", mime="text/csv",
+        csv = ranking_svc.ranking_csv_bytes(table.drop(columns=["总分较上月"], errors="ignore"))
+        st.download_button("导出CSV", csv, file_name=f"{name}.csv", mime="text/csv",
                            icon=":material/table:", key="dl_csv", on_click=_log,
                            args=(ctx, "安置点排名CSV", f["text"]))
 
 
 def _log(ctx, what: str, detail: str) -> None:
     try:
-        svc.log_export(ctx.engine, ctx.user.username, what, ctx.month, detail)
+        log_export(ctx.engine, ctx.user.username, what, ctx.month, detail)
     except Exception:  # noqa: BLE001 - an audit hiccup must not break the download
         pass

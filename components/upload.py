@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cache, fmt
-from services import dashboard as svc
+from services import imports
 
 
 def render(ctx) -> None:
@@ -16,40 +16,40 @@ def render(ctx) -> None:
                + (f"当前账号只能导入{ctx.user.county_name}的数据。" if scope else ""))
     c1, c2, c3 = st.columns([1, 1, 2])
     with c1:
-        months = svc.import_month_options(ctx.months)
+        months = imports.import_month_options(ctx.months)
         month = st.selectbox("台账所属月份", months, index=len(months) - 2 if len(months) > 1 else 0,
                              format_func=fmt.month_cn, key="imp_month")
     with c2:
-        st.download_button("下载空白模板", svc.ledger_template([n for _, n in counties]),
+        st.download_button("下载空白模板", imports.ledger_template([n for _, n in counties]),
                            file_name="易地搬迁后续扶持月度台账模板.xlsx", icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_tpl")
     up = st.file_uploader("选择台账文件（.xlsx）", type=["xlsx"], key="imp_file")
     if up is not None and st.button("校验并导入", type="primary", icon=":material/upload:", key="imp_go"):
         with st.spinner("正在校验台账…"):
-            res = svc.import_ledger(ctx.engine, up.getvalue(), up.name, month, ctx.user.username, ctx.user.role,
-                                    scope)
-            st.session_state["imp_result"] = {**res, "file_id": up.file_id}
+            res = imports.import_ledger(ctx.engine, up.getvalue(), up.name, month, ctx.user.username,
+                                        ctx.user.role, scope)
+            st.session_state["imp_result"] = (up.file_id, res)
         cache.clear()
-    res = st.session_state.get("imp_result")
     # the result belongs to the file it was computed for: a removed or replaced file takes its result with it
-    if res and up is not None and res.get("file_id") == up.file_id:
+    file_id, res = st.session_state.get("imp_result") or (None, None)
+    if res is not None and up is not None and file_id == up.file_id:
         show_result(res)
 
 
-def show_result(res: dict) -> None:
-    if res["ok"]:
-        rows = "、".join(f"{k}{v}行" for k, v in res["rows"].items() if v)
-        st.success(f"导入成功（{fmt.month_cn(res['month'])}）：{rows or '无新增数据'}。相关月份的得分将自动重新计算。"
-                   if res["result"] != "无变化" else "文件内容与已导入的数据相同，未作修改。",
+def show_result(res: imports.ImportOutcome) -> None:
+    if res.ok:
+        rows = "、".join(f"{k}{v}行" for k, v in res.rows.items() if v)
+        st.success(f"导入成功（{fmt.month_cn(res.month)}）：{rows or '无新增数据'}。相关月份的得分将自动重新计算。"
+                   if not res.unchanged else "文件内容与已导入的数据相同，未作修改。",
                    icon=":material/check_circle:")
     else:
-        st.error(f"校验未通过：共{res['n_errors']}处错误，未导入任何数据。请按下表修改后重新上传。",
+        st.error(f"校验未通过：共{res.n_errors}处错误，未导入任何数据。请按下表修改后重新上传。",
                  icon=":material/error:")
-    msgs: pd.DataFrame = res["messages"]
+    msgs: pd.DataFrame = res.messages
     if len(msgs):
         st.dataframe(msgs, hide_index=True, width="stretch", key="imp_msgs",
                      column_config={"问题说明": st.column_config.TextColumn(width="large")})
-    if res.get("marked"):
-        st.download_button("下载标注错误的副本", res["marked"], file_name="标注错误_" + res["file_name"],
+    if res.marked:
+        st.download_button("下载标注错误的副本", res.marked, file_name="标注错误_" + res.file_name,
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="dl_marked")

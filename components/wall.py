@@ -92,38 +92,38 @@ def _age_text(updated: dt.datetime | None, month: str) -> tuple[str, bool]:
     return f"统计期已结束{max(days, 0)}天", days > 45
 
 
-def top_bar(d: dict, view: str, rotate: bool, interval: int) -> None:
-    age, stale = _age_text(d.get("data_updated"), d["month"])
+def top_bar(d, view: str, rotate: bool, interval: int) -> None:
+    age, stale = _age_text(d.data_updated, d.month)
     now = dt.datetime.now().strftime("%H:%M:%S")
     rot = f"轮播：{view}（每{interval}秒切换）" if rotate else f"画面：{view}"
-    st.html(f'<div class="wall-top"><h1>{html.escape(d["city_name"])}易地搬迁后续扶持 · 五好社区创建监测</h1>'
-            f'<div class="meta">统计月份 <b>{fmt.month_cn(d["month"])}</b>　数据截至 <b>{fmt.date_cn(d["as_of"])}</b>'
+    st.html(f'<div class="wall-top"><h1>{html.escape(d.city_name)}易地搬迁后续扶持 · 五好社区创建监测</h1>'
+            f'<div class="meta">统计月份 <b>{fmt.month_cn(d.month)}</b>　数据截至 <b>{fmt.date_cn(d.as_of)}</b>'
             f'<br><span class="{"stale" if stale else ""}">{age}</span>　{rot}　画面刷新 {now}</div></div>')
 
 
-def kpi_strip(kpis: list[dict]) -> None:
+def kpi_strip(kpis) -> None:
     out = []
     for k in kpis:
-        d = k.get("delta")
+        d = k.delta
         cls = ""
         if d is not None and not fmt.is_missing(d) and round(d, 6) != 0:
-            cls = "up" if (d > 0) == (k.get("good") == "up") else "down"
-        out.append(f'<div class="wall-kpi"><div class="lab">{html.escape(k["label"])}</div>'
-                   f'<div class="val">{html.escape(str(k["value"]))}<small>{html.escape(k.get("unit", ""))}</small></div>'
-                   f'<div class="sub"><span class="{cls}">较上月 {html.escape(k.get("delta_text") or "—")}</span>　'
-                   f'{html.escape(k.get("sub") or "")}</div></div>')
+            cls = "up" if (d > 0) == (k.good == "up") else "down"
+        out.append(f'<div class="wall-kpi"><div class="lab">{html.escape(k.label)}</div>'
+                   f'<div class="val">{html.escape(str(k.value))}<small>{html.escape(k.unit)}</small></div>'
+                   f'<div class="sub"><span class="{cls}">较上月 {html.escape(k.delta_text or "—")}</span>　'
+                   f'{html.escape(k.sub or "")}</div></div>')
     st.html('<div class="wall-kpis">' + "".join(out) + "</div>")
 
 
-def flags_panel(flags: list[dict], praise: list[str], height: int) -> None:
+def flags_panel(flags, praise: list[str], height: int) -> None:
     items = []
     for f in flags[:6]:
-        color = theme.FLAG_COLORS.get(f["level"], theme.NEUTRAL)
-        reasons = "；".join(f["reasons"])
+        color = theme.FLAG_COLORS.get(f.level, theme.NEUTRAL)
+        reasons = "；".join(f.reasons)
         if len(reasons) > 60:
             reasons = reasons[:58] + "…"
-        items.append(f'<div class="wall-flag" style="border-color:{color}"><b style="color:{color}">{html.escape(f["county_name"])}</b>'
-                     f'　<span style="color:{color}">{html.escape(f["level"])}</span><br>{html.escape(reasons)}</div>')
+        items.append(f'<div class="wall-flag" style="border-color:{color}"><b style="color:{color}">{html.escape(f.county_name)}</b>'
+                     f'　<span style="color:{color}">{html.escape(f.level)}</span><br>{html.escape(reasons)}</div>')
     if not items:
         items.append('<div class="wall-flag" style="border-color:#66BB6A">本月无进度滞后的县（市、区）</div>')
     more = f'<div class="wall-legend">另有{len(flags) - 6}个县区滞后，详见总览</div>' if len(flags) > 6 else ""
@@ -159,29 +159,29 @@ def legend() -> None:
 def render(ctx, view: str, rotate: bool, interval: int) -> None:
     d = cache.wall(ctx.engine, ctx.month)
     top_bar(d, view, rotate, interval)
-    kpi_strip(d["kpis"])
+    kpi_strip(d.kpis)
     if view == VIEWS[0]:
         left, mid, right = st.columns([1.05, 1.6, 1.05])
         with left:
-            st.plotly_chart(charts.county_ranking(d["counties"], dark=True, height=420), config={"staticPlot": True},
+            st.plotly_chart(charts.county_ranking(d.counties, dark=True, height=420), config={"staticPlot": True},
                             key="wall_county")
-            st.plotly_chart(charts.qualified_trend(d["trend"], dark=True, height=400), config={"staticPlot": True},
+            st.plotly_chart(charts.qualified_trend(d.trend, dark=True, height=400), config={"staticPlot": True},
                             key="wall_trend")
         with mid:
-            deck = maps.build_deck(d["map"], mode="flag", dark=True, height=800, width=820)
+            deck = maps.build_deck(d.map, mode="flag", dark=True, height=800, width=820)
             st.pydeck_chart(deck, height=800, key="wall_map")
             legend()
         with right:
-            flags_panel(d["flags"], d["praise"], height=420)
-            sites_panel(d["top"], "得分最高的十个安置点", height=404)
+            flags_panel(d.flags, d.praise, height=420)
+            sites_panel(d.top, "得分最高的十个安置点", height=404)
     else:
         left, mid, right = st.columns([1.2, 1.2, 1])
         with left:
-            sites_panel(d["top"], "得分最高的十个安置点", height=826, rows=10)
+            sites_panel(d.top, "得分最高的十个安置点", height=826, rows=10)
         with mid:
-            sites_panel(d["bottom"], "得分最低的十个安置点", height=826, rows=10)
+            sites_panel(d.bottom, "得分最低的十个安置点", height=826, rows=10)
         with right:
-            st.plotly_chart(charts.grade_donut(d["grade_counts"], dark=True, height=400, title="等次分布"),
+            st.plotly_chart(charts.grade_donut(d.grade_counts, dark=True, height=400, title="等次分布"),
                             config={"staticPlot": True}, key="wall_donut")
-            st.plotly_chart(charts.qualified_trend(d["trend"], dark=True, height=418), config={"staticPlot": True},
+            st.plotly_chart(charts.qualified_trend(d.trend, dark=True, height=418), config={"staticPlot": True},
                             key="wall_trend2")

@@ -7,26 +7,27 @@ import pandas as pd
 import streamlit as st
 
 from components import fmt, theme
+from services.flags import CountyFlag
+from services.overview import Kpi
 
 
-def kpi_tile(k: dict) -> str:
-    """k: label, value, unit, delta (float|None), delta_text, good ('up'|'down'), sub."""
-    d = k.get("delta")
+def kpi_tile(k: Kpi) -> str:
+    d = k.delta
     if d is None or fmt.is_missing(d) or round(float(d), 6) == 0:
         cls, arrow = "flat", ""
     else:
-        better = (d > 0) == (k.get("good", "up") == "up")
+        better = (d > 0) == (k.good == "up")
         cls = "up" if better else "down"
         arrow = "▲" if d > 0 else "▼"
-    delta = k.get("delta_text") or ""
-    sub = html.escape(k.get("sub") or "")
-    return (f'<div class="kpi full"><div class="lab">{html.escape(k["label"])}</div>'
-            f'<div class="val">{html.escape(str(k["value"]))}<small>{html.escape(k.get("unit", ""))}</small></div>'
+    delta = k.delta_text or ""
+    sub = html.escape(k.sub or "")
+    return (f'<div class="kpi full"><div class="lab">{html.escape(k.label)}</div>'
+            f'<div class="val">{html.escape(str(k.value))}<small>{html.escape(k.unit or "")}</small></div>'
             f'<div class="dl {cls}">{arrow}较上月 {html.escape(delta)}</div>'
             f'<div class="sub" title="{sub}">{sub or "&nbsp;"}</div></div>')
 
 
-def kpi_row(kpis: list[dict]) -> None:
+def kpi_row(kpis: list[Kpi]) -> None:
     cols = st.columns(len(kpis))
     for c, k in zip(cols, kpis):
         with c:
@@ -38,21 +39,20 @@ def grade_chip(grade: str) -> str:
 
 
 def flag_chip(level: str) -> str:
-    return f'<span class="chip" style="background:{theme.FLAG_COLORS.get(level, theme.NEUTRAL)}">{html.escape(level)}</span>'
+    color = theme.FLAG_COLORS.get(level, theme.NEUTRAL)
+    return f'<span class="chip" style="background:{color}">{html.escape(level)}</span>'
 
 
-def flag_cards(flags: list[dict], empty_text: str = "本月没有进度滞后的县（市、区）。") -> None:
+def flag_cards(flags: list[CountyFlag], empty_text: str = "本月没有进度滞后的县（市、区）。") -> None:
     if not flags:
         st.success(empty_text, icon=":material/check_circle:")
         return
     out = []
     for f in flags:
-        color = theme.FLAG_COLORS.get(f["level"], theme.NEUTRAL)
-        reasons = "；".join(str(x) for x in f["reasons"])   # flag sentences (their codes are kept apart)
-        out.append(f'<div class="flagcard" style="border-left-color:{color}">{flag_chip(f["level"])}'
-                   f'<b>{html.escape(f["county_name"])}</b>'
-                   f'{"（连续" + str(f["consecutive"]) + "个月）" if f.get("consecutive", 0) >= 2 else ""}：'
-                   f'{html.escape(reasons)}</div>')
+        color = theme.FLAG_COLORS.get(f.level, theme.NEUTRAL)
+        streak = f"（连续{f.consecutive}个月）" if f.consecutive >= 2 else ""
+        out.append(f'<div class="flagcard" style="border-left-color:{color}">{flag_chip(f.level)}'
+                   f'<b>{html.escape(f.county_name)}</b>{streak}：{html.escape("；".join(f.reasons))}</div>')
     st.html("".join(out))
 
 
@@ -74,10 +74,6 @@ def style_grades(df: pd.DataFrame, cols=("等次",)):
         sty = sty.map(lambda v: f"color: {theme.QUALIFIED_COLORS[True]}" if v in (True, "是", "✓")
                       else f"color: {theme.QUALIFIED_COLORS[False]}", subset=["达标"])
     return sty
-
-
-def score_cols(names) -> dict:
-    return {n: st.column_config.NumberColumn(n, format="%.2f") for n in names}
 
 
 def site_list(df: pd.DataFrame, month: str) -> None:
@@ -102,7 +98,7 @@ def flag_legend() -> None:
 
 
 def site_table(table: pd.DataFrame, key: str, height: int | None = None) -> None:
-    """A §8-style site table (from services.dashboard.ranking_table) with grades coloured."""
+    """A §8-style site table (from services.ranking.ranking_table) with grades coloured."""
     show = table.copy()
     show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
     cfg = {"安置点编码": None, "总分": st.column_config.NumberColumn(format="%.2f"),

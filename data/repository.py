@@ -120,6 +120,20 @@ def followups(engine: Engine, month: str | None = None) -> pd.DataFrame:
     return _frame(engine, stmt, FOLLOWUP_COLUMNS)
 
 
+def county_boundaries(engine: Engine) -> dict[str, str | None]:
+    """county_code -> boundary GeoJSON text (None where no boundary is stored)."""
+    with engine.connect() as conn:
+        return {c: g for c, g in conn.execute(select(m.County.code, m.County.boundary_geojson))}
+
+
+def data_updated_at(engine: Engine, month: str) -> dt.datetime | None:
+    """When the month's data last changed (newest import of that month), if known."""
+    with engine.connect() as conn:
+        row = conn.execute(select(m.ImportRecord.created_at).where(m.ImportRecord.month == month)
+                           .order_by(m.ImportRecord.created_at.desc()).limit(1)).first()
+    return row[0] if row else None
+
+
 def load_month(engine: Engine, month: str, slim: bool = False) -> MonthData:
     """Everything scoring needs for one month, as of that month (history is kept, so a past month reloads
     exactly as it was). slim=True leaves out names, ID numbers and places of households and labourers."""

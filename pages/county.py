@@ -11,21 +11,21 @@ if ctx:
         if p is None:
             st.info("本月没有该县（市、区）的数据。", icon=":material/info:")
         else:
-            shell.title(p["county"]["county_name"], ctx)
+            shell.title(p.county["county_name"], ctx)
             profile.county_header(p)
             a, b = st.columns([1.3, 1])
             with a:
-                st.plotly_chart(charts.county_progress(p["trend"], height=330), config=theme.PLOTLY_CONFIG,
+                st.plotly_chart(charts.county_progress(p.trend, height=330), config=theme.PLOTLY_CONFIG,
                                 key="county_trend")
             with b:
                 st.markdown("##### 进度预警记录（近12个月）")
-                profile.flag_history(p["flag_history"])
+                profile.flag_history(p.flag_history)
             st.markdown("##### 辖区安置点")
-            widgets.site_table(p["sites"].drop(columns=["县"]), key="county_sites")
+            widgets.site_table(p.sites.drop(columns=["县"]), key="county_sites")
             c1, c2 = st.columns([1, 2])
             with c1:
                 st.markdown("##### 创建批次完成情况")
-                st.dataframe(p["batches"], hide_index=True, width="stretch", key="batches")
+                st.dataframe(p.batches, hide_index=True, width="stretch", key="batches")
             with c2:
                 st.markdown("##### 问题整改")
-                profile.rectification_section(p["rectifications"])
+                profile.rectification_section(p.rectifications)

@@ -14,7 +14,7 @@ if ctx:
             mode = "flag" if mode == "按进度预警" else "score"
             st.html(maps.legend_html(mode, vertical=True))
             st.markdown("##### 进度滞后的县（市、区）")
-            widgets.flag_cards(maps.flags_of(md))
+            widgets.flag_cards(md.flags)
         with left:
             deck = maps.build_deck(md, mode=mode, height=620, width=960, selected_county=st.query_params.get("county"))
             event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="city_map",

@@ -11,15 +11,16 @@ if ctx:
         if p is None:
             st.info("本月没有该安置点的评分数据，请选择其他安置点或月份。", icon=":material/info:")
         else:
-            s = p["site"]
+            s = p.site
             shell.title(s["site_name"], ctx)
             profile.site_header(p)
             a, b = st.columns([1, 1.25])
             with a:
-                st.plotly_chart(charts.radar(p["dims"], p["site_dims"], p["city_dims"], p["target_dims"]),
+                st.plotly_chart(charts.radar(p.dims, p.site_dims, p.city_dims, p.target_dims),
                                 config=theme.PLOTLY_CONFIG, key="radar")
             with b:
-                st.plotly_chart(charts.site_trend(p["history"], n_sites=p["n_sites"]), config=theme.PLOTLY_CONFIG, key="site_trend")
+                st.plotly_chart(charts.site_trend(p.history, n_sites=p.n_sites), config=theme.PLOTLY_CONFIG,
+                                key="site_trend")
             profile.indicator_section(p)
             t1, t2, t3, t4 = st.tabs(["权益落实", "就业帮扶", "双五级与服务平台", "问题整改"])
             with t1:
@@ -29,4 +30,4 @@ if ctx:
             with t3:
                 profile.organisation_section(p)
             with t4:
-                profile.rectification_section(p["rectifications"])
+                profile.rectification_section(p.rectifications)

@@ -2,12 +2,12 @@
 
 * ``circular_data(engine, month, issue_no=None)`` -> ``data.exports.CircularData`` built only from what is
   already stored: site scores, robustness and county results from ``services.store`` (via
-  ``services.dashboard.results``), city totals via the overview's ``_city_figures`` (so the circular reads the same
+  ``services.results.results``), city totals via the overview's ``city_figures`` (so the circular reads the same
   figures as the 总览 KPI tiles), rectification counts from the ledger as of the period end.
 * ``issue(engine, month, username)`` renders the Excel workbook and the Word draft, keeps both in the
   ``circulars`` table and writes the audit entry (``data.exports.save_circular``); returns the row id.
 * ``issued(engine)`` lists issued circulars (no blobs); ``download(engine, id, kind)`` returns a stored file.
-* ``log_download(...)`` audits a download (every export is audited, domain.md §10).
+Downloads are audited through ``services.audit.log_export`` (every export is audited, domain.md §10).
 
 Issue numbers (期号): by default the month's number in its year (2026-10 -> 2026年第10期). Circulars are monthly,
 one issue per month, so the number always names the month it reports on and never shifts when a month is issued
@@ -21,27 +21,39 @@ the documents: the day the file is produced (the issue day for issued circulars)
 """
 from __future__ import annotations
 
-import math
-
 import datetime as dt
+import math
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from data import models as m
+from data import circulars
 from data import repository as repo
-from data.exports import (ISSUER, CircularData, circular_docx, circular_workbook, log_export, save_circular,
-                          standard_title)
+from data.exports import ISSUER, CircularData, circular_docx, circular_workbook, save_circular, standard_title
 from data.formatting import fmt_int, fmt_num, fmt_pct, fmt_people
+from scoring.progress import rectification_state
 from scoring.tables import county_table, site_ranking_table
-from services import dashboard as svc
+from services import settings
+from services.overview import city_figures
+from services.results import MonthView, results
+
+
+
+@dataclass(frozen=True)
+class FileKind:
+    mime: str
+    label: str            # what users call it
+
 
 KINDS = {
-    "xlsx": ("xlsx_blob", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
-    "docx": ("docx_blob", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
+    "xlsx": FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
+    "docx": FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
 }
 ISSUED_COLUMNS = ["id", "月份", "期号", "版次", "标题", "指标体系版本", "印发时间", "印发人"]
+ISSUED_LABELS = {"month": "月份", "issue_no": "期号", "title": "标题", "catalogue_version": "指标体系版本",
+                 "created_at": "印发时间", "username": "印发人"}
 
 
 def default_issue_no(month: str) -> int:
@@ -58,11 +70,9 @@ def issuer(city_name: str) -> str:
 def rectification_totals(engine: Engine, month: str) -> dict:
     """Items found on or before the period end: found, closed (已销号 by the period end), open, overdue; plus the
     month's new and closed items. Same rule as the county flags (scoring.progress.rectification_state)."""
-    from scoring.progress import rectification_state
-
     rect = repo.rectifications(engine, month)
     state = rectification_state(rect, month)
-    start, end = pd.Timestamp(f"{month}-01"), pd.Timestamp(svc.period_end(month))
+    start, end = pd.Timestamp(f"{month}-01"), pd.Timestamp(settings.period_end(month))
     found_d = pd.to_datetime(rect["found_date"], errors="coerce")
     closed_d = pd.to_datetime(rect["closed_date"], errors="coerce")
     in_month = lambda d: ((d >= start) & (d <= end)).to_numpy(dtype=bool, na_value=False)  # noqa: E731
@@ -79,25 +89,25 @@ def _weighted_rate(c: pd.DataFrame, col: str) -> float:
     return float((c.loc[ok, col] * lab[ok]).sum() / lab[ok].sum()) if ok.any() else float("nan")
 
 
-def city_totals(engine: Engine, r, month: str) -> dict[str, str]:
+def city_totals(engine: Engine, r: MonthView, month: str) -> dict[str, str]:
     """§8 part 1, formatted for print (labels read as '全市<label><value>')."""
-    f = svc._city_figures(engine, r)          # the overview's figures (same numbers as the KPI tiles)
+    f = city_figures(engine, r)          # the overview's figures (same numbers as the KPI tiles)
     c = r.counties
     rect = rectification_totals(engine, month)
-    plan = f"年度计划{f['plan_year']}个，" if f.get("plan_year") is not None else ""
+    plan = f"年度计划{f.plan_year}个，" if f.plan_year is not None else ""
     # the same 序时进度 as the overview tile and the wall (§5 expected, one decimal), so no two outputs disagree
-    behind = "，滞后于序时进度" if f["qualified"] < math.floor(f["expected"]) else ""
+    behind = "，滞后于序时进度" if f.qualified < math.floor(f.expected) else ""
     return {
-        "安置点": f"{f['sites']}个",
-        "五好达标安置点": f"{f['qualified']}个（{plan}序时进度{fmt_num(f['expected'], 1)}个{behind}）",
-        "搬迁人口": fmt_people(f["population"]),
-        "劳动力": fmt_people(f["labour"]),
-        "就业率": fmt_pct(f["employment_rate"]),
+        "安置点": f"{f.sites}个",
+        "五好达标安置点": f"{f.qualified}个（{plan}序时进度{fmt_num(f.expected, 1)}个{behind}）",
+        "搬迁人口": fmt_people(f.population),
+        "劳动力": fmt_people(f.labour),
+        "就业率": fmt_pct(f.employment_rate),
         "参训率": fmt_pct(_weighted_rate(c, "training_rate")),
         "持证率": fmt_pct(_weighted_rate(c, "certified_rate")),
-        "零就业家庭": fmt_int(f["zero_emp"], "户"),
-        "权益落实率": f"{fmt_pct(f['coverage'])}（迁入地{fmt_pct(f['coverage_in'])}，迁出地{fmt_pct(f['coverage_out'])}）",
-        "整改问题": (f"累计发现{rect['found']}项、已销号{rect['closed']}项、逾期{f['overdue']}项"
+        "零就业家庭": fmt_int(f.zero_emp, "户"),
+        "权益落实率": f"{fmt_pct(f.coverage)}（迁入地{fmt_pct(f.coverage_in)}，迁出地{fmt_pct(f.coverage_out)}）",
+        "整改问题": (f"累计发现{rect['found']}项、已销号{rect['closed']}项、逾期{f.overdue}项"
                  f"（本月新发现{rect['found_in_month']}项、销号{rect['closed_in_month']}项）"),
     }
 
@@ -105,10 +115,10 @@ def city_totals(engine: Engine, r, month: str) -> dict[str, str]:
 def circular_data(engine: Engine, month: str, issue_no: int | None = None,
                   issue_date: dt.date | None = None) -> CircularData:
     """Everything §8 shows for `month`, from stored results (nothing is rescored here)."""
-    r = svc.results(engine, month)           # services.store.month_results, joined for display
+    r = results(engine, month)           # services.store.month_results, joined for display
     mr = r.raw
     cm = mr.county
-    city = svc.city_name(engine)
+    city = settings.city_name(engine)
     no = int(issue_no) if issue_no else default_issue_no(month)
 
     full = county_table(cm, with_flags=True)
@@ -124,18 +134,27 @@ def circular_data(engine: Engine, month: str, issue_no: int | None = None,
 
     return CircularData(
         city_name=city, month=month, issue_no=no, title=standard_title(city, month, no),
-        cutoff_date=svc.period_end(month), catalogue_version=mr.catalogue_version,
+        cutoff_date=settings.period_end(month), catalogue_version=mr.catalogue_version,
         county_table=counties, county_flagged=flagged,
         site_table=site_ranking_table(mr.scores, mr.mc),
         city_totals=city_totals(engine, r, month),
         lagging=lagging, interview_suggestions=interviews, praise=list(cm.praise or []),
-        issuer=issuer(city), demo=svc.is_demo(engine),
+        issuer=issuer(city), demo=settings.is_demo(engine),
         issue_date=issue_date or dt.date.today(),
     )
 
 
+def draft_file(c: CircularData, kind: str) -> bytes:
+    """The circular as an Excel workbook ('xlsx') or a Word draft ('docx')."""
+    if kind == "xlsx":
+        return circular_workbook(c)
+    if kind == "docx":
+        return circular_docx(c)
+    raise ValueError(f"不支持的文件类型“{kind}”（可选：xlsx、docx）")
+
+
 def files(c: CircularData) -> dict[str, bytes]:
-    return {"xlsx": circular_workbook(c), "docx": circular_docx(c)}
+    return {kind: draft_file(c, kind) for kind in KINDS}
 
 
 def file_name(c_or_title, month: str, kind: str) -> str:
@@ -155,13 +174,7 @@ def issue(engine: Engine, month: str, username: str, issue_no: int | None = None
 
 def issued(engine: Engine, month: str | None = None) -> pd.DataFrame:
     """Issued circulars, newest first (no file contents). 版次 numbers the editions of one month's issue."""
-    c = m.Circular
-    stmt = select(c.id, c.month, c.issue_no, c.title, c.catalogue_version, c.created_at, c.username)
-    if month:
-        stmt = stmt.where(c.month == month)
-    with Session(engine) as s:
-        rows = s.execute(stmt.order_by(c.id)).all()
-    df = pd.DataFrame(rows, columns=["id", "月份", "期号", "标题", "指标体系版本", "印发时间", "印发人"])
+    df = circulars.issued(engine, month).rename(columns=ISSUED_LABELS)
     if df.empty:
         return pd.DataFrame(columns=ISSUED_COLUMNS)
     df["版次"] = df.groupby(["月份", "期号"]).cumcount() + 1
@@ -172,17 +185,9 @@ def download(engine: Engine, circular_id: int, kind: str) -> bytes:
     """The stored file ('xlsx' or 'docx') of an issued circular."""
     if kind not in KINDS:
         raise ValueError(f"不支持的文件类型“{kind}”（可选：xlsx、docx）")
-    with Session(engine) as s:
-        row = s.get(m.Circular, int(circular_id))
-        if row is None:
-            raise LookupError(f"第{circular_id}号通报记录不存在")
-        blob = getattr(row, KINDS[kind][0])
+    found, blob = circulars.stored_file(engine, circular_id, kind)
+    if not found:
+        raise LookupError(f"第{circular_id}号通报记录不存在")
     if blob is None:
-        raise LookupError(f"该通报未保存{KINDS[kind][2]}文件")
-    return bytes(blob)
-
-
-def log_download(engine: Engine, username: str, what: str, month: str, detail: str = "") -> None:
-    """Audit one download (domain.md §10)."""
-    with Session(engine) as s, s.begin():
-        log_export(s, username=username, what=what, month=month, detail=detail)
+        raise LookupError(f"该通报未保存{KINDS[kind].label}文件")
+    return blob

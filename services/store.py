@@ -22,11 +22,10 @@ import pickle
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
-from data import models as m
 from data import repository as repo
+from data import result_store
 from data.db import get_setting
 from scoring.catalogue import CATALOGUE_DIR, Catalogue, load_catalogue
 from scoring.engine import MonthScores, score_month
@@ -89,26 +88,17 @@ class _Ctx:
 
 
 def _load(engine: Engine, kind: str, month: str, version: str, fp: str):
-    with Session(engine) as s:
-        row = s.execute(select(m.ResultCache).where(m.ResultCache.kind == kind, m.ResultCache.month == month,
-                                                    m.ResultCache.catalogue_version == version)).scalar_one_or_none()
-        if row is None or row.fingerprint != fp:
-            return None
-        try:
-            return pickle.loads(row.payload), row.created_at
-        except Exception:  # a payload written by another library version: recompute
-            return None
+    got = result_store.load(engine, kind, month, version)
+    if got is None or got.fingerprint != fp:
+        return None
+    try:
+        return pickle.loads(got.payload), got.created_at
+    except Exception:  # noqa: BLE001 - a payload written by another library version: recompute
+        return None
 
 
 def _save(engine: Engine, kind: str, month: str, version: str, fp: str, payload) -> dt.datetime:
-    blob = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    now = dt.datetime.now().replace(microsecond=0)
-    with Session(engine) as s, s.begin():
-        s.execute(delete(m.ResultCache).where(m.ResultCache.kind == kind, m.ResultCache.month == month,
-                                              m.ResultCache.catalogue_version == version))
-        s.add(m.ResultCache(kind=kind, month=month, catalogue_version=version, fingerprint=fp, payload=blob,
-                            created_at=now))
-    return now
+    return result_store.save(engine, kind, month, version, fp, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _site_results(ctx: _Ctx, month: str):
@@ -127,8 +117,6 @@ def _site_results(ctx: _Ctx, month: str):
     at = _save(ctx.engine, "sites", month, ctx.cat.version, fp, (scores, mc))
     ctx.sites[month] = (scores, mc, at, False)
     return ctx.sites[month]
-
-
 
 
 def _county_results(ctx: _Ctx, month: str) -> tuple[CountyMonth, dt.datetime, bool]:
@@ -182,7 +170,4 @@ def precompute(engine: Engine, catalogue_version: str | None = None, on_month=No
 
 def stored_fingerprints(engine: Engine) -> dict[tuple[str, str, str], str]:
     """(kind, month, version) -> fingerprint of every stored result (for tests and diagnostics)."""
-    with Session(engine) as s:
-        rows = s.execute(select(m.ResultCache.kind, m.ResultCache.month, m.ResultCache.catalogue_version,
-                                m.ResultCache.fingerprint)).all()
-    return {(k, mo, v): fp for k, mo, v, fp in rows}
+    return result_store.fingerprints(engine)

@@ -16,8 +16,8 @@ from data.db import create
 from data.demo import build_demo
 from data.exports import COUNTY_COLUMNS, circular_docx, circular_workbook
 from services import circular as circ
-from services import dashboard as svc
-from services import store
+from services import overview, results, settings, store
+from services.audit import log_export
 
 MONTH = "2026-10"
 
@@ -47,7 +47,7 @@ def doc_text(raw: bytes) -> str:
 
 
 def test_header_title_issuer_cutoff(eng, c):
-    city = svc.city_name(eng)
+    city = settings.city_name(eng)
     assert c.issue_no == 10 and c.month == MONTH
     assert c.title == f"{city}易地搬迁后续扶持工作进展情况通报（2026年第10期）"
     assert "2026年第10期" in c.title
@@ -80,21 +80,21 @@ def test_county_table_and_flags_match_the_store(eng, c):
 
 
 def test_city_totals_match_the_overview(eng, c):
-    r = svc.results(eng, MONTH)
-    f = svc._city_figures(eng, r)
+    r = results.results(eng, MONTH)
+    f = overview.city_figures(eng, r)
     tot = c.city_totals
     for label in ("安置点", "五好达标安置点", "搬迁人口", "劳动力", "就业率", "参训率", "持证率", "零就业家庭",
                   "权益落实率", "整改问题"):
         assert label in tot, label
-    assert tot["安置点"] == f"{f['sites']}个"
-    assert tot["五好达标安置点"].startswith(f"{f['qualified']}个")
-    tile = next(k for k in svc.overview(eng, MONTH, None)["kpis"] if k["key"] == "qualified")
-    pace = tile["sub"].split("序时进度")[1]                 # e.g. '19.2个': the tile and the circular agree
+    assert tot["安置点"] == f"{f.sites}个"
+    assert tot["五好达标安置点"].startswith(f"{f.qualified}个")
+    tile = next(k for k in overview.overview(eng, MONTH, None).kpis if k.key == "qualified")
+    pace = tile.sub.split("序时进度")[1]                 # e.g. '19.2个': the tile and the circular agree
     assert f"序时进度{pace}" in tot["五好达标安置点"]
-    assert tot["零就业家庭"] == f"{f['zero_emp']}户"
-    assert f"逾期{f['overdue']}项" in tot["整改问题"]
+    assert tot["零就业家庭"] == f"{f.zero_emp}户"
+    assert f"逾期{f.overdue}项" in tot["整改问题"]
     rect = circ.rectification_totals(eng, MONTH)
-    assert rect["overdue"] == f["overdue"] and rect["found"] == rect["closed"] + rect["open"]
+    assert rect["overdue"] == f.overdue and rect["found"] == rect["closed"] + rect["open"]
     # the city's training rate pools all labourers (= labour-weighted county rates)
     cn = r.counties
     lab = cn["labour"].sum()
@@ -128,7 +128,8 @@ def test_issue_stores_files_and_audit_and_redownloads(eng):
     lst = circ.issued(eng)
     assert len(lst) == before + 1
     row = lst[lst["id"] == cid].iloc[0]
-    assert row["月份"] == MONTH and row["期号"] == 10 and row["印发人"] == "supervisor" and "2026年第10期" in row["标题"]
+    assert row["月份"] == MONTH and row["期号"] == 10 and row["印发人"] == "supervisor"
+    assert "2026年第10期" in row["标题"]
     with Session(eng) as s:
         stored = s.get(m.Circular, cid)
         xlsx, docx = bytes(stored.xlsx_blob), bytes(stored.docx_blob)
@@ -149,7 +150,7 @@ def test_issue_stores_files_and_audit_and_redownloads(eng):
 
 
 def test_download_is_audited(eng):
-    circ.log_download(eng, "supervisor", "月度通报Excel（草稿）", MONTH, "测试")
+    log_export(eng, "supervisor", "月度通报Excel（草稿）", MONTH, "测试")
     with Session(eng) as s:
         a = s.execute(select(m.AuditLog).where(m.AuditLog.action == "导出")
                       .order_by(m.AuditLog.id.desc())).scalars().first()
@@ -158,8 +159,6 @@ def test_download_is_audited(eng):
 
 def test_issue_and_redownload_on_both_databases(engine):
     """The multi-user path: issuing keeps both files byte for byte on SQLite and on PostgreSQL."""
-    from data.demo import build_demo
-
     build_demo(engine, months=2, end_month=MONTH, household_factor=0.02)
     cid = circ.issue(engine, MONTH, "supervisor")
     with Session(engine) as s:

@@ -1,11 +1,16 @@
 """Stored results: computed once per month and catalogue version, invalidated exactly by what changes."""
+import shutil
+
 import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
+import scoring.catalogue as catalogue
 from data import repository as repo
 from data.demo import build_demo
+from data.workbook import ImportUser, import_workbook
 from services import store
+from tests.data.fixtures_workbooks import build_xlsx
 
 
 @pytest.fixture
@@ -65,11 +70,10 @@ def test_history_and_unknown_month(demo_engine):
 
 def _reported_workbook(engine, month: str, site_code: str, satisfaction: float) -> bytes:
     """A real 月度指标 workbook for one site: the stored values of the month, satisfaction changed."""
-    from tests.data.fixtures_workbooks import build_xlsx
-
     rep = repo.reported(engine, month).set_index("site_code").loc[site_code]
-    head = ["安置点编码", "月份", "产业载体数", "社区集体经济年收入（万元）", "经营主体利益联结户占比（%）", "群众满意度（%）",
-            "文明实践活动参与率（%）", "本季度群众夜校宣讲场次", "矛盾纠纷化解率（%）", "重大群体性事件数", "物业环境消防检查问题数"]
+    head = ["安置点编码", "月份", "产业载体数", "社区集体经济年收入（万元）", "经营主体利益联结户占比（%）",
+            "群众满意度（%）", "文明实践活动参与率（%）", "本季度群众夜校宣讲场次", "矛盾纠纷化解率（%）",
+            "重大群体性事件数", "物业环境消防检查问题数"]
     keys = ["carriers", "collective_income", "linkage_pct", "satisfaction_pct", "civic_pct", "night_school",
             "dispute_pct", "mass_incidents", "inspection_problems"]
     vals = [None if pd.isna(rep[k]) else float(rep[k]) for k in keys]
@@ -78,8 +82,6 @@ def _reported_workbook(engine, month: str, site_code: str, satisfaction: float) 
 
 
 def test_a_real_import_recomputes_only_the_months_it_affects(demo_engine):
-    from data.workbook import ImportUser, import_workbook
-
     store.precompute(demo_engine)
     before = {mo: store.month_results(demo_engine, mo) for mo in ["2026-08", "2026-09", "2026-10"]}
     rep = repo.reported(demo_engine, "2026-09")
@@ -106,10 +108,6 @@ def test_a_real_import_recomputes_only_the_months_it_affects(demo_engine):
 
 def test_a_catalogue_change_invalidates_the_results(sqlite_engine, tmp_path, monkeypatch):
     """Editing the catalogue file changes its hash, so stored results are recomputed with the new rules."""
-    import shutil
-
-    import scoring.catalogue as catalogue
-
     build_demo(sqlite_engine, months=2, end_month="2026-10", household_factor=0.02)
     cat_dir = tmp_path / "catalogues"
     shutil.copytree(catalogue.CATALOGUE_DIR, cat_dir)

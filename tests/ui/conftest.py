@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from data import models as m
 from data.db import create, set_setting
-from services.dashboard import hash_password
+from services.accounts import hash_password
 from tests.ui.small_city import SmallCity, build_small_city
 
 ROOT = Path(__file__).resolve().parents[2]

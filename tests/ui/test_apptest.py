@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 import data.db
 import data.demo
-import services.dashboard
+import services.overview
+import services.setup
 from components import theme
 from components.maps import TOOLTIP_FIELDS
 from data.db import create, get_engine
@@ -242,8 +243,8 @@ def test_first_start_on_empty_default_db_builds_demo(monkeypatch, tmp_path):
     small = functools.partial(data.demo.build_demo, household_factor=0.02, months=3, end_month="2026-10")
     monkeypatch.setattr(data.demo, "build_demo", small)
     seen: list[tuple[float, str]] = []
-    real = services.dashboard.build_demo_if_empty
-    monkeypatch.setattr(services.dashboard, "build_demo_if_empty",
+    real = services.setup.build_demo_if_empty
+    monkeypatch.setattr(services.setup, "build_demo_if_empty",
                         lambda eng, on_progress=None: real(eng, on_progress=lambda f, t: (seen.append((f, t)),
                                                                                           on_progress(f, t))))
     at = AppTest.from_file(APP, default_timeout=300).run()
@@ -356,7 +357,7 @@ def test_non_demo_county_operator_login_scope(login_db, city: SmallCity, monkeyp
 
 
 def test_errors_are_shown_in_chinese_not_as_tracebacks(monkeypatch):
-    dashboard = services.dashboard
+    dashboard = services.overview
 
     def boom(*a, **k):
         raise RuntimeError("internal detail that must not leak")
