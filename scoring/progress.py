@@ -281,7 +281,6 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
     finite = ~np.isnan(deltas)
     dcents = np.where(finite, np.rint(np.nan_to_num(deltas) * 100), 0)
     med_c = float(np.median(dcents[finite])) if finite.any() else np.nan    # may be a half-hundredth
-    med = med_c / 100.0
     rows: list[dict] = []
     flags_col, reasons_col, pairs_col = [], [], []
     for i in range(C):

@@ -31,8 +31,8 @@ import pandas as pd
 
 from .catalogue import Catalogue
 from .engine import MonthScores, qualified_mask
-from .rules import (LINEAR, OK, STATUS_CODES, THRESHOLD, RuleArrays, cents, competition_rank, dimension_points,
-                    points, total_points)
+from .rules import (LINEAR, OK, STATUS_CODES, THRESHOLD, RuleArrays, cents, cents_nonneg, competition_rank,
+                    dimension_points,                     points, total_points)
 
 CHUNK_ELEMENTS = 4_000_000
 USE_SPAN_KERNEL = True   # the fast path for target_mode "span"; tests compare it with the general path
@@ -180,8 +180,8 @@ def monte_carlo(scores: MonthScores, catalogue: Catalogue, *, draws: int | None 
         b = min(D, a + chunk)
         if kernel is not None:
             dims, total = _dims_totals_T(kernel.chunk(f[a:b]), ra, factors[a:b])
-            tc = np.rint(total * 100.0).astype(np.int64)
-            dims_ok = (np.rint(dims * 100.0) >= min_dim).all(axis=0)
+            tc = cents_nonneg(total)                       # half-up, as the official figures
+            dims_ok = (cents_nonneg(dims) >= min_dim).all(axis=0)
             qual += ((tc >= min_total) & dims_ok & ~veto[None, :]).sum(axis=0)
         else:
             Td = perturbed_targets(T, f[a:b], ra, mode)

@@ -134,6 +134,11 @@ def cents(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), -1, r).astype(np.int64)
 
 
+def cents_nonneg(x: np.ndarray) -> np.ndarray:
+    """``cents`` for finite values ≥ 0 (Monte Carlo totals and dimensions), without the sign and NaN handling."""
+    return np.floor(np.asarray(x, dtype=float) * 100.0 + (0.5 + CENTS_TOLERANCE)).astype(np.int64)
+
+
 def competition_rank(c: np.ndarray) -> np.ndarray:
     """Rank 1 = highest value; equal values share the best rank (1, 2, 2, 4). Works on the last axis."""
     c = np.asarray(c)

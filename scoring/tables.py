@@ -26,8 +26,8 @@ from .robustness import rank_interval
 DASH = "—"
 SITE_RANKING_FIXED = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", "指标完整度", "缺报"]
 SITE_RANKING_TAIL = ["等次", "达标", "较上月", "短板", "排名区间"]
-COUNTY_TABLE_COLUMNS = ["序号", "县(市、区)", "安置点数", "搬迁人口", "劳动力", "就业率", "参训率", "持证率", "零就业家庭",
-                        "达标/序时", "权益落实率", "整改逾期", "县均得分", "排名", "较上月"]
+COUNTY_TABLE_COLUMNS = ["序号", "县(市、区)", "安置点数", "搬迁人口", "劳动力", "就业率", "参训率", "持证率",
+                        "零就业家庭", "达标/序时", "权益落实率", "整改逾期", "县均得分", "排名", "较上月"]
 
 
 def rank_change_text(delta_rank, is_new: bool = False) -> str:
