@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session
 
 from data import audit
 from data import models as m
-from data.repository import STATIC, bump_data_version, upsert_statement
+from data.bulk import BulkWriter, chunks
+from data.geo import point_in_county
+from data.repository import STATIC, bump_data_version
 from data.workbook import spec as S
+from data.workbook.marked import mark_workbook
 from data.workbook.messages import ERROR, WARNING, Message
 from data.workbook.reader import (DEFAULT_MAX_BYTES, FileRejected, check_container, formula_cells_without_value,
                                   open_calamine, read_sheet, sheet_parts)
@@ -56,7 +59,6 @@ class ImportResult:
         None when there is nothing to mark or the file is not an .xlsx workbook."""
         if not self.messages or not self.file_bytes:
             return None
-        from data.workbook.marked import mark_workbook
         return mark_workbook(self.file_bytes, self.messages)
 
     def summary(self) -> str:
@@ -166,7 +168,7 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
             out.sheet(None, "文件中没有可导入的数据")
         return fail(rows)
     db = DbContext(engine)
-    res = validate(frames, check_month, user, db, out, _point_in_county)
+    res = validate(frames, check_month, user, db, out, point_in_county)
     apply_formula_cells(frames, scan.result(), out)
     if check_month != month:
         out.messages = [x for x in out.messages if not x.reason.startswith("未指定导入月份")]
@@ -183,15 +185,6 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
         out.sheet(None, f"写入数据库失败，未导入任何数据：{type(e).__name__}: {str(e)[:300]}")
         return fail(rows)
     return ImportResult(True, SUCCESS, out.messages, rows, iid, file_bytes=data, **base)
-
-
-def _point_in_county(lon: float, lat: float, geojson: str) -> bool | None:
-    """data.geo.point_in_county, imported on first use (None when the geodata module is unavailable)."""
-    try:
-        from data.geo import point_in_county
-    except Exception:
-        return None
-    return point_in_county(lon, lat, geojson)
 
 
 class _FormulaScan:
@@ -325,12 +318,6 @@ def _plan(res: Validated, month: str | None) -> list[TablePlan]:
 
 # ---- idempotency ----
 
-def _chunks(seq, n=500):
-    seq = list(seq)
-    for i in range(0, len(seq), n):
-        yield seq[i:i + n]
-
-
 def _stored_rows(conn, plan: TablePlan) -> list[tuple]:
     tb = plan.table
     cols = [tb.c[c] for c in plan.columns]
@@ -338,7 +325,7 @@ def _stored_rows(conn, plan: TablePlan) -> list[tuple]:
     if plan.mode == "replace":
         seen = set()
         for col, values in plan.replace_where:
-            for chunk in _chunks(values):
+            for chunk in chunks(values):
                 stmt = select(tb.c.id, *cols).where(tb.c.month == plan.month, tb.c[col].in_(chunk))
                 for r in conn.execute(stmt):
                     if r[0] not in seen:
@@ -347,7 +334,7 @@ def _stored_rows(conn, plan: TablePlan) -> list[tuple]:
         return out
     keys = sorted({tuple(r[plan.columns.index(k)] for k in plan.key_cols) for r in plan.rows}, key=repr)
     key_cols = [tb.c[k] for k in plan.key_cols]
-    for chunk in _chunks(keys, 200):
+    for chunk in chunks(keys, 200):
         if len(key_cols) == 1:
             stmt = select(*cols).where(key_cols[0].in_([k[0] for k in chunk]))
         else:
@@ -374,52 +361,6 @@ def _unchanged(engine: Engine, sha: str, month: str | None, plans: list[TablePla
 
 # ---- writing ----
 
-def _pg_type(sa_type) -> str | None:
-    """PostgreSQL type name for binary COPY (None: use text COPY)."""
-    from sqlalchemy import Boolean, Date, Float, Integer, LargeBinary, SmallInteger, String, Text
-
-    for cls, name in ((SmallInteger, "int2"), (Integer, "int4"), (Float, "float8"), (Boolean, "bool"),
-                      (Date, "date"), (Text, "text"), (String, "text"), (LargeBinary, "bytea")):
-        if isinstance(sa_type, cls):
-            return name
-    return None
-
-
-def _bulk_insert(conn, table, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        raw = conn.connection.driver_connection
-        types = [_pg_type(table.c[c].type) for c in columns]
-        binary = all(types)
-        fmt = " (FORMAT BINARY)" if binary else ""
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN{fmt}") as cp:
-                if binary:
-                    cp.set_types(types)
-                for r in rows:
-                    cp.write_row(r)
-    elif dialect == "sqlite":
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        conn.exec_driver_sql(sql, rows)
-    else:
-        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
-
-
-def _upsert(conn, table, columns: list[str], rows: list[tuple], key_cols: list[str]) -> None:
-    dialect = conn.dialect.name
-    per = max(1, 30000 // max(1, len(columns)) // 2)
-    dicts = [dict(zip(columns, r)) for r in rows]
-    if dialect in ("postgresql", "sqlite"):
-        for chunk in _chunks(dicts, min(per, 1000)):
-            conn.execute(upsert_statement(dialect, table, chunk, key_cols))
-    else:  # generic: delete then insert
-        for d in dicts:
-            conn.execute(delete(table).where(*[table.c[k] == d[k] for k in key_cols]))
-        conn.execute(table.insert(), dicts)
-
-
 def _write(engine, user, file_name, sha, month, rows_count, messages, data, plans: list[TablePlan],
            res: Validated) -> int:
     with Session(engine) as s, s.begin():
@@ -429,21 +370,21 @@ def _write(engine, user, file_name, sha, month, rows_count, messages, data, plan
         s.add(rec)
         s.flush()
         iid = rec.id
-        conn = s.connection()
+        writer = BulkWriter(s.connection())
         for plan in plans:
             tb = plan.table
             cols = plan.columns + ["import_id", "source_row"]
             rows = plan.write_rows(iid)
             if plan.mode == "replace":
                 for col, values in plan.replace_where:
-                    for chunk in _chunks(values):
-                        conn.execute(delete(tb).where(tb.c.month == plan.month, tb.c[col].in_(chunk)))
+                    for chunk in chunks(values):
+                        writer.conn.execute(delete(tb).where(tb.c.month == plan.month, tb.c[col].in_(chunk)))
                 # in key order: the unique index grows at its end instead of at random places (faster)
                 k = cols.index(plan.key_cols[-1])
                 rows.sort(key=operator.itemgetter(k))
-                _bulk_insert(conn, tb, cols, rows)
+                writer.insert(tb, cols, rows)
             else:
-                _upsert(conn, tb, cols, rows, plan.key_cols)
+                writer.upsert(tb, cols, rows, plan.key_cols)
         keys = set(res.months)
         if res.static:
             keys.add(STATIC)

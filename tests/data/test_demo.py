@@ -13,6 +13,7 @@ from data import demo, geo
 from data import models as m
 from data.cli_init import InitError, run_init
 from data.repository import data_versions, load_month, months as list_months
+from domain import idnumber
 from scoring.frames import RIGHTS_CODES
 from tests.conftest import DB_PARAMS, make_engine
 
@@ -77,8 +78,8 @@ def test_every_site_inside_its_county(demo_db):
 
 def test_id_numbers_valid_unique_and_plausible(latest):
     hh, lab = latest.households, latest.labour
-    assert hh.head_id.map(demo.valid_id).all()
-    assert lab.person_id.map(demo.valid_id).all()
+    assert hh.head_id.map(idnumber.is_valid).all()
+    assert lab.person_id.map(idnumber.is_valid).all()
     assert lab.person_id.is_unique and hh.household_code.is_unique
     assert hh.head_id.is_unique
     # area code = origin county; gender digit matches; labourers of working age
@@ -239,7 +240,7 @@ def test_other_city_builds(sqlite_engine):
     assert r.sites == 68 and r.city_name == "安顺市"
     md = load_month(sqlite_engine, END)
     assert md.sites.county_code.isin(md.counties.county_code).all()
-    assert md.households.head_id.map(demo.valid_id).all()
+    assert md.households.head_id.map(idnumber.is_valid).all()
 
 
 def test_province_scale(sqlite_engine):
