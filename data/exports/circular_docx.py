@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from data.exports.circular import DEFAULT_REQUIREMENTS, CircularData, interview_groups, reason_text
-from data.exports.layout import (CIRCULAR_SITE_COLUMNS, RANK_INTERVAL_NOTE, column_kind, display_text,
+from data.exports.layout import (CIRCULAR_SITE_COLUMNS, GRADES, RANK_INTERVAL_NOTE, column_kind, display_text,
                                  mask_id_columns, text_width)
 from data.formatting import DASH, fmt_score
 
@@ -375,7 +375,7 @@ def circular_docx(c: CircularData) -> bytes:
     st = mask_id_columns(c.site_table.reset_index(drop=True))
     if "等次" in st.columns and len(st):
         counts = st["等次"].value_counts()
-        parts = [f"{g}{int(counts.get(g, 0))}个" for g in ("优秀", "良好", "合格", "不合格")]
+        parts = [f"{g}{int(counts.get(g, 0))}个" for g in GRADES]
         txt = f"从安置点五好社区创建评价看，全市{len(st)}个安置点中，等次为" + "、".join(parts)
         if "达标" in st.columns:
             ok = int(sum(1 for v in st["达标"] if v is True or v == "是" or (not isinstance(v, str) and v == 1)))

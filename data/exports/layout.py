@@ -9,10 +9,13 @@ from typing import Any
 import pandas as pd
 
 from data.formatting import DASH, fmt_bool, fmt_delta, fmt_num, fmt_pct, fmt_range, fmt_rank_delta, is_missing, mask_id
+from scoring.catalogue import load_catalogue
 
-# Shared vocabulary
-
-DIMENSIONS = ["产业带动好", "就业帮扶好", "公共服务好", "精神状态好", "融入环境好"]
+# Shared vocabulary. Dimension and grade names come from the indicator catalogue (the default version is the one
+# the official circular columns are named after).
+_CATALOGUE = load_catalogue()
+DIMENSIONS = list(_CATALOGUE.dimension_names.values())
+GRADES = [name for name, _ in _CATALOGUE.grades] + [_CATALOGUE.grade_default]   # best first
 RANKING_COLUMNS = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", *DIMENSIONS, "等次", "达标",
                    "较上月", "短板", "排名区间"]
 COUNTY_COLUMNS = ["序号", "县(市、区)", "安置点数", "搬迁人口", "劳动力", "就业率", "参训率", "持证率", "零就业家庭",
@@ -160,7 +163,7 @@ def highlight_mask(table: pd.DataFrame, highlight: Any, flagged_col: str | None)
     for i in range(n):
         v = table[flagged_col].iloc[i]
         bad = (v in ("否", "", DASH) or v is False) if isinstance(v, (str, bool)) else (is_missing(v) or not bool(v))
-        if "等次" in table.columns and table["等次"].iloc[i] == "不合格":
+        if "等次" in table.columns and table["等次"].iloc[i] == GRADES[-1]:
             bad = True
         out.append(bool(bad))
     return out
