@@ -1,4 +1,5 @@
-"""`python -m data init --city CODE_OR_NAME [--demo] [--scale city|province]` (wired by data/__main__.py).
+"""Setting a database up for a city: what `python -m data init --city CODE_OR_NAME [--demo] [--scale city|province]`
+does (the command itself, which also scores the demo's months, is in cli.py).
 
 Without --demo: write the city's counties with their boundaries and the city settings (idempotent for the same
 city; refuses when the database belongs to another city). With --demo: build the deterministic demo into an
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from data import geo
 from data import models as m
+from data.demo import DemoError, build_demo
 from data.repository import STATIC, bump_data_version
 
 
@@ -85,9 +87,6 @@ def run_init(engine: Engine, city: str, demo: bool = False, scale: str = "city",
         if scale != "city":
             raise InitError("--scale 仅用于生成演示数据（--demo）")
         return init_city(engine, city)
-
-    from data.demo import DemoError, build_demo
-
     try:
         info = geo.find_city(city)
     except geo.GeoError as exc:
@@ -114,25 +113,3 @@ def run_init(engine: Engine, city: str, demo: bool = False, scale: str = "city",
     except (DemoError, geo.GeoError) as exc:
         raise InitError(str(exc)) from None
     return result.summary()
-
-
-def init_command(args) -> str:
-    """Entry for the CLI dispatcher: `args` has .city, .demo, .scale and optionally .database_url / .url.
-    Prints and returns the summary line."""
-    from data.db import get_engine
-
-    url = getattr(args, "database_url", None) or getattr(args, "url", None)
-    engine = get_engine(url)
-    progress = (lambda msg: print(msg, flush=True)) if getattr(args, "verbose", False) else None
-    options = {"progress": progress} if (getattr(args, "demo", False) and progress) else {}
-    demo = bool(getattr(args, "demo", False))
-    line = run_init(engine, args.city, demo=demo, scale=getattr(args, "scale", None) or "city", **options)
-    print(line)
-    if demo:
-        # The command-line entry (not the library function) may reach up a layer: score every month once now,
-        # so the dashboard never waits for the history on its first view.
-        from services import store
-
-        n = store.precompute(engine)
-        print(f"已计算并保存{n}个月的评分结果")
-    return line
