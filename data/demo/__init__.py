@@ -32,7 +32,8 @@ Modules, each importing only those above it in this list:
 from data.demo.build import DemoResult, build_demo, default_end_month, month_list
 from data.demo.calibration import (BATCH_YEARS, CITY_POPULATION, CITY_SIZE_COUNTS, DEFAULT_CITY, DEFAULT_SEED,
                                    FORM_WAGE, FORMS, LABOUR_PER_PERSON, PEOPLE_PER_HOUSEHOLD, PROVINCE_HOUSEHOLDS,
-                                   PROVINCE_SITES, RURAL, URBAN, DemoError)
+                                   PROVINCE_SITES, DemoError)
+from domain.sites import RURAL, URBAN
 
 __all__ = ["build_demo", "DemoResult", "DemoError", "default_end_month", "month_list", "DEFAULT_CITY", "DEFAULT_SEED",
            "CITY_SIZE_COUNTS", "CITY_POPULATION", "PROVINCE_SITES", "PROVINCE_HOUSEHOLDS", "PEOPLE_PER_HOUSEHOLD",

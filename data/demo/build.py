@@ -23,6 +23,7 @@ from data.demo.story import make_story
 from data.repository import STATIC, bump_data_version
 from domain.calendar import previous_month
 
+
 @dataclass
 class DemoResult:
     city_code: str
@@ -55,7 +56,6 @@ def month_list(end_month: str, n: int) -> list[str]:
     for _ in range(n - 1):
         out.append(previous_month(out[-1]))
     return out[::-1]
-
 
 
 def _has_data(conn) -> bool:

@@ -186,5 +186,3 @@ def reported_rows(t: int, month: str, plan: Plan, st: Story, rng_rep: np.random.
             r = [None if cols[j] in blank[s] else v for j, v in enumerate(r)]
         rows.append((month, plan.site_code[s], *r))
     return rows
-
-

@@ -137,4 +137,3 @@ def make_ids(rng: np.random.Generator, area: np.ndarray, birth: np.ndarray, male
 def random_dates(rng, start: str, end: str, n: int) -> np.ndarray:
     a, b = np.datetime64(start, "D"), np.datetime64(end, "D")
     return a + rng.integers(0, int((b - a).astype(int)) + 1, n).astype("timedelta64[D]")
-

@@ -10,6 +10,7 @@ from data.demo.calibration import APPLICABLE, LABOUR_PER_PERSON
 from data.demo.names import SURNAME_W, SURNAMES, make_ids, person_names, random_dates, village_names
 from data.demo.plan import Plan
 
+
 @dataclass
 class People:
     # households (length H), sorted by site then household code
@@ -172,5 +173,3 @@ def make_people(rng: np.random.Generator, plan: Plan, factor: float, years: list
         form_other=rng.choice(6, L, p=np.array([8, 22, 15, 33, 5, 7]) / 90.0) + 2,
         form_ws=(p_ws >= 0.55).astype(int),
         wage_factor=np.exp(rng.normal(0, 0.15, L)))
-
-

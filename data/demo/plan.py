@@ -8,8 +8,10 @@ import numpy as np
 
 from data import geo
 from data.demo.calibration import (BATCH_YEARS, CITY_POPULATION, CITY_SIZE_COUNTS, DEFAULT_CITY,
-                                   PEOPLE_PER_HOUSEHOLD, PROVINCE_HOUSEHOLDS, PROVINCE_SITES, RURAL, URBAN, DemoError)
+                                   PEOPLE_PER_HOUSEHOLD, PROVINCE_HOUSEHOLDS, PROVINCE_SITES, DemoError)
 from data.demo.names import COMMUNITY, PLACE_1, PLACE_2, QXN_ROLES, QXN_SITES, town_lists
+from domain.sites import RURAL, URBAN
+
 
 @dataclass
 class Plan:
@@ -200,7 +202,6 @@ def make_plan(rng: np.random.Generator, city: str, scale: str) -> Plan:
                  population=population, size=size, batch=batch, built=built, towns=towns)
 
 
-
 def required_posts(plan: Plan) -> np.ndarray:
     """应设 posts per site (the ten 双五级 posts) from its size."""
     hh, pop, size = plan.households.astype(float), plan.population.astype(float), plan.size
@@ -217,5 +218,3 @@ def required_posts(plan: Plan) -> np.ndarray:
     req[:, 8] = np.maximum(1, np.ceil(hh / 240)).astype(int)
     req[:, 9] = np.ceil(hh / 45).astype(int)
     return req
-
-

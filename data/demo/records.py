@@ -8,7 +8,10 @@ import numpy as np
 from data.demo.names import CASES, RECT_PROBLEMS
 from data.demo.plan import Plan
 from domain.calendar import period_end
+from domain.followup import (CIRCULAR_INTERVIEW, MEETING, PUBLICITY, RECT_CLOSED, RECT_IN_PROGRESS, RECT_OPEN,
+                             SUPERVISION)
 from domain.roles import ADMIN, COUNTY_OPERATOR, LEADER, SUPERVISOR
+
 
 def rectifications(rng, plan: Plan, months: list[str]) -> list[dict]:
     T = len(months)
@@ -36,12 +39,13 @@ def rectifications(rng, plan: Plan, months: list[str]) -> list[dict]:
                     deadline - dt.timedelta(days=int(rng.integers(1, max(2, (deadline - found).days - 3))))
                 if closed > pe[L]:
                     closed = None
+                place = plan.site_name[site] if site is not None else c["name"]
                 rows.append(dict(code=f"ZG{c['code']}-{found:%Y%m}-{seq:03d}", county_code=c["code"],
                                  site_code=plan.site_code[site] if site is not None else None, source=src,
                                  description=desc if site is None else f"{plan.site_name[site]}{desc}",
-                                 unit=f"{c['name']}{unit}" if unit != "社区党委" else f"{plan.site_name[site] if site is not None else c['name']}社区党委",
-                                 found_date=found, deadline=deadline, status="已销号" if closed else "整改中",
-                                 closed_date=closed))
+                                 unit=f"{c['name']}{unit}" if unit != "社区党委" else f"{place}社区党委",
+                                 found_date=found, deadline=deadline,
+                                 status=RECT_CLOSED if closed else RECT_IN_PROGRESS, closed_date=closed))
     # recent months: only counties A (long overdue) and C (overdue this month) have overdue items
     recent = [pe[t] for t in range(max(0, L - 2), L + 1)]
     a_code, c_code = plan.counties[roles["A"]]["code"], plan.counties[roles["C"]]["code"]
@@ -50,7 +54,7 @@ def rectifications(rng, plan: Plan, months: list[str]) -> list[dict]:
             open_then = r["closed_date"] is None or r["closed_date"] > p_end
             if r["found_date"] <= p_end and open_then and r["deadline"] < p_end and r["county_code"] != a_code:
                 r["closed_date"] = max(r["found_date"] + dt.timedelta(days=3), r["deadline"] - dt.timedelta(days=2))
-                r["status"] = "已销号"
+                r["status"] = RECT_CLOSED
     # county A: items found about half a year ago, still open and overdue for months
     for j in range(3 if T >= 6 else 1):
         t = max(0, L - 6 + j)
@@ -59,7 +63,7 @@ def rectifications(rng, plan: Plan, months: list[str]) -> list[dict]:
         rows.append(dict(code=f"ZG{a_code}-{found:%Y%m}-{90 + j:03d}", county_code=a_code, site_code=None,
                          source=src, description=desc, unit=f"{plan.counties[roles['A']]['name']}{unit}",
                          found_date=found, deadline=found + dt.timedelta(days=45),
-                         status="未整改" if j == 0 else "整改中", closed_date=None))
+                         status=RECT_OPEN if j == 0 else RECT_IN_PROGRESS, closed_date=None))
     # county C: one item whose deadline passed in the latest month
     if roles["C"] != roles["A"]:
         dl = pe[L] - dt.timedelta(days=12)
@@ -67,12 +71,12 @@ def rectifications(rng, plan: Plan, months: list[str]) -> list[dict]:
         rows.append(dict(code=f"ZG{c_code}-{found:%Y%m}-099", county_code=c_code, site_code=None, source="明察暗访",
                          description="安置点消防通道堵塞，部分楼栋灭火器过期",
                          unit=f"{plan.counties[roles['C']]['name']}应急管理局", found_date=found, deadline=dl,
-                         status="整改中", closed_date=None))
+                         status=RECT_IN_PROGRESS, closed_date=None))
     for r in rows:
-        if r["closed_date"] is None and r["status"] == "已销号":
-            r["status"] = "整改中"
-        if r["closed_date"] is None and r["status"] == "整改中" and rng.random() < 0.25:
-            r["status"] = "未整改"
+        if r["closed_date"] is None and r["status"] == RECT_CLOSED:
+            r["status"] = RECT_IN_PROGRESS
+        if r["closed_date"] is None and r["status"] == RECT_IN_PROGRESS and rng.random() < 0.25:
+            r["status"] = RECT_OPEN
     rows.sort(key=lambda r: r["code"])
     return rows
 
@@ -87,20 +91,21 @@ def followups(rng, plan: Plan, months: list[str]) -> list[dict]:
             if plan.scale == "province" and t < T - 3:
                 continue
             day = dt.date(y, mo, int(rng.integers(3, 11)))
-            rows.append(dict(kind="定期调度", date=day, county_code=c["code"], site_code=None,
+            rows.append(dict(kind=MEETING, date=day, county_code=c["code"], site_code=None,
                              title=f"{c['name']}易地搬迁后续扶持工作领导小组{mo}月调度会",
                              content="听取各安置点就业帮扶、权益保障、问题整改进展，研究部署下阶段重点工作。"))
             if mo % 3 == 0 or (ci == roles["A"] and t >= T - 4):
                 sites = np.where(plan.site_county == ci)[0]
                 s = sites[int(rng.integers(len(sites)))] if len(sites) else None
-                rows.append(dict(kind="督导督查", date=dt.date(y, mo, int(rng.integers(12, 25))), county_code=c["code"],
+                rows.append(dict(kind=SUPERVISION, date=dt.date(y, mo, int(rng.integers(12, 25))),
+                                 county_code=c["code"],
                                  site_code=plan.site_code[s] if s is not None else None,
                                  title=f"市级督导组赴{c['name']}开展{mo}月督导",
                                  content="实地查看安置点，入户走访搬迁群众，查阅就业和权益台账，发现问题已纳入整改台账。"))
         # interviews of county A in the latest months, praise cases
         if t >= T - 2 and "A" in roles:
             c = plan.counties[roles["A"]]
-            rows.append(dict(kind="通报约谈", date=dt.date(y, mo, 26), county_code=c["code"], site_code=None,
+            rows.append(dict(kind=CIRCULAR_INTERVIEW, date=dt.date(y, mo, 26), county_code=c["code"], site_code=None,
                              title=f"约谈{c['name']}生态移民局主要负责人（{mo}月）",
                              content="创建进度滞后于序时进度、迁出地权益落实率偏低、整改逾期未销号。"))
         if t % 4 == 1:
@@ -109,7 +114,7 @@ def followups(rng, plan: Plan, months: list[str]) -> list[dict]:
             sites = np.where(plan.site_county == ci)[0]
             s = sites[int(rng.integers(len(sites)))] if len(sites) else None
             case = CASES[int(rng.integers(len(CASES)))]
-            rows.append(dict(kind="舆论宣传", date=dt.date(y, mo, 20), county_code=c["code"],
+            rows.append(dict(kind=PUBLICITY, date=dt.date(y, mo, 20), county_code=c["code"],
                              site_code=plan.site_code[s] if s is not None else None,
                              title=f"{plan.site_name[s] if s is not None else c['name']}：{case}",
                              content="典型案例，经市级媒体刊发。"))
@@ -132,5 +137,3 @@ def demo_users(plan: Plan) -> list[dict]:
     for r in rows:
         r.update(password_hash=None, active=True)
     return rows
-
-

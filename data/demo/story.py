@@ -8,6 +8,7 @@ import numpy as np
 
 from data.demo.plan import Plan
 
+
 @dataclass
 class Story:
     m: np.ndarray                 # (S, T, 5) maturity per dimension, T in month order
@@ -146,5 +147,3 @@ def make_story(rng: np.random.Generator, plan: Plan, months: list[str]) -> Story
                     flagged_two_months=plan.counties[roles["B"]]["name"],
                     overdue_county=plan.counties[roles["C"]]["name"])
     return st
-
-

@@ -104,5 +104,3 @@ def interview_groups(c: CircularData) -> list[tuple[str, list[str]]]:
         groups.setdefault(level or "建议约谈", []).append(county)
     order = sorted(groups, key=lambda lv: (0 if "主要负责人" in lv else 1, lv))
     return [(lv, groups[lv]) for lv in order]
-
-

@@ -122,4 +122,3 @@ def circular_workbook(c: CircularData) -> bytes:
                       subtitle=c.meta_line, footnotes=notes, highlight=sflags)
     wb.properties.title = c.title
     return save(wb)
-

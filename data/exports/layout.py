@@ -169,7 +169,6 @@ def highlight_mask(table: pd.DataFrame, highlight: Any, flagged_col: str | None)
     return out
 
 
-
 def subtitle_line(*parts: str | None) -> str:
     return "　　".join(p for p in parts if p)
 
@@ -180,4 +179,3 @@ def legend(default_rule: bool, flagged_col: str | None) -> str:
     if default_rule and flagged_col:
         return f"浅红底色：{flagged_col}为“否”的行。"
     return "浅红底色：需重点关注的行。"
-

@@ -62,5 +62,3 @@ def ranking_csv(table: pd.DataFrame, *, allow_full_ids: bool = False) -> bytes:
             out[c] = pd.to_numeric(out[c], errors="coerce").map(
                 lambda v: None if is_missing(v) else float(fmt_num(v, digits)))
     return out.to_csv(index=False).encode("utf-8-sig")
-
-
