@@ -196,19 +196,16 @@ def ranking(eng: Engine, month: str) -> ranking_svc.Ranking:
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在生成导出文件…")
-def _ranking_xlsx(key, fp, month, counties, sizes, grades, qualified, view, text) -> bytes:
+def _ranking_xlsx(key, fp, month, f: ranking_svc.RankingFilters) -> bytes:
     eng = engine_for(key)
-    shown = ranking_svc.filter_ranking(ranking_svc.ranking_frame(eng, month, res=_res(key, fp)),
-                                       counties=list(counties), size_classes=list(sizes), grades=list(grades),
-                                       qualified=qualified)
-    return ranking_svc.ranking_workbook_bytes(eng, month, ranking_svc.ranking_table(shown, view, score_change=False),
-                                              view=view, filters=text)
+    shown = ranking_svc.filter_ranking(ranking_svc.ranking_frame(eng, month, res=_res(key, fp)), f)
+    return ranking_svc.ranking_workbook_bytes(eng, month, ranking_svc.ranking_table(shown, f.view, score_change=False),
+                                              view=f.view, filters=f.text)
 
 
-def ranking_xlsx(eng: Engine, month: str, f: dict) -> bytes:
-    """Print-ready Excel of the filtered ranking (f: the filter dict of components.tables.ranking_filters)."""
-    return _ranking_xlsx(db_key(eng), fingerprint(eng), month, tuple(f["counties"] or ()), tuple(f["sizes"] or ()),
-                         tuple(f["grades"] or ()), f["qualified"], f["view"], f["text"])
+def ranking_xlsx(eng: Engine, month: str, f: ranking_svc.RankingFilters) -> bytes:
+    """Print-ready Excel of the filtered ranking."""
+    return _ranking_xlsx(db_key(eng), fingerprint(eng), month, f)
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载地图…")

@@ -20,8 +20,8 @@ import streamlit as st
 from components import auth, cache, fmt
 from components.maps import COUNTY_LAYER, SITE_LAYER
 from domain import roles
+from domain.calendar import period_end
 from services.errors import user_message
-from services.settings import period_end
 
 log = logging.getLogger("dashboard.ui")
 

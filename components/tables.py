@@ -8,13 +8,13 @@ from components import cache, theme, widgets
 from domain import roles
 from services import ranking as ranking_svc
 from services.audit import log_export
-from services.ranking import Ranking
+from services.ranking import Ranking, RankingFilters
 
 QUAL_OPTIONS = {"全部": None, "已达标": True, "未达标": False}
 INTERVAL_HELP = "稳健性分析：维度权重±25%、目标值±10%随机扰动后的5%–95%名次区间"
 
 
-def ranking_filters(ctx, ranking: Ranking) -> dict:
+def ranking_filters(ctx, ranking: Ranking) -> RankingFilters:
     counties = ctx.allowed_counties()
     names = dict(counties)
     qp_county = st.query_params.get("county")
@@ -36,9 +36,9 @@ def ranking_filters(ctx, ranking: Ranking) -> dict:
                         help="同类排名：按规模（小型/中型/大型/特大型）分组排名")
     if ctx.scope_county:
         sel = [ctx.scope_county]
-    return dict(counties=sel, sizes=sizes, grades=grades, qualified=QUAL_OPTIONS[q],
-                view="class" if view == "同类排名" else "overall",
-                text=_filter_text(sel, names, sizes, grades, q, view))
+    return RankingFilters(counties=tuple(sel), size_classes=tuple(sizes), grades=tuple(grades),
+                          qualified=QUAL_OPTIONS[q], view="class" if view == "同类排名" else "overall",
+                          text=_filter_text(sel, names, sizes, grades, q, view))
 
 
 def _filter_text(sel, names, sizes, grades, q, view) -> str:
@@ -91,7 +91,7 @@ def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str]) -> None:
                "短板为得分率最低的维度。")
 
 
-def ranking_downloads(ctx, table: pd.DataFrame, f: dict) -> None:
+def ranking_downloads(ctx, table: pd.DataFrame, f: RankingFilters) -> None:
     if not (ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN)):
         return
     name = f"安置点排名_{ctx.month}"
@@ -101,12 +101,12 @@ def ranking_downloads(ctx, table: pd.DataFrame, f: dict) -> None:
         st.download_button("导出Excel（可打印）", xlsx, file_name=f"{name}.xlsx", type="primary",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="dl_xlsx", on_click=_log,
-                           args=(ctx, "安置点排名Excel", f["text"]))
+                           args=(ctx, "安置点排名Excel", f.text))
     with c2:
         csv = ranking_svc.ranking_csv_bytes(table.drop(columns=["总分较上月"], errors="ignore"))
         st.download_button("导出CSV", csv, file_name=f"{name}.csv", mime="text/csv",
                            icon=":material/table:", key="dl_csv", on_click=_log,
-                           args=(ctx, "安置点排名CSV", f["text"]))
+                           args=(ctx, "安置点排名CSV", f.text))
 
 
 def _log(ctx, what: str, detail: str) -> None:

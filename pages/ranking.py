@@ -9,9 +9,8 @@ if ctx:
         shell.title("安置点五好社区创建排名", ctx)
         ranking = cache.ranking(ctx.engine, ctx.month)
         f = tables.ranking_filters(ctx, ranking)
-        shown = filter_ranking(ranking, counties=f["counties"], size_classes=f["sizes"], grades=f["grades"],
-                               qualified=f["qualified"])
-        table = ranking_table(shown, f["view"])
+        shown = filter_ranking(ranking, f)
+        table = ranking_table(shown, f.view)
         tables.ranking_summary(shown, len(ranking))
-        tables.ranking_grid(table, f["view"], list(ranking.dimensions.values()))
+        tables.ranking_grid(table, f.view, list(ranking.dimensions.values()))
         tables.ranking_downloads(ctx, table, f)

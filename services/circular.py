@@ -33,6 +33,7 @@ from data import circulars
 from data import repository as repo
 from data.exports import ISSUER, CircularData, circular_docx, circular_workbook, save_circular, standard_title
 from data.formatting import fmt_int, fmt_num, fmt_pct, fmt_people
+from domain.calendar import period_end
 from scoring.progress import rectification_state
 from scoring.tables import county_table, site_ranking_table
 from services import settings
@@ -67,19 +68,29 @@ def issuer(city_name: str) -> str:
     return f"{city_name}{base}"
 
 
-def rectification_totals(engine: Engine, month: str) -> dict:
+@dataclass(frozen=True)
+class RectificationTotals:
+    found: int              # items found on or before the period end
+    closed: int             # of which 已销号 by the period end
+    open: int
+    overdue: int
+    found_in_month: int
+    closed_in_month: int
+
+
+def rectification_totals(engine: Engine, month: str) -> RectificationTotals:
     """Items found on or before the period end: found, closed (已销号 by the period end), open, overdue; plus the
     month's new and closed items. Same rule as the county flags (scoring.progress.rectification_state)."""
     rect = repo.rectifications(engine, month)
     state = rectification_state(rect, month)
-    start, end = pd.Timestamp(f"{month}-01"), pd.Timestamp(settings.period_end(month))
+    start, end = pd.Timestamp(f"{month}-01"), pd.Timestamp(period_end(month))
     found_d = pd.to_datetime(rect["found_date"], errors="coerce")
     closed_d = pd.to_datetime(rect["closed_date"], errors="coerce")
     in_month = lambda d: ((d >= start) & (d <= end)).to_numpy(dtype=bool, na_value=False)  # noqa: E731
-    return dict(found=int(state["in_scope"].sum()), closed=int(state["closed"].sum()),
-                open=int(state["open"].sum()), overdue=int(state["overdue"].sum()),
-                found_in_month=int(in_month(found_d).sum()),
-                closed_in_month=int((state["closed"].to_numpy(dtype=bool) & in_month(closed_d)).sum()))
+    return RectificationTotals(found=int(state["in_scope"].sum()), closed=int(state["closed"].sum()),
+                               open=int(state["open"].sum()), overdue=int(state["overdue"].sum()),
+                               found_in_month=int(in_month(found_d).sum()),
+                               closed_in_month=int((state["closed"].to_numpy(dtype=bool) & in_month(closed_d)).sum()))
 
 
 def _weighted_rate(c: pd.DataFrame, col: str) -> float:
@@ -107,8 +118,8 @@ def city_totals(engine: Engine, r: MonthView, month: str) -> dict[str, str]:
         "持证率": fmt_pct(_weighted_rate(c, "certified_rate")),
         "零就业家庭": fmt_int(f.zero_emp, "户"),
         "权益落实率": f"{fmt_pct(f.coverage)}（迁入地{fmt_pct(f.coverage_in)}，迁出地{fmt_pct(f.coverage_out)}）",
-        "整改问题": (f"累计发现{rect['found']}项、已销号{rect['closed']}项、逾期{f.overdue}项"
-                 f"（本月新发现{rect['found_in_month']}项、销号{rect['closed_in_month']}项）"),
+        "整改问题": (f"累计发现{rect.found}项、已销号{rect.closed}项、逾期{f.overdue}项"
+                 f"（本月新发现{rect.found_in_month}项、销号{rect.closed_in_month}项）"),
     }
 
 
@@ -134,7 +145,7 @@ def circular_data(engine: Engine, month: str, issue_no: int | None = None,
 
     return CircularData(
         city_name=city, month=month, issue_no=no, title=standard_title(city, month, no),
-        cutoff_date=settings.period_end(month), catalogue_version=mr.catalogue_version,
+        cutoff_date=period_end(month), catalogue_version=mr.catalogue_version,
         county_table=counties, county_flagged=flagged,
         site_table=site_ranking_table(mr.scores, mr.mc),
         city_totals=city_totals(engine, r, month),

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data.workbook import UNCHANGED, ImportUser, import_workbook, template_bytes
-from scoring.frames import period_end
+from domain.calendar import month_of, next_month
 
 MESSAGE_COLUMNS = ["级别", "工作表", "行号", "列", "单元格内容", "问题说明"]
 RECENT_MONTHS = 12
@@ -35,10 +35,8 @@ class ImportOutcome:
 def import_month_options(months: list[str], today: dt.date | None = None) -> list[str]:
     """Months a ledger may be imported for: the recent months with data and the month after the latest."""
     if not months:
-        today = today or dt.date.today()
-        return [f"{today.year}-{today.month:02d}"]
-    nxt = period_end(months[-1]) + dt.timedelta(days=1)
-    return list(months[-RECENT_MONTHS:]) + [f"{nxt.year}-{nxt.month:02d}"]
+        return [month_of(today or dt.date.today())]
+    return list(months[-RECENT_MONTHS:]) + [next_month(months[-1])]
 
 
 def ledger_template(county_names: list[str] | None = None) -> bytes:

@@ -15,7 +15,7 @@ from data import repository as repo
 from data import rights as rights_sql
 from data.formatting import fmt_num, fmt_pct
 from data.rights import CoverageTotals
-from scoring.frames import previous_month
+from domain.calendar import period_end, previous_month
 from services import maps, settings
 from services.flags import CountyFlag, flag_list
 from services.results import MonthView, Provider, grade_names, history, months_of, provider
@@ -182,7 +182,7 @@ def overview(engine: Engine, month: str, county: str | None = None, res: Provide
     ranked = sites.sort_values(["rank", "site_code"])
     counties = r.counties.copy()
     return Overview(
-        month=month, as_of=settings.period_end(month), catalogue_version=r.catalogue_version,
+        month=month, as_of=period_end(month), catalogue_version=r.catalogue_version,
         computed_at=r.computed_at, kpis=kpis(engine, month, county, res, cov), counties=counties,
         trend=city_trend(engine, month, county, res=res),
         best=site_brief(ranked.head(5)), worst=site_brief(ranked.tail(5).iloc[::-1]),

@@ -28,6 +28,17 @@ class Ranking:
         return len(self.sites)
 
 
+@dataclass(frozen=True)
+class RankingFilters:
+    """What the ranking page shows: empty = all; `text` describes the filters for exports and the audit log."""
+    counties: tuple[str, ...] = ()
+    size_classes: tuple[str, ...] = ()
+    grades: tuple[str, ...] = ()
+    qualified: bool | None = None
+    view: str = "overall"           # one of VIEWS
+    text: str = ""
+
+
 def ranking_frame(engine: Engine, month: str, res: Provider | None = None) -> Ranking:
     return ranking_of(provider(engine, res)(month))
 
@@ -38,16 +49,16 @@ def ranking_of(r: MonthView, sites: pd.DataFrame | None = None) -> Ranking:
                    dimensions=dimension_labels(r), size_classes=list(catalogue(r).size_classes), grades=grade_names(r))
 
 
-def filter_ranking(ranking: Ranking, *, counties=None, size_classes=None, grades=None, qualified=None) -> Ranking:
+def filter_ranking(ranking: Ranking, f: RankingFilters) -> Ranking:
     out = ranking.sites
-    if counties:
-        out = out[out["county_code"].isin(counties)]
-    if size_classes:
-        out = out[out["size_class"].isin(size_classes)]
-    if grades:
-        out = out[out["grade"].isin(grades)]
-    if qualified is not None:
-        out = out[out["qualified"] == bool(qualified)]
+    if f.counties:
+        out = out[out["county_code"].isin(f.counties)]
+    if f.size_classes:
+        out = out[out["size_class"].isin(f.size_classes)]
+    if f.grades:
+        out = out[out["grade"].isin(f.grades)]
+    if f.qualified is not None:
+        out = out[out["qualified"] == bool(f.qualified)]
     return replace(ranking, sites=out)
 
 

@@ -2,7 +2,6 @@
 county and site choosers, and whether the app runs on its embedded default database."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -11,17 +10,12 @@ from sqlalchemy import Engine
 
 from data import db
 from data import repository as repo
-from scoring.frames import period_end as _period_end
+from scoring.catalogue import DEFAULT_VERSION
 
 DEFAULT_CITY = "本市"
-DEFAULT_CATALOGUE = "v1"
 # suffixes of an autonomous prefecture's full name that the short name replaces by '州'
 # (黔西南布依族苗族自治州 → 黔西南州)
 PREFECTURE_SUFFIXES = ("布依族苗族自治州", "苗族侗族自治州", "土家族苗族自治州", "自治州")
-
-
-def period_end(month: str) -> dt.date:
-    return _period_end(month)
 
 
 def is_empty(engine: Engine) -> bool:
@@ -57,8 +51,8 @@ def short_city_name(engine: Engine) -> str:
 
 
 def catalogue_version(engine: Engine) -> str:
-    return (db.get_setting(engine, "catalogue_version") or db.get_setting(engine, "active_catalogue")
-            or DEFAULT_CATALOGUE)
+    """The indicator catalogue version in force (setting 'catalogue_version', else the default v1)."""
+    return db.get_setting(engine, "catalogue_version") or DEFAULT_VERSION
 
 
 def fingerprint(engine: Engine) -> str:

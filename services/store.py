@@ -26,12 +26,13 @@ from sqlalchemy import Engine
 
 from data import repository as repo
 from data import result_store
-from data.db import get_setting
 from scoring.catalogue import CATALOGUE_DIR, Catalogue, load_catalogue
 from scoring.engine import MonthScores, score_month
-from scoring.frames import MonthData, previous_month
+from domain.calendar import previous_month
+from scoring.frames import MonthData
 from scoring.progress import CountyMonth, county_month
 from scoring.robustness import monte_carlo
+from services import settings
 
 FORMAT = 2  # bump when the payload layout or the scoring rules change (2: §11 rounding, flags, 缺报)
 
@@ -48,7 +49,7 @@ class MonthResults:
 
 
 def active_version(engine: Engine) -> str:
-    return get_setting(engine, "catalogue_version", "v1") or "v1"
+    return settings.catalogue_version(engine)
 
 
 def catalogue_hash(cat: Catalogue) -> str:

@@ -94,7 +94,7 @@ def test_city_totals_match_the_overview(eng, c):
     assert tot["零就业家庭"] == f"{f.zero_emp}户"
     assert f"逾期{f.overdue}项" in tot["整改问题"]
     rect = circ.rectification_totals(eng, MONTH)
-    assert rect["overdue"] == f.overdue and rect["found"] == rect["closed"] + rect["open"]
+    assert rect.overdue == f.overdue and rect.found == rect.closed + rect.open
     # the city's training rate pools all labourers (= labour-weighted county rates)
     cn = r.counties
     lab = cn["labour"].sum()

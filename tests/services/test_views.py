@@ -95,9 +95,9 @@ def test_ranking_filters_and_class_view(eng):
     rk = ranking.ranking_frame(eng, MONTH)
     assert rk.size_classes == ["小型", "中型", "大型", "特大型"] and rk.grades == ["优秀", "良好", "合格", "不合格"]
     code = settings.county_list(eng)[1][0]
-    f = ranking.filter_ranking(rk, counties=[code], grades=["优秀", "良好"]).sites
+    f = ranking.filter_ranking(rk, ranking.RankingFilters(counties=(code,), grades=("优秀", "良好"))).sites
     assert set(f["county_code"]) == {code} and set(f["grade"]) <= {"优秀", "良好"}
-    assert len(ranking.filter_ranking(rk, qualified=True)) == int(rk.sites["qualified"].sum())
+    assert len(ranking.filter_ranking(rk, ranking.RankingFilters(qualified=True))) == int(rk.sites["qualified"].sum())
     t = ranking.ranking_table(rk, "class")
     order = {s: i for i, s in enumerate(rk.size_classes)}
     keys = list(zip(t["规模"].map(order), t["同类排名"]))
