@@ -15,7 +15,6 @@ import pandas as pd
 from data.models import RIGHT_VALUES
 from data.workbook import spec as S
 from domain import idnumber as ID
-from domain.labour import EMPLOYED, UNEMPLOYED
 
 TEXT_FORMAT_HINT = '请将该列设置为"文本"格式后重新填写'
 _NUM_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -280,8 +279,8 @@ def _choice_parser(col: S.Column):
         mapping = {"是": True, "否": False}
     elif col.kind == S.RIGHT:
         mapping = RIGHT_VALUES
-    elif col.key == "employed":
-        mapping = {EMPLOYED: True, UNEMPLOYED: False}
+    elif col.mapping:
+        mapping = dict(col.mapping)
     else:
         mapping = None
 

@@ -10,8 +10,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from domain.followup import FOLLOWUP_KINDS, RECT_SOURCES, RECT_STATUSES
-from domain.labour import EMPLOYMENT_FORMS, EMPLOYMENT_STATUSES
+from data.workbook.messages import ERROR, WARNING
+from domain.followup import FOLLOWUP_KINDS, RECT_CLOSED, RECT_SOURCES, RECT_STATUSES
+from domain.labour import EMPLOYED, EMPLOYMENT_FORMS, EMPLOYMENT_STATUSES, UNEMPLOYED
 from domain.organisation import PLATFORMS_REGISTRY, POSTS
 from domain.rights import MISSING_LABEL, RIGHTS, STATUS_CHOICES
 from domain.sites import SITE_TYPES
@@ -37,6 +38,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     note: str = ""                   # shown in 填报说明
     width: float = 14
+    mapping: tuple[tuple[str, object], ...] = ()   # stored value of each choice (ENUM columns that store one)
+    blank_as: float | None = None    # value stored for a blank cell (else blank stays missing)
+    import_month: bool = False       # a blank cell takes the import's month (required only without one)
 
     @property
     def title(self) -> str:
@@ -48,6 +52,46 @@ class Column:
         return self.kind in (CODE, ID, MONTH)
 
 
+# ---- rules between the cells of one row (evaluated by data.workbook.columns.apply_row_checks) ----
+
+@dataclass(frozen=True)
+class Compare:
+    """Rows where `column` and `other` are both filled and `column` <op> `other` (op '<' or '>')."""
+    column: str
+    op: str
+    other: str
+    reason: str
+    level: str = ERROR
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Rows whose `if_column` equals `if_value` (with `if_not`: is filled and differs from it) while `cell` is
+    filled (`filled`) or blank; reported on `column`."""
+    column: str
+    if_column: str
+    if_value: object
+    cell: str
+    filled: bool
+    reason: str
+    level: str = WARNING
+    if_not: bool = False
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Rows where `column` is filled and differs from the value derived from `source` (see DERIVATIONS in
+    data.workbook.columns), when that derivation gives one."""
+    column: str
+    source: str
+    derive: str
+    reason: str
+    level: str = WARNING
+
+
+RowCheck = Compare | Conflict | Derived
+
+
 @dataclass(frozen=True)
 class Sheet:
     name: str
@@ -56,6 +100,12 @@ class Sheet:
     description: str = ""
     monthly: bool = False            # rows belong to the import's month
     aliases: tuple[str, ...] = ()
+    checks: tuple[RowCheck, ...] = ()   # row rules, in the order they are reported
+
+    @property
+    def needs_import_month(self) -> bool:
+        """A monthly sheet without a month column of its own can only be imported for a given month."""
+        return self.monthly and not any(c.import_month for c in self.columns)
 
     def column(self, key: str) -> Column:
         for c in self.columns:
@@ -84,7 +134,8 @@ SITES = Sheet("安置点", (
     Column("population", "搬迁人数", INT, True, min=0, note="整数，单位：人；决定规模等级"),
     Column("batch_year", "创建批次", INT, True, min=2000, max=2100, note="创建年份，如 2026"),
     Column("built_year", "建成年份", INT, False, min=1949, max=2100, note="四位年份，如 2019"),
-), keys=("code",), description="安置点基本情况；按安置点编码新增或更新")
+), keys=("code",), description="安置点基本情况；按安置点编码新增或更新",
+    checks=(Compare("population", "<", "households", "搬迁人数少于搬迁户数，请核对"),))
 
 HOUSEHOLDS = Sheet("搬迁户", (
     Column("household_code", "户编码", CODE, True, max_len=32, note="文本格式，全市唯一", width=16),
@@ -105,7 +156,8 @@ HOUSEHOLDS = Sheet("搬迁户", (
              aliases=((r.name,) if r.name != r.header else ()), width=12)
       for r in RIGHTS],
 ), keys=("household_code",), monthly=True,
-    description="导入月份的搬迁户台账快照：文件中出现的安置点，其本月搬迁户整体替换")
+    description="导入月份的搬迁户台账快照：文件中出现的安置点，其本月搬迁户整体替换",
+    checks=(Compare("labour_count", ">", "family_size", "劳动力人数大于家庭人口，请核对"),))
 
 LABOUR = Sheet("劳动力", (
     Column("person_id", "身份证号", ID, True, note="18位居民身份证号，文本格式", width=22),
@@ -114,23 +166,27 @@ LABOUR = Sheet("劳动力", (
     Column("gender", "性别", ENUM, True, GENDERS, width=8),
     Column("trained", "是否参训", BOOL, True, YES_NO, width=10),
     Column("certified", "是否持证", BOOL, True, YES_NO, width=10),
-    Column("employed", "就业状态", ENUM, True, EMPLOYMENT_STATUSES, width=10),
+    Column("employed", "就业状态", ENUM, True, EMPLOYMENT_STATUSES, width=10,
+           mapping=((EMPLOYED, True), (UNEMPLOYED, False))),
     Column("employment_form", "就业形式", ENUM, False, EMPLOYMENT_FORMS, width=14),
     Column("monthly_income", "月收入（元）", FLOAT, False, min=0, max=1_000_000),
 ), keys=("person_id",), monthly=True,
-    description="导入月份的劳动力台账快照：所涉安置点的本月劳动力整体替换")
+    description="导入月份的劳动力台账快照：所涉安置点的本月劳动力整体替换",
+    checks=(Derived("gender", "person_id", "id_gender", "性别与身份证号不一致，请核对"),
+            Conflict("employment_form", "employed", False, "employment_form", True, "未就业人员填写了就业形式，请核对")))
 
 ORGANISATION = Sheet("组织建设", (
     Column("site_code", "安置点编码", CODE, True, max_len=32, note=SITE_CODE_NOTE, width=16),
     *[Column(p.key, p.label, BOOL, True, YES_NO, note="是否建成运行", width=max(14, 2 * len(p.label)))
       for p in PLATFORMS_REGISTRY],
-    *[Column(f"{post}_{kind}", f"{name}{label}", INT, False, min=0, max=100_000, note="整数，空白按0处理", width=12)
+    *[Column(f"{post}_{kind}", f"{name}{label}", INT, False, min=0, max=100_000, note="整数，空白按0处理", width=12,
+             blank_as=0.0)
       for post, name in POSTS for kind, label in (("required", "应设"), ("actual", "已设"))],
 ), keys=("site_code",), monthly=True, description="导入月份各安置点的服务平台与双五级岗位设置")
 
 REPORTED = Sheet("月度指标", (
     Column("site_code", "安置点编码", CODE, True, max_len=32, note=SITE_CODE_NOTE, width=16),
-    Column("month", "月份", MONTH, True, note="YYYY-MM，如 2026-09；导入时已指定月份的可不填本列"),
+    Column("month", "月份", MONTH, True, note="YYYY-MM，如 2026-09；导入时已指定月份的可不填本列", import_month=True),
     Column("carriers", "产业载体数", INT, False, min=0, max=10_000, note="配套园区、帮扶车间、产业项目个数"),
     Column("collective_income", "社区集体经济年收入（万元）", FLOAT, False, min=0, max=1_000_000, width=18),
     Column("linkage_pct", "经营主体利益联结户占比（%）", PCT, False, min=0, max=100, note="0–100", width=18),
@@ -155,7 +211,13 @@ RECTIFICATIONS = Sheet("问题整改", (
     Column("deadline", "整改时限", DATE, True, note="如 2026-10-31"),
     Column("status", "整改状态", ENUM, True, RECT_STATUSES),
     Column("closed_date", "销号日期", DATE, False, note="已销号的填写"),
-), keys=("item_code",), description="问题整改台账；按问题编号新增或更新")
+), keys=("item_code",), description="问题整改台账；按问题编号新增或更新",
+    checks=(Compare("deadline", "<", "found_date", "整改时限早于发现日期，请核对"),
+            Compare("closed_date", "<", "found_date", "销号日期早于发现日期，请核对"),
+            Conflict("closed_date", "status", RECT_CLOSED, "closed_date", False,
+                     f"整改状态为{RECT_CLOSED}，但未填写销号日期"),
+            Conflict("status", "status", RECT_CLOSED, "closed_date", True,
+                     f"填写了销号日期，但整改状态不是{RECT_CLOSED}", if_not=True)))
 
 FOLLOWUPS = Sheet("跟进记录", (
     Column("kind", "类型", ENUM, True, FOLLOWUP_KINDS),

@@ -339,6 +339,12 @@ def impossible_date():
 
 
 @case
+def closed_before_found_date():
+    return (changed({"问题整改": {1: {"closed_date": "2026-06-30"}}}),
+            [("问题整改", 3, "销号日期", "销号日期早于发现日期")], {})
+
+
+@case
 def deadline_before_found_date():
     return (changed({"问题整改": {0: {"deadline": "2026-08-01"}}}),
             [("问题整改", 2, "整改时限*", "整改时限早于发现日期")], {})

@@ -469,6 +469,18 @@ def test_warnings_do_not_block(db):
     assert marked is not None
 
 
+def test_row_rule_warnings_name_their_cell(db):
+    """The warnings the sheets declare between cells of one row (spec.Sheet.checks)."""
+    recs = with_changes({
+        "问题整改": {0: {"closed_date": "2026-09-10"}},         # a closing date while still 整改中
+        "劳动力": {1: {"employment_form": "县内务工"}},           # 未就业 with an employment form
+    })
+    res = ok(run(db, build_xlsx(good_tables(recs))))
+    got = {(x.sheet, x.row, x.column, x.reason) for x in res.warnings}
+    assert ("问题整改", 2, "整改状态*", "填写了销号日期，但整改状态不是已销号") in got
+    assert ("劳动力", 3, "就业形式", "未就业人员填写了就业形式，请核对") in got
+
+
 def test_household_moving_to_another_site_is_a_warning(db):
     ok(run(db, good_workbook()))
     recs = good_records()["搬迁户"]
