@@ -318,10 +318,12 @@ def catalogue_from_dict(data: Mapping[str, Any], source_path: str = "") -> Catal
             if isinstance(t, Mapping):
                 unknown = [s for s in t if s not in size_names]
                 if unknown:
-                    raise CatalogueError(f"指标 {code} 的目标值含未知规模类型“{'、'.join(unknown)}”", "unknown_size_class")
+                    raise CatalogueError(f"指标 {code} 的目标值含未知规模类型“{'、'.join(unknown)}”",
+                                         "unknown_size_class")
                 missing = [s for s in size_names if s not in t]
                 if missing:
-                    raise CatalogueError(f"指标 {code} 的目标值缺少规模类型“{'、'.join(missing)}”", "size_target_missing")
+                    raise CatalogueError(f"指标 {code} 的目标值缺少规模类型“{'、'.join(missing)}”",
+                                         "size_target_missing")
                 targets = tuple(_num(t[s], f"指标 {code} 的{s}目标值") for s in size_names)
             else:
                 targets = (_num(t, f"指标 {code} 的目标值"),) * len(size_names)
@@ -329,8 +331,8 @@ def catalogue_from_dict(data: Mapping[str, Any], source_path: str = "") -> Catal
             floor = _num(_req(raw, "floor", where), f"指标 {code} 的下限")
             for s, tv in zip(size_names, targets):
                 if direction == "up" and floor >= tv:
-                    raise CatalogueError(f"指标 {code} 的下限（{fmt_number(floor)}）不小于{s}目标值（{fmt_number(tv)}）",
-                                         "floor_not_below_target")
+                    raise CatalogueError(f"指标 {code} 的下限（{fmt_number(floor)}）不小于{s}目标值"
+                                         f"（{fmt_number(tv)}）", "floor_not_below_target")
                 if direction == "down" and floor <= tv:
                     raise CatalogueError(f"指标 {code} 为逆向指标，其下限（{fmt_number(floor)}）应大于{s}目标值"
                                          f"（{fmt_number(tv)}）", "floor_not_below_target")
@@ -368,8 +370,8 @@ def catalogue_from_dict(data: Mapping[str, Any], source_path: str = "") -> Catal
             raise CatalogueError(f"维度“{d.name}”的指标分值合计为{fmt_number(ds)}分，应为{fmt_number(d.points)}分",
                                  "dimension_total")
     # a dimension that did not declare its points gets the sum of its indicators
-    dims = [d if not math.isnan(d.points) else Dimension(d.key, d.name, sum(i.points for i in inds if i.dimension == d.key))
-            for d in dims]
+    dims = [d if not math.isnan(d.points)
+            else Dimension(d.key, d.name, sum(i.points for i in inds if i.dimension == d.key)) for d in dims]
     empty_dims = [d.name for d in dims if d.points == 0]
     if empty_dims:
         raise CatalogueError(f"维度“{'、'.join(empty_dims)}”没有任何指标", "empty_dimension")
@@ -389,11 +391,13 @@ def catalogue_from_dict(data: Mapping[str, Any], source_path: str = "") -> Catal
 
     mc = data.get("monte_carlo", {})
     mcs = MonteCarloSettings(draws=int(mc.get("draws", 1000)), seed=int(mc.get("seed", 20260101)),
-                             weight_low=float(mc.get("weight_low", 0.75)), weight_high=float(mc.get("weight_high", 1.25)),
+                             weight_low=float(mc.get("weight_low", 0.75)),
+                             weight_high=float(mc.get("weight_high", 1.25)),
                              target_spread=float(mc.get("target_spread", 0.10)),
                              target_mode=str(mc.get("target_mode", "span")))
     if mcs.draws < 1 or not (0 < mcs.weight_low <= mcs.weight_high) or not (0 <= mcs.target_spread < 1):
-        raise CatalogueError("稳健性分析参数不合理（抽样次数≥1，0<权重下限≤权重上限，目标扰动在0到1之间）", "monte_carlo")
+        raise CatalogueError("稳健性分析参数不合理（抽样次数≥1，0<权重下限≤权重上限，目标扰动在0到1之间）",
+                             "monte_carlo")
     if mcs.target_mode not in ("span", "value"):
         raise CatalogueError(f"稳健性分析目标扰动方式“{mcs.target_mode}”未知（应为 span 或 value）", "monte_carlo")
 

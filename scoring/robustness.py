@@ -44,9 +44,10 @@ def score_matrices(scores: MonthScores, cat: Catalogue):
     S, K = len(sites), len(cat.indicators)
     ind = scores.indicators
     codes = np.array(cat.codes, dtype=object)
+    site_codes = sites["site_code"].to_numpy(dtype=object)
     layout_ok = (len(ind) == S * K
                  and (ind["code"].to_numpy(dtype=object) == np.tile(codes, S)).all()
-                 and (ind["site_code"].to_numpy(dtype=object) == np.repeat(sites["site_code"].to_numpy(dtype=object), K)).all())
+                 and (ind["site_code"].to_numpy(dtype=object) == np.repeat(site_codes, K)).all())
     if not layout_ok:
         ind = (ind.set_index(["site_code", "code"])
                .reindex(pd.MultiIndex.from_product([sites["site_code"], codes], names=["site_code", "code"]))

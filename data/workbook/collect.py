@@ -52,7 +52,8 @@ class Collector:
     def cells(self, t: Table, key: str, where, reason, level: str = ERROR, value=None) -> None:
         """One message per selected row. `where`: bool mask or index array; `reason`: str, per-row array or a
         function of the row index (evaluated for the selected rows only)."""
-        idx = np.flatnonzero(where) if getattr(where, "dtype", None) == bool else np.asarray(where, dtype=int)
+        is_mask = getattr(getattr(where, "dtype", None), "kind", "") == "b"
+        idx = np.flatnonzero(where) if is_mask else np.asarray(where, dtype=int)
         if len(idx) == 0:
             return
         col = t.frame.col_of(key)

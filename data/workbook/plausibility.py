@@ -81,7 +81,8 @@ def jump_warnings(t: Table, db: DbContext, out: Collector) -> None:
         # a previous month in the same file wins over the database
         in_file = df[df["month"] == pm].set_index("site_code")
         if len(in_file):
-            prev = pd.concat([prev[~prev.index.isin(in_file.index)], in_file[prev.columns.intersection(in_file.columns)]])
+            prev = pd.concat([prev[~prev.index.isin(in_file.index)],
+                              in_file[prev.columns.intersection(in_file.columns)]])
         prev_cache[mo] = prev
     for c in cols:
         cur = t.values[c.key]

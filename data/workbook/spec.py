@@ -121,11 +121,12 @@ class Sheet:
 
 SITE_CODE_NOTE = "文本格式，与「安置点」工作表或系统中已有的安置点编码一致"
 COUNTY_NOTE = "填县（市、区）全称，须为系统中已有的县"
+COUNTY_ALIASES = ("县（市、区）", "所属县区")
 
 SITES = Sheet("安置点", (
     Column("code", "安置点编码", CODE, True, max_len=32, note="文本格式，全市唯一", width=16),
     Column("name", "安置点名称", TEXT, True, max_len=128, width=24),
-    Column("county", "所属县（市、区）", COUNTY, True, aliases=("县（市、区）", "所属县区"), note=COUNTY_NOTE, width=16),
+    Column("county", "所属县（市、区）", COUNTY, True, aliases=COUNTY_ALIASES, note=COUNTY_NOTE, width=16),
     Column("town", "所属乡镇（街道）", TEXT, max_len=64, width=16),
     Column("site_type", "安置类型", ENUM, True, SITE_TYPES, width=18),
     Column("lon", "经度", FLOAT, True, min=73, max=136, note="十进制度数，如 104.89（中国境内 73–136）"),
@@ -173,7 +174,8 @@ LABOUR = Sheet("劳动力", (
 ), keys=("person_id",), monthly=True,
     description="导入月份的劳动力台账快照：所涉安置点的本月劳动力整体替换",
     checks=(Derived("gender", "person_id", "id_gender", "性别与身份证号不一致，请核对"),
-            Conflict("employment_form", "employed", False, "employment_form", True, "未就业人员填写了就业形式，请核对")))
+            Conflict("employment_form", "employed", False, "employment_form", True,
+                     "未就业人员填写了就业形式，请核对")))
 
 ORGANISATION = Sheet("组织建设", (
     Column("site_code", "安置点编码", CODE, True, max_len=32, note=SITE_CODE_NOTE, width=16),
@@ -192,7 +194,8 @@ REPORTED = Sheet("月度指标", (
     Column("linkage_pct", "经营主体利益联结户占比（%）", PCT, False, min=0, max=100, note="0–100", width=18),
     Column("satisfaction_pct", "群众满意度（%）", PCT, False, min=0, max=100, note="0–100"),
     Column("civic_pct", "文明实践活动参与率（%）", PCT, False, min=0, max=100, note="0–100", width=16),
-    Column("night_school", "本季度群众夜校宣讲场次", INT, False, min=0, max=10_000, aliases=("本季度群众夜校/宣讲场次",),
+    Column("night_school", "本季度群众夜校宣讲场次", INT, False, min=0, max=10_000,
+           aliases=("本季度群众夜校/宣讲场次",),
            width=16),
     Column("dispute_pct", "矛盾纠纷化解率（%）", PCT, False, min=0, max=100, note="0–100", width=16),
     Column("mass_incidents", "重大群体性事件数", INT, False, min=0, max=10_000, width=14),
@@ -202,7 +205,7 @@ REPORTED = Sheet("月度指标", (
 
 RECTIFICATIONS = Sheet("问题整改", (
     Column("item_code", "问题编号", CODE, True, max_len=32, note="文本格式，全市唯一", width=16),
-    Column("county", "所属县（市、区）", COUNTY, True, aliases=("县（市、区）", "所属县区"), note=COUNTY_NOTE, width=16),
+    Column("county", "所属县（市、区）", COUNTY, True, aliases=COUNTY_ALIASES, note=COUNTY_NOTE, width=16),
     Column("site_code", "安置点编码", CODE, False, max_len=32, note="可空；填写的须属于所填县", width=16),
     Column("source", "问题来源", ENUM, True, RECT_SOURCES),
     Column("description", "问题描述", TEXT, True, width=30),
@@ -222,7 +225,7 @@ RECTIFICATIONS = Sheet("问题整改", (
 FOLLOWUPS = Sheet("跟进记录", (
     Column("kind", "类型", ENUM, True, FOLLOWUP_KINDS),
     Column("date", "日期", DATE, True, note="如 2026-09-12"),
-    Column("county", "所属县（市、区）", COUNTY, True, aliases=("县（市、区）", "所属县区"), note=COUNTY_NOTE, width=16),
+    Column("county", "所属县（市、区）", COUNTY, True, aliases=COUNTY_ALIASES, note=COUNTY_NOTE, width=16),
     Column("site_code", "安置点编码", CODE, False, max_len=32, note="可空", width=16),
     Column("title", "标题", TEXT, True, max_len=256, width=30),
     Column("content", "内容", TEXT, False, width=40),

@@ -60,7 +60,8 @@ def write_template(path_or_buffer, counties: list[str] | None = None) -> None:
                 dv = DataValidation(type="whole" if col.kind == S.INT else "decimal", operator="between",
                                     formula1=str(lo), formula2=str(hi), allow_blank=True, showErrorMessage=True,
                                     errorTitle="输入值无效",
-                                    error=("请输入整数" if col.kind == S.INT else "请输入数字") + f"（{_n(lo)}–{_n(hi)}）")
+                                    error=("请输入整数" if col.kind == S.INT else "请输入数字")
+                                    + f"（{_n(lo)}–{_n(hi)}）")
                 dv.add(rng)
                 ws.add_data_validation(dv)
         ws.row_dimensions[1].height = 32

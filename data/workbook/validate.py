@@ -274,7 +274,8 @@ def validate(frames: dict[str, SheetFrame], month: str | None, user: ImportUser,
     if month is None:
         for t in tables.values():
             if t.spec.needs_import_month:
-                out.sheet(t.frame.name, f"未指定导入月份：「{t.spec.name}」是月度台账，请指定导入月份（YYYY-MM）后再导入")
+                out.sheet(t.frame.name,
+                          f"未指定导入月份：「{t.spec.name}」是月度台账，请指定导入月份（YYYY-MM）后再导入")
     for sheet in S.SHEETS:
         t = tables.get(sheet.name)
         if t is not None:

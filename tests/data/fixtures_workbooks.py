@@ -200,8 +200,10 @@ def inject_cached_values(data: bytes, values: dict[tuple[str, str], str]) -> byt
             if item.filename in by_member:
                 text = body.decode("utf-8")
                 for ref, v in by_member[item.filename].items():
-                    text, n = re.subn(rf'(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)<v\s*/>|(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)<v>\s*</v>',
-                                      lambda mm: (mm.group(1) or mm.group(3)) + (mm.group(2) or mm.group(4)) + f"<v>{v}</v>",
+                    cell = rf'(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)'
+                    text, n = re.subn(rf'{cell}<v\s*/>|{cell}<v>\s*</v>',
+                                      lambda mm: ((mm.group(1) or mm.group(3)) + (mm.group(2) or mm.group(4))
+                                                  + f"<v>{v}</v>"),
                                       text)
                     assert n == 1, (ref, text[:500])
                 body = text.encode("utf-8")

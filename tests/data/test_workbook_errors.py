@@ -272,8 +272,8 @@ def population_below_households():
 
 @case
 def text_too_long():
-    return changed({"安置点": {0: {"code": "S" * 40}}}, sheets=["安置点"]), [("安置点", 2, "安置点编码*", "长度超过32")], \
-        {"month": None}
+    return (changed({"安置点": {0: {"code": "S" * 40}}}, sheets=["安置点"]),
+            [("安置点", 2, "安置点编码*", "长度超过32")], {"month": None})
 
 
 @case
@@ -442,7 +442,7 @@ def test_malformed_workbook_is_rejected(db, name):
     _assert_recorded_failure(db, res, name)
 
 
-def test_libreoffice_file_with_bad_id_is_rejected(db, libreoffice_files):
+def test_libreoffice_file_with_bad_id_is_rejected(db, libreoffice_files):  # noqa: F811 (pytest fixture)
     before = db_fingerprint(db)
     res = import_workbook(db, libreoffice_files["bad_id"], "lo.xlsx", MONTH, ADMIN)
     assert not res.ok

@@ -117,7 +117,8 @@ def test_filled_workbook_imports_and_reads_back_equal(db):
     data = good_workbook()
     res = ok(run(db, data))
     assert res.result == "成功" and res.messages == []
-    assert res.rows == {"安置点": 2, "搬迁户": 4, "劳动力": 5, "组织建设": 2, "月度指标": 2, "问题整改": 2, "跟进记录": 2}
+    assert res.rows == {"安置点": 2, "搬迁户": 4, "劳动力": 5, "组织建设": 2, "月度指标": 2, "问题整改": 2,
+                        "跟进记录": 2}
     assert_good_data(db)
     with Session(db) as s:
         rec = s.get(m.ImportRecord, res.import_id)
@@ -253,7 +254,8 @@ def numbers_and_dates_as_text():
         if r["income_curr"] is not None:
             r["income_curr"] = f"{r['income_curr']:,}"
     for r in recs["安置点"]:
-        r["lon"], r["lat"], r["batch_year"] = str(r["lon"]), str(r["lat"]), "２０２６" if r["code"] == "S001" else "2027"
+        r["lon"], r["lat"] = str(r["lon"]), str(r["lat"])
+        r["batch_year"] = "２０２６" if r["code"] == "S001" else "2027"
     recs["问题整改"][0]["found_date"] = "2026年8月5日"
     recs["问题整改"][0]["deadline"] = "2026/9/30"
     recs["问题整改"][1]["found_date"] = "2026-07-01"
@@ -315,7 +317,8 @@ def month_column_omitted():
     tables = good_tables()
     head, rows = tables["月度指标"]
     j = head.index("月份*")
-    tables["月度指标"] = ([h for i, h in enumerate(head) if i != j], [[v for i, v in enumerate(r) if i != j] for r in rows])
+    tables["月度指标"] = ([h for i, h in enumerate(head) if i != j],
+                          [[v for i, v in enumerate(r) if i != j] for r in rows])
     return build_xlsx(tables)
 
 
@@ -339,13 +342,13 @@ def test_lenient_input_is_accepted(db, case):
     assert_good_data(db)
 
 
-def test_libreoffice_saved_file_is_accepted(db, libreoffice_files):
+def test_libreoffice_saved_file_is_accepted(db, libreoffice_files):  # noqa: F811 (pytest fixture)
     res = ok(run(db, libreoffice_files["good"]))
     assert res.result == "成功"
     assert_good_data(db)
 
 
-def test_formula_cached_value_from_libreoffice(db, libreoffice_files):
+def test_formula_cached_value_from_libreoffice(db, libreoffice_files):  # noqa: F811 (pytest fixture)
     # the LibreOffice file carries a formula in 搬迁户!E2 (=2+2) with the cached value 4
     ok(run(db, libreoffice_files["formula"]))
     assert_good_data(db)
@@ -449,7 +452,8 @@ def test_warnings_do_not_block(db):
     recs = with_changes({
         "安置点": {1: {"lon": 106.5}},                         # inside China, outside 甲县's boundary
         "搬迁户": {0: {"labour_count": 3}},                     # 3 declared, 2 listed in 劳动力
-        "月度指标": {0: {"satisfaction_pct": 40, "night_school": 3, "civic_pct": 0.7}},  # 91.5 -> 40; 0.7 looks like a fraction
+        # 91.5 -> 40; 0.7 looks like a fraction
+        "月度指标": {0: {"satisfaction_pct": 40, "night_school": 3, "civic_pct": 0.7}},
         "劳动力": {1: {"gender": "男"}},                         # ID says female
     })
     res = ok(run(db, build_xlsx(good_tables(recs))))

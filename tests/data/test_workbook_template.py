@@ -81,7 +81,8 @@ def test_empty_template_is_rejected_as_having_no_data(engine):
 
 
 def test_header_normalisation():
-    assert norm_full("所属县（市、区）*") == norm_full("所属县(市、区)") == norm_full(" 所属县 市、区 ") == "所属县市、区"
+    assert norm_full("所属县（市、区）*") == norm_full("所属县(市、区)") == norm_full(" 所属县 市、区 ") \
+        == "所属县市、区"
 
 
 def test_marked_copy_marks_bad_cells(engine):

@@ -57,7 +57,8 @@ def test_rule_descriptions_are_chinese():
     cat = load_catalogue()
     assert cat.indicator("E1").describe(0) == "线性计分：85%及以下得0分，95%及以上得满分6分，其间按比例"
     assert cat.indicator("I1").describe(3).startswith("线性计分：0个及以下得0分，3个及以上得满分5分")
-    assert cat.indicator("P2").describe(0) == "达标计分：达到100%得满分4分，否则0分；一票否决：义务教育适龄子女入学落实率<100"
+    assert cat.indicator("P2").describe(0) == \
+        "达标计分：达到100%得满分4分，否则0分；一票否决：义务教育适龄子女入学落实率<100"
     assert "每缺1个扣2分" in cat.indicator("P1").describe(0)
     assert "重大群体性事件数>0" in cat.indicator("S4").describe(0)
 

@@ -25,7 +25,7 @@ def lossy(code, county, loss, batch_year=2027, **kw):
 
 def run(months):
     """[(month, parts, rects)] → list of CountyMonth, each month scored against the previous."""
-    out, prev_scores, pairs = [], None, []
+    prev_scores, pairs = None, []
     for month, parts, rects in months:
         md = combine(month, parts, rects=rects)
         sc = score_month(md, CAT, prev_scores)
@@ -99,7 +99,8 @@ def test_F2_lowest_two_and_below_median_delta_and_praise():
 
 
 def test_praise_requires_a_gain():
-    may, june = run([(m, [lossy("A", "K1", l), lossy("B", "K2", 3)], []) for m, l in (("2026-05", 3), ("2026-06", 5))])
+    may, june = run([(m, [lossy("A", "K1", loss), lossy("B", "K2", 3)], [])
+                     for m, loss in (("2026-05", 3), ("2026-06", 5))])
     assert june.praise == []   # K1 −2, K2 0
 
 

@@ -27,11 +27,13 @@ def test_household_rights_side_platform_gap():
     hr = household_rights(month()).set_index(["household_code", "item"])
     assert len(hr) == 3 * 15
     r = hr.loc[("A-H0", "R01")]
-    assert (r.status, r.side, r.platform, bool(r.gap), bool(r.missing)) == ("未落实", "迁入地", "居民事务服务中心", True, False)
+    assert (r.status, r.side, r.platform, bool(r.gap), bool(r.missing)) == \
+        ("未落实", "迁入地", "居民事务服务中心", True, False)
     r = hr.loc[("A-H1", "R01")]   # hukou blank → 迁出地
     assert (r.side, r.platform, bool(r.gap)) == ("迁出地", "便民跟进服务中心", False)
     r = hr.loc[("B-H0", "R01")]   # blank status → 未核实 (漏项), a gap for the origin side
-    assert (r.status, r.side, r.platform, bool(r.gap), bool(r.missing)) == ("未核实", "迁出地", "便民跟进服务中心", True, True)
+    assert (r.status, r.side, r.platform, bool(r.gap), bool(r.missing)) == \
+        ("未核实", "迁出地", "便民跟进服务中心", True, True)
     r = hr.loc[("A-H1", "R04")]
     assert (r.status, bool(r.gap)) == ("不适用", False)
     assert hr.loc[("A-H0", "R02"), "platform"] == "党群服务中心"
@@ -81,7 +83,8 @@ def test_employment_metrics_and_zero_employment_list():
     b = perfect_site("B", county="K2")
     md = combine(parts=[a, b])
     e = employment_metrics(md, "site").set_index("site_code")
-    assert (e.loc["A", "labour"], e.loc["A", "employed"], e.loc["A", "trained"], e.loc["A", "certified"]) == (3, 1, 2, 2)
+    a = e.loc["A"]
+    assert (a["labour"], a["employed"], a["trained"], a["certified"]) == (3, 1, 2, 2)
     assert e.loc["A", "employment_rate"] == pytest.approx(100 / 3) and e.loc["A", "workshop"] == 1
     assert (e.loc["A", "households_with_labour"], e.loc["A", "zero_emp"]) == (2, 1)
     c = employment_metrics(md, "county").set_index("county_code")
