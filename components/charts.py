@@ -4,6 +4,8 @@ All colours come from components.theme so 等次 and flags read the same on ever
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,48 +19,72 @@ def _short_month(m: str) -> str:
     return f"1月<br>{int(m[:4])}年" if int(m[5:7]) == 1 else f"{int(m[5:7])}月"
 
 
-def _title(text: str, dark: bool = False) -> dict:
-    return dict(text=text, x=0, font=dict(size=18 if dark else 15, color=theme.WALL_TEXT if dark else "#263238"))
+def _title(text: str, dark: bool = False, scale: float = 1.0) -> dict:
+    return dict(text=text, x=0, font=dict(size=round((18 if dark else 15) * scale),
+                                          color=theme.WALL_TEXT if dark else "#263238"))
 
 
-def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int = 360, show_delta: bool = True) -> go.Figure:
-    """Horizontal bars of the county score (best on top), coloured by flag level, Δ in the hover/label."""
+def _floor(v) -> int | None:
+    """Whole sites of a 序时进度 (§5 compares 达标 with floor(expected)); None when unknown."""
+    return None if fmt.is_missing(v) else int(math.floor(float(v) + 1e-9))
+
+
+def count_axis(fig: go.Figure, top: float, axis: str = "y") -> None:
+    """A count axis (sites, households): whole-number ticks only, starting at 0."""
+    top = max(float(top or 0), 1.0)
+    ticks = dict(rangemode="tozero", tickformat="d", range=[0, top * 1.2])
+    if top <= 8:
+        ticks.update(tick0=0, dtick=1)
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**ticks)
+
+
+def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int | None = 360, show_delta: bool = True,
+                   scale: float = 1.0) -> go.Figure:
+    """Horizontal bars of the county score (best on top) on a fixed 0–100 axis (a 74 looks like three quarters
+    of a 100, whatever the month), coloured by flag level; the change worded 上升/下降/持平 inside the bar."""
     d = counties.sort_values("score", ascending=True, na_position="first")
     colors = [theme.FLAG_COLORS.get(lv, theme.NEUTRAL) for lv in d["level"]]
-    text = [f"{fmt.fmt_num(s, 1)}" + (f"（{fmt.signed(dl, 1)}）" if show_delta and not fmt.is_missing(dl) else "")
+    text = [f"{fmt.fmt_num(s, 1)}" + (f"（{theme.change_word(dl, 1)}）" if show_delta and not fmt.is_missing(dl) else "")
             for s, dl in zip(d["score"], d["delta_score"])]
+    expected = d["expected_floor"] if "expected_floor" in d else d["expected"].map(_floor)
     hover = [f"<b>{n}</b><br>县均得分 {fmt.fmt_num(s, 2)}<br>排名 第{int(r) if not fmt.is_missing(r) else '—'}名"
-             f"<br>较上月 {fmt.fmt_delta(dl)}<br>达标 {int(q)} / 序时 {fmt.fmt_num(e, 1)}<br>{lv}"
+             f"<br>较上月 {theme.change_word(dl, 2, '分')}<br>达标 {int(q)} 个 / 序时进度 {_floor(e)} 个<br>{lv}"
              for n, s, r, dl, q, e, lv in zip(d["county_name"], d["score"], d["rank"], d["delta_score"],
-                                              d["qualified"], d["expected"], d["level"])]
+                                              d["qualified"], expected, d["level"])]
+    fs = round((16 if dark else 12) * scale)
     fig = go.Figure(go.Bar(
         x=d["score"], y=d["county_name"], orientation="h", marker_color=colors, text=text,
-        textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text", name="县均得分",
-        textfont=dict(size=16 if dark else 12)))
-    lo = max(0.0, float(pd.to_numeric(d["score"], errors="coerce").min() or 0) - 10)
-    fig.update_layout(**theme.plotly_layout(dark, height, title=_title("各县（市、区）县均得分排名", dark)),
-                      showlegend=False)
-    fig.update_xaxes(range=[lo, 100], title=None, showgrid=True)
-    fig.update_yaxes(title=None, tickfont=dict(size=16 if dark else 12))
-    fig.update_layout(margin=dict(l=10, r=60, t=40, b=10))
+        textposition="inside", insidetextanchor="end", textangle=0, constraintext="none",
+        hovertext=hover, hoverinfo="text", name="县均得分",
+        textfont=dict(size=fs, color="#FFFFFF"), insidetextfont=dict(size=fs, color="#FFFFFF")))
+    fig.update_layout(**theme.plotly_layout(dark, height, scale, title=_title("各县（市、区）县均得分排名", dark, scale)),
+                      showlegend=False, uniformtext=dict(minsize=max(fs - 4, 8), mode="show"))
+    fig.update_xaxes(range=[0, 100], tick0=0, dtick=20, title=None, showgrid=True, fixedrange=True)
+    fig.update_yaxes(title=None, tickfont=dict(size=fs), fixedrange=True)
+    fig.update_layout(margin=dict(l=round(10 * scale), r=round(16 * scale), t=round(40 * scale), b=round(10 * scale)))
     return fig
 
 
-def qualified_trend(trend: pd.DataFrame, *, dark: bool = False, height: int = 320, total_sites: int | None = None) -> go.Figure:
-    """达标 sites per month (bars) against the 序时进度 plan line."""
+def qualified_trend(trend: pd.DataFrame, *, dark: bool = False, height: int | None = 320,
+                    total_sites: int | None = None, scale: float = 1.0) -> go.Figure:
+    """达标 sites per month (bars) against the 序时进度 plan in whole sites (floor, as §5 compares them)."""
     x = [_short_month(m) for m in trend["month"]]
+    plan = [_floor(v) for v in trend["expected"]]
+    fs = round((16 if dark else 12) * scale)
     fig = go.Figure()
     fig.add_bar(x=x, y=trend["qualified"], name="达标安置点", marker_color=theme.GRADE_COLORS["优秀"],
                 text=trend["qualified"], textposition="outside", cliponaxis=False,
-                textfont=dict(size=16 if dark else 12),
+                textfont=dict(size=fs),
                 hovertemplate="%{x}<br>达标 %{y} 个<extra></extra>")
-    fig.add_scatter(x=x, y=trend["expected"], name="序时进度（计划）", mode="lines+markers",
-                    line=dict(color=theme.WALL_ACCENT if dark else theme.PLAN_COLOR, width=3, dash="dash"),
-                    hovertemplate="%{x}<br>序时进度 %{y:.1f} 个<extra></extra>")
-    ymax = max([1] + [float(v) for v in trend["qualified"].tolist() + trend["expected"].tolist() if not fmt.is_missing(v)])
-    fig.update_layout(**theme.plotly_layout(dark, height, title=_title("五好达标安置点数与序时进度", dark)))
-    fig.update_yaxes(range=[0, ymax * 1.2], title=None, rangemode="tozero")
-    fig.update_xaxes(type="category", tickangle=0)
+    fig.add_scatter(x=x, y=plan, name="序时进度（计划，取整）", mode="lines+markers",
+                    line=dict(color=theme.WALL_ACCENT if dark else theme.PLAN_COLOR, width=round(3 * scale), dash="dash"),
+                    marker=dict(size=round(6 * scale)),
+                    hovertemplate="%{x}<br>序时进度 %{y} 个<extra></extra>")
+    ymax = max([1] + [float(v) for v in trend["qualified"].tolist() + plan if not fmt.is_missing(v)])
+    fig.update_layout(**theme.plotly_layout(dark, height, scale, title=_title("五好达标安置点数与序时进度", dark, scale)))
+    count_axis(fig, ymax)
+    fig.update_yaxes(title=None, fixedrange=True, tickfont=dict(size=round((13 if dark else 12) * scale)))
+    fig.update_xaxes(type="category", tickangle=0, fixedrange=True, tickfont=dict(size=round((13 if dark else 12) * scale)))
     return fig
 
 
@@ -120,13 +146,14 @@ def dimension_bars(names: list[str], values: list[float], *, height: int = 260) 
     return fig
 
 
-def grade_donut(counts: dict[str, int], *, dark: bool = False, height: int = 260, title: str = "等次分布") -> go.Figure:
+def grade_donut(counts: dict[str, int], *, dark: bool = False, height: int | None = 260, title: str = "等次分布",
+                scale: float = 1.0) -> go.Figure:
     labels = [g for g in theme.GRADES]
     fig = go.Figure(go.Pie(labels=labels, values=[counts.get(g, 0) for g in labels], hole=0.55, sort=False,
                            marker=dict(colors=[theme.GRADE_COLORS[g] for g in labels]),
-                           textinfo="label+value", textfont=dict(size=16 if dark else 12),
+                           textinfo="label+value", textfont=dict(size=round((16 if dark else 12) * scale)),
                            hovertemplate="%{label}：%{value}个<extra></extra>"))
-    fig.update_layout(**theme.plotly_layout(dark, height, title=_title(title, dark)),
+    fig.update_layout(**theme.plotly_layout(dark, height, scale, title=_title(title, dark, scale)),
                       showlegend=False)
     return fig
 

@@ -5,6 +5,8 @@ the map and the wall screen.
 """
 from __future__ import annotations
 
+from components import fmt
+
 GRADES = ["优秀", "良好", "合格", "不合格"]
 GRADE_COLORS = {
     "优秀": "#1B7F3B",    # green
@@ -22,6 +24,23 @@ FLAG_COLORS = {
     "建议约谈主要负责人": "#7B1FA2",
 }
 FLAG_ORDER = ["正常", "进度滞后", "建议约谈", "建议约谈主要负责人"]
+# County fills on the maps: pale (light pages) or muted (wall) so that the saturated 等次 dots on top of them keep
+# their contrast — 正常 is neutral grey, never the 优秀 green; the three warning levels step yellow → orange-red →
+# purple so that 进度滞后 and 建议约谈 cannot be confused. Dots also carry a ring (dark on pages, light on the wall).
+MAP_DOT_RING = "#263238"
+MAP_DOT_RING_DARK = "#E8F1FF"
+COUNTY_FILLS = {
+    "正常": "#DCE3E8",
+    "进度滞后": "#FFF1B8",
+    "建议约谈": "#F9C0C8",
+    "建议约谈主要负责人": "#D9C2EC",
+}
+COUNTY_FILLS_DARK = {
+    "正常": "#1F3350",
+    "进度滞后": "#5E5418",
+    "建议约谈": "#6B2030",
+    "建议约谈主要负责人": "#44285E",
+}
 QUALIFIED_COLORS = {True: "#1B7F3B", False: "#C62828"}
 PLAN_COLOR = "#6D4C41"     # plan / 序时进度 line
 ACCENT = "#B22222"         # primary (matches .streamlit/config.toml)
@@ -66,15 +85,55 @@ def flag_level(flagged: bool, consecutive: int = 0, interview_months: int = 2, h
     return "进度滞后"
 
 
-def plotly_layout(dark: bool = False, height: int | None = None, **extra) -> dict:
-    """Base plotly layout (Chinese font, quiet grid, no plotly logo) for light pages or the wall screen."""
+def county_fill(level: str, dark: bool = False) -> str:
+    return (COUNTY_FILLS_DARK if dark else COUNTY_FILLS).get(level, NEUTRAL)
+
+
+def change_word(delta, digits: int = 2, unit: str = "") -> str:
+    """A change in words (上升1.25分 / 下降2.53分 / 持平), as circulars write it, rounded half up (§11); '—' when
+    unknown."""
+    if fmt.is_missing(delta):
+        return fmt.DASH
+    r = fmt.round_half_up(float(delta), digits)
+    if r == 0:
+        return "持平"
+    return f"{'上升' if r > 0 else '下降'}{abs(r):.{digits}f}{unit}"
+
+
+def worded_changes(text: str) -> str:
+    """Rewrites signed changes in a sentence ('较上月-2.72分', '（+0.92分）') as 下降2.72分 / 上升0.92分."""
+    import re
+
+    def one(m: re.Match) -> str:
+        v = float(m.group(2))
+        word = "持平" if v == 0 else ("上升" if m.group(1) == "+" else "下降")
+        return word if v == 0 else f"{word}{m.group(2)}"
+
+    return re.sub(r"(?<=较上月)([+\-−])(\d+(?:\.\d+)?)", one, str(text))
+
+
+def worded_delta(text: str | None) -> str:
+    """'+4个' → '上升4个', '-0.3个百分点' → '下降0.3个百分点', '+0户' → '持平'; anything else unchanged."""
+    import re
+
+    m = re.match(r"^\s*([+\-−])\s*(\d+(?:\.\d+)?)(.*)$", str(text or ""))
+    if not m:
+        return str(text or "—")
+    if float(m.group(2)) == 0:
+        return "持平"
+    return ("上升" if m.group(1) == "+" else "下降") + m.group(2) + m.group(3)
+
+
+def plotly_layout(dark: bool = False, height: int | None = None, scale: float = 1.0, **extra) -> dict:
+    """Base plotly layout (Chinese font, quiet grid, no plotly logo) for light pages or the wall screen.
+    `scale` multiplies font sizes and margins (the wall passes the screen's size relative to 1920×1080)."""
     text = WALL_TEXT if dark else "#263238"
     grid = "rgba(143,169,214,0.18)" if dark else "rgba(0,0,0,0.08)"
     layout = dict(
-        font=dict(family=FONT_FAMILY, color=text, size=13),
+        font=dict(family=FONT_FAMILY, color=text, size=round(13 * scale)),
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        margin=dict(l=10, r=10, t=36, b=10),
+        margin=dict(l=round(10 * scale), r=round(10 * scale), t=round(36 * scale), b=round(10 * scale)),
         hoverlabel=dict(font=dict(family=FONT_FAMILY)),
         legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="center", x=0.5, font=dict(color=text)),
         title=dict(x=0, font=dict(color=text)),

@@ -8,13 +8,14 @@ if ctx:
     with shell.guard("地图"):
         shell.title("安置点分布与县区进度地图", ctx)
         md = cache.map_data(ctx.engine, ctx.month)
+        maps.keep_tooltips_inside()
         left, right = st.columns([3.2, 1])
         with right:
             mode = st.radio("县区底色", ["按进度预警", "按县均得分"], key="map_mode")
             mode = "flag" if mode == "按进度预警" else "score"
             st.html(maps.legend_html(mode, vertical=True))
             st.markdown("##### 进度滞后的县（市、区）")
-            widgets.flag_cards(md.flags)
+            widgets.flag_cards(maps.worded_flags(md.flags))
         with left:
             deck = maps.build_deck(md, mode=mode, height=620, width=960, selected_county=st.query_params.get("county"))
             event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="city_map",

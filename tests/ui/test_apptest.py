@@ -147,10 +147,10 @@ def test_map_layers_colours_and_offline(city: SmallCity):
     assert len(decks) == 1
     d = decks[0]
     ids = [layer["id"] for layer in d["layers"]]
-    assert ids == ["counties", "county_labels", "sites"]
+    assert ids == ["counties", "sites", "county_labels"]            # county names drawn above the site dots
     assert "mapStyle" not in d or d["mapStyle"] == "__MAP_STYLE__"   # no base-map tiles
     assert d.get("mapProvider") in (None, "")
-    sites = d["layers"][2]
+    sites = d["layers"][1]
     assert len(sites["data"]) == len(city.sites)
     assert {tuple(r["color"][:3]) for r in sites["data"]} <= grade_rgb()
     # tooltip: markup only in the template (Streamlit escapes interpolated values); every picked object carries
@@ -159,7 +159,7 @@ def test_map_layers_colours_and_offline(city: SmallCity):
     assert "<b>{tip_title}</b>" in tooltip["html"]
     objs = sites["data"] + [f["properties"] for f in d["layers"][0]["data"]["features"]]
     assert all(isinstance(o.get(k), str) and o[k] and "<" not in o[k] for o in objs for k in TOOLTIP_FIELDS)
-    labels = d["layers"][1]
+    labels = d["layers"][2]
     assert labels["characterSet"] == "auto"
     feats = d["layers"][0]["data"]["features"]
     assert len(feats) == len(city.counties) and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in feats)
