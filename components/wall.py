@@ -1,12 +1,16 @@
-"""数据大屏 (wall screen): dark, no scrolling at 1920×1080, scales up to 3840×2160, refreshes itself.
+"""数据大屏 (wall screen): dark, fills the screen without scrolling at any size, refreshes itself.
 
-Layout is designed in a 1920×1080 CSS-pixel canvas; on larger screens a tiny script zooms the page by
-min(width/1920, height/1080) so a 4K wall shows the same picture, only sharper.
+The layout is designed on a 1920×1080 grid but written in rem, and the root font size is set from the viewport
+(1 rem = 16 design pixels × min(width/1920, height/1080)), so the same picture fills a laptop, a 1080p screen or
+a 4K wall. No CSS zoom: charts and the map are sized by their boxes (plotly/pydeck "stretch" in keyed containers
+whose heights are in rem) and draw themselves at the real size; only their font sizes need the screen's scale,
+which a small script reports once through the `scale` query parameter.
 """
 from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pandas as pd
 import streamlit as st
@@ -15,65 +19,122 @@ from components import cache, charts, fmt, maps, theme
 
 VIEWS = ["全市总览", "安置点排行"]
 
+
+# design grid (1920×1080 px; every size below is in design pixels, written out in rem)
+PAD, TOP_H, KPI_H, GAP, FOOT_H = 8, 62, 118, 8, 30
+MAIN_H = 1080 - 2 * PAD - TOP_H - KPI_H - FOOT_H - 3 * GAP      # 830: the row of charts, map and lists
+HALF_H = (MAIN_H - GAP) // 2                                     # 411: a half-height panel
+
+
+def rem(px: float) -> str:
+    return f"{px / 16:.4g}rem"
+
+
+def _box(px: float) -> str:
+    """CSS of a fixed-height box in a Streamlit column (a flex item: flex-basis would win over height)."""
+    h = rem(px)
+    return f"flex: 0 0 {h} !important; height: {h} !important; min-height: {h} !important; max-height: {h} !important; overflow: hidden;"
+
+
 WALL_CSS = f"""
 <style>
+html {{ font-size: min(calc(100vw / 120), calc(100vh / 67.5)) !important; }}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {theme.WALL_BG} !important; }}
-[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], footer {{ display: none !important; }}
-[data-testid="stMainBlockContainer"] {{ padding: 10px 18px 0 18px !important; max-width: 100% !important; }}
-[data-testid="stMain"] {{ overflow: hidden !important; }}
-[data-testid="stVerticalBlock"] {{ gap: 8px !important; }}
-[data-testid="stHorizontalBlock"] {{ gap: 12px !important; }}
-.stApp, .stApp p, .stApp span, .stApp div {{ color: {theme.WALL_TEXT}; }}
-.wall-top {{ display:flex; justify-content:space-between; align-items:flex-end; border-bottom: 2px solid #1E3A6B;
-  padding-bottom: 6px; height: 62px; }}
-.wall-top h1 {{ font-size: 34px; margin: 0; padding: 0; letter-spacing: 2px; color: {theme.WALL_TEXT}; font-weight: 700; }}
-.wall-top .meta {{ text-align:right; font-size: 17px; color: {theme.WALL_MUTED}; line-height: 1.45; }}
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], footer,
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: {rem(PAD)} {rem(18)} 0 {rem(18)} !important; max-width: 100% !important; }}
+[data-testid="stMain"], [data-testid="stAppViewContainer"] {{ overflow: hidden !important; }}
+.stMain [data-testid="stVerticalBlock"] {{ gap: {rem(GAP)} !important; }}
+.stMain [data-testid="stHorizontalBlock"] {{ gap: {rem(12)} !important; }}
+.stMain [data-testid="stElementContainer"]:has(> .stHtml style),
+.stMain [data-testid="stElementContainer"]:has(> .stHtml script),
+.stMain [data-testid="stElementContainer"]:has(iframe[height="0"]) {{ display: none !important; }}
+.stApp .stMain p, .stApp .stMain span, .stApp .stMain div {{ color: {theme.WALL_TEXT}; }}
+.wall-top {{ display:flex; justify-content:space-between; align-items:flex-end; border-bottom: {rem(2)} solid #1E3A6B;
+  padding-bottom: {rem(6)}; height: {rem(TOP_H)}; box-sizing: border-box; }}
+.wall-top h1 {{ font-size: {rem(34)}; margin: 0; padding: 0; letter-spacing: {rem(2)}; color: {theme.WALL_TEXT}; font-weight: 700;
+  line-height: 1.2; white-space: nowrap; }}
+.wall-top .meta {{ text-align:right; font-size: {rem(17)}; color: {theme.WALL_MUTED}; line-height: 1.45; white-space: nowrap; }}
 .wall-top .meta b {{ color: {theme.WALL_ACCENT}; }}
 .wall-top .stale {{ color: #FFB74D !important; }}
-.wall-kpis {{ display:grid; grid-template-columns: repeat(5, 1fr); gap: 12px; height: 118px; }}
-.wall-kpi {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: 8px; padding: 8px 14px; }}
-.wall-kpi .lab {{ font-size: 18px; color: {theme.WALL_MUTED}; }}
-.wall-kpi .val {{ font-size: 52px; font-weight: 800; line-height: 1.05; color: #FFFFFF; font-variant-numeric: tabular-nums; }}
-.wall-kpi .val small {{ font-size: 20px; font-weight: 500; color: {theme.WALL_MUTED}; margin-left: 4px; }}
-.wall-kpi .sub {{ font-size: 15px; color: {theme.WALL_MUTED}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.wall-kpis {{ display:grid; grid-template-columns: repeat(5, 1fr); gap: {rem(12)}; height: {rem(KPI_H)}; }}
+.wall-kpi {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: {rem(8)}; padding: {rem(8)} {rem(14)};
+  overflow: hidden; box-sizing: border-box; }}
+.wall-kpi .lab {{ font-size: {rem(18)}; color: {theme.WALL_MUTED}; }}
+.wall-kpi .val {{ font-size: {rem(52)}; font-weight: 800; line-height: 1.05; color: #FFFFFF; font-variant-numeric: tabular-nums; }}
+.wall-kpi .val small {{ font-size: {rem(20)}; font-weight: 500; color: {theme.WALL_MUTED}; margin-left: {rem(4)}; }}
+.wall-kpi .sub {{ font-size: {rem(15)}; color: {theme.WALL_MUTED}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 .wall-kpi .up {{ color: #66BB6A; }} .wall-kpi .down {{ color: #EF5350; }}
-.wall-panel {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: 8px; padding: 8px 12px; overflow: hidden; }}
-.wall-panel h3 {{ font-size: 20px; margin: 0 0 6px 0; padding: 0; color: {theme.WALL_TEXT}; }}
-.wall-flag {{ font-size: 17px; line-height: 1.4; padding: 6px 8px; margin-bottom: 6px; border-left: 5px solid; background: rgba(255,255,255,0.04); }}
-.wall-flag b {{ font-size: 19px; }}
-.wall-table {{ width: 100%; border-collapse: collapse; font-size: 17px; }}
-.wall-table {{ table-layout: fixed; }}
-.wall-table td, .wall-table th {{ padding: 3px 5px; border-bottom: 1px solid #1E3A6B; white-space: nowrap;
+.wall-panel {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: {rem(8)}; padding: {rem(8)} {rem(12)};
+  overflow: hidden; box-sizing: border-box; }}
+.wall-panel h3 {{ font-size: {rem(20)}; margin: 0 0 {rem(6)} 0; padding: 0; color: {theme.WALL_TEXT}; line-height: 1.3; }}
+.wall-flag {{ font-size: {rem(17)}; line-height: 1.4; padding: {rem(6)} {rem(8)}; margin-bottom: {rem(6)}; border-left: {rem(5)} solid;
+  background: rgba(255,255,255,0.04); }}
+.wall-flag b {{ font-size: {rem(19)}; }}
+.wall-table {{ width: 100%; border-collapse: collapse; font-size: {rem(17)}; table-layout: fixed; }}
+.wall-table td, .wall-table th {{ padding: {rem(3)} {rem(5)}; border-bottom: 1px solid #1E3A6B; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; line-height: 1.3; }}
-.wall-table th {{ color: {theme.WALL_MUTED}; font-weight: 500; text-align: left; font-size: 15px; }}
+.wall-table th {{ color: {theme.WALL_MUTED}; font-weight: 500; text-align: left; font-size: {rem(15)}; }}
 .wall-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.wall-dot {{ display:inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 6px; }}
-.wall-legend {{ font-size: 15px; color: {theme.WALL_MUTED}; }}
-.wall-legend span {{ margin-right: 14px; }}
-[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"] {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: 8px; }}
+.wall-table tr.veto-why td {{ font-size: {rem(14)}; color: #FF8A80; padding-top: 0; }}
+.wall-table tr.has-why td {{ border-bottom: none; }}
+.wall-veto {{ display:inline-block; font-size: {rem(13)}; line-height: 1.3; padding: 0 {rem(5)}; margin-left: {rem(6)};
+  border-radius: {rem(3)}; background: #C62828; color: #FFFFFF !important; vertical-align: middle; }}
+.wall-dot {{ display:inline-block; width: {rem(12)}; height: {rem(12)}; border-radius: 50%; margin-right: {rem(6)}; }}
+.wall-legend {{ font-size: {rem(15)}; color: {theme.WALL_MUTED}; line-height: {rem(FOOT_H)}; white-space: nowrap; }}
+.wall-legend span {{ margin-right: {rem(14)}; }}
+.st-key-wall_half1, .st-key-wall_half2, .st-key-wall_half3, .st-key-wall_half4 {{ {_box(HALF_H)} }}
+.st-key-wall_full {{ {_box(MAIN_H)} }}
+.st-key-wall_half1 > div, .st-key-wall_half2 > div, .st-key-wall_half3 > div, .st-key-wall_half4 > div,
+.st-key-wall_full > div {{ height: 100% !important; }}
+[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"] {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B;
+  border-radius: {rem(8)}; box-sizing: border-box; overflow: hidden; }}
+/* the way back and the settings: a quiet strip in the bottom-left corner (header and sidebar are hidden) */
+.st-key-wall_ctl {{ position: fixed; left: {rem(18)}; bottom: {rem(PAD)}; height: {rem(FOOT_H)}; z-index: 1000;
+  width: auto !important; gap: {rem(10)} !important; align-items: center; opacity: .7; }}
+.st-key-wall_ctl:hover, .st-key-wall_ctl:focus-within {{ opacity: 1; }}
+.st-key-wall_ctl [data-testid="stPageLink"] a, .st-key-wall_ctl button {{ min-height: 0 !important; height: {rem(FOOT_H - 2)};
+  padding: 0 {rem(10)} !important; background: {theme.WALL_PANEL} !important; border: 1px solid #1E3A6B !important;
+  border-radius: {rem(6)}; }}
+.st-key-wall_ctl p, .st-key-wall_ctl span {{ color: {theme.WALL_MUTED} !important; font-size: {rem(14)} !important; }}
+.wall-foot {{ padding-left: {rem(230)}; }}
 </style>
 """
 
-# zoom the 1920×1080 design to the real screen (4K walls up, laptops previewing the wall down)
+# Reports the screen's size relative to the 1920×1080 design once, as ?scale= (plotly and deck.gl take their font
+# sizes in pixels); the page reloads only when the bucket (quarter steps) changes, never at 1920×1080.
 SCALE_JS = """
 <script>
 (function(){
-  function fit(){
-    var z = Math.min(window.innerWidth/1920, window.innerHeight/1080);
-    var zoomed = Math.abs(z - 1) > 0.02;
-    document.documentElement.style.zoom = zoomed ? String(z) : "";
-    // 100vh is measured before the zoom: stretch the app's full-height containers so a zoomed-out wall
-    // (a laptop previewing it) is not cut off at innerHeight × zoom
-    ["stApp", "stAppViewContainer", "stMain"].forEach(function(id){
-      var el = document.querySelector("[data-testid='" + id + "']");
-      if (el) el.style.height = zoomed ? (window.innerHeight / z) + "px" : "";
-    });
+  function bucket(){
+    var z = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+    return Math.min(3, Math.max(0.5, Math.round(z * 4) / 4));
   }
-  fit();
-  if (!window.__wallFit) { window.__wallFit = true; window.addEventListener('resize', fit); }
+  function check(){
+    var url = new URL(window.location.href), want = String(bucket());
+    var have = url.searchParams.get('scale') || '1';          // no parameter: the 1920×1080 design itself
+    if (have !== want) {
+      url.searchParams.set('scale', want);
+      window.location.replace(url.toString());
+    }
+  }
+  check();
+  if (!window.__wallScale) {
+    window.__wallScale = true;
+    var t = null;
+    window.addEventListener('resize', function(){ clearTimeout(t); t = setTimeout(check, 600); });
+  }
 })();
 </script>
 """
+
+
+def scale() -> float:
+    """The screen's size relative to the 1920×1080 design, as reported by SCALE_JS (1 until it has)."""
+    try:
+        return min(max(float(st.query_params.get("scale", "1")), 0.5), 3.0)
+    except ValueError:
+        return 1.0
 
 
 def setup() -> None:
@@ -95,8 +156,8 @@ def _age_text(updated: dt.datetime | None, month: str) -> tuple[str, bool]:
 def top_bar(d, view: str, rotate: bool, interval: int) -> None:
     age, stale = _age_text(d.data_updated, d.month)
     now = dt.datetime.now().strftime("%H:%M:%S")
-    rot = f"轮播：{view}（每{interval}秒切换）" if rotate else f"画面：{view}"
-    st.html(f'<div class="wall-top"><h1>{html.escape(d.city_name)}易地搬迁后续扶持 · 五好社区创建监测</h1>'
+    rot = f"轮播：{view}（每{interval}秒切换）" if rotate else f"画面：{view}（每{interval}秒刷新）"
+    st.html(f'<div class="wall-top" data-scale="{scale():g}"><h1>{html.escape(d.city_name)}易地搬迁后续扶持 · 五好社区创建监测</h1>'
             f'<div class="meta">统计月份 <b>{fmt.month_cn(d.month)}</b>　数据截至 <b>{fmt.date_cn(d.as_of)}</b>'
             f'<br><span class="{"stale" if stale else ""}">{age}</span>　{rot}　画面刷新 {now}</div></div>')
 
@@ -108,80 +169,136 @@ def kpi_strip(kpis) -> None:
         cls = ""
         if d is not None and not fmt.is_missing(d) and round(d, 6) != 0:
             cls = "up" if (d > 0) == (k.good == "up") else "down"
+        sub = _whole_sites(k.sub or "")
         out.append(f'<div class="wall-kpi"><div class="lab">{html.escape(k.label)}</div>'
                    f'<div class="val">{html.escape(str(k.value))}<small>{html.escape(k.unit)}</small></div>'
-                   f'<div class="sub"><span class="{cls}">较上月 {html.escape(k.delta_text or "—")}</span>　'
-                   f'{html.escape(k.sub or "")}</div></div>')
+                   f'<div class="sub"><span class="{cls}">较上月{html.escape(theme.worded_delta(k.delta_text))}</span>　'
+                   f'{html.escape(sub)}</div></div>')
     st.html('<div class="wall-kpis">' + "".join(out) + "</div>")
 
 
-def flags_panel(flags, praise: list[str], height: int) -> None:
+def _whole_sites(text: str) -> str:
+    """'序时进度19.2个' → '序时进度19个': 序时进度 is compared in whole sites (floor, §5)."""
+    return re.sub(r"(序时进度\s*)(\d+)\.\d+(\s*个)", r"\1\2\3", text)
+
+
+def _reason(text: str) -> str:
+    return theme.worded_changes(_whole_sites(re.sub(r"^F\d+\s*", "", str(text))))
+
+
+def flags_panel(flags, praise: list[str]) -> None:
     items = []
-    for f in flags[:6]:
+    for f in flags[:5]:
         color = theme.FLAG_COLORS.get(f.level, theme.NEUTRAL)
-        reasons = "；".join(f.reasons)
+        reasons = "；".join(_reason(x) for x in f.reasons)
         if len(reasons) > 60:
             reasons = reasons[:58] + "…"
+        months = f'（连续{f.consecutive}个月）' if f.consecutive >= 2 else ""
         items.append(f'<div class="wall-flag" style="border-color:{color}"><b style="color:{color}">{html.escape(f.county_name)}</b>'
-                     f'　<span style="color:{color}">{html.escape(f.level)}</span><br>{html.escape(reasons)}</div>')
+                     f'　<span style="color:{color}">{html.escape(f.level)}{months}</span><br>{html.escape(reasons)}</div>')
     if not items:
         items.append('<div class="wall-flag" style="border-color:#66BB6A">本月无进度滞后的县（市、区）</div>')
-    more = f'<div class="wall-legend">另有{len(flags) - 6}个县区滞后，详见总览</div>' if len(flags) > 6 else ""
-    pr = (f'<div class="wall-legend" style="margin-top:4px">争先进位：{html.escape("、".join(praise))}</div>'
+    more = f'<div class="wall-legend">另有{len(flags) - 5}个县区滞后，详见总览</div>' if len(flags) > 5 else ""
+    pr = (f'<div class="wall-legend" style="line-height:1.4">争先进位：{html.escape("、".join(praise))}</div>'
           if praise else "")
-    st.html(f'<div class="wall-panel" style="height:{height}px"><h3>进度滞后预警（{len(flags)}个县区）</h3>'
+    st.html(f'<div class="wall-panel" style="height:{rem(HALF_H)}"><h3>进度滞后预警（{len(flags)}个县区）</h3>'
             + "".join(items) + more + pr + "</div>")
 
 
-def sites_panel(df: pd.DataFrame, title: str, height: int, rows: int = 10) -> None:
+def sites_panel(df: pd.DataFrame, title: str, height: int, vetoes: dict[str, str], rows: int = 10) -> None:
+    """Ten sites with rank, score, 等次 and change; a vetoed site (一票否决, 不合格 whatever its score) carries a red
+    tag and, under it, why. The 县区 column is left out when every name already starts with its county."""
+    df = df.head(rows)
+    county = not all(str(n).startswith(str(c)) for n, c in zip(df["安置点"], df["县"]))
     body = []
-    for r in df.head(rows).itertuples(index=False):
+    for r in df.itertuples(index=False):
         color = theme.grade_color(r.等次)
-        delta = "" if fmt.is_missing(r.较上月) else fmt.fmt_delta(r.较上月, 1)
-        body.append(f'<tr><td class="num">{fmt.fmt_int(r.排名)}</td><td><span class="wall-dot" style="background:{color}"></span>'
-                    f'{html.escape(str(r.安置点))}</td><td>{html.escape(str(r.县))}</td>'
-                    f'<td class="num">{fmt.fmt_num(r.总分, 1)}</td><td style="color:{color}">{r.等次}</td>'
-                    f'<td class="num">{delta}</td></tr>')
-    st.html(f'<div class="wall-panel" style="height:{height}px"><h3>{html.escape(title)}</h3><table class="wall-table">'
-            '<colgroup><col style="width:8%"><col style="width:41%"><col style="width:14%"><col style="width:11%">'
-            '<col style="width:14%"><col style="width:12%"></colgroup>'
-            '<tr><th>排名</th><th>安置点</th><th>县区</th><th>总分</th><th>等次</th><th>较上月</th></tr>'
+        why = vetoes.get(str(r.site_code))
+        tag = '<span class="wall-veto">一票否决</span>' if why else ""
+        body.append(f'<tr class="{"has-why" if why else ""}"><td class="num">{fmt.fmt_int(r.排名)}</td>'
+                    f'<td><span class="wall-dot" style="background:{color}"></span>{html.escape(str(r.安置点))}{tag}</td>'
+                    + (f'<td>{html.escape(str(r.县))}</td>' if county else "")
+                    + f'<td class="num">{fmt.fmt_num(r.总分, 1)}</td><td style="color:{color}">{r.等次}</td>'
+                    f'<td class="num">{theme.change_word(r.较上月, 1)}</td></tr>')
+        if why:
+            body.append(f'<tr class="veto-why"><td></td><td colspan="{5 if county else 4}">不合格原因：'
+                        f'{html.escape(why)}</td></tr>')
+    widths = [8, 40, 13, 10, 13, 16] if county else [8, 53, 10, 13, 16]
+    heads = ["排名", "安置点"] + (["县区"] if county else []) + ["总分", "等次", "较上月"]
+    right = {"总分", "较上月"}
+    st.html(f'<div class="wall-panel" style="height:{rem(height)}"><h3>{html.escape(title)}</h3><table class="wall-table">'
+            "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup><tr>"
+            + "".join(f'<th{" style=text-align:right" if h in right else ""}>{h}</th>' for h in heads) + "</tr>"
             + "".join(body) + "</table></div>")
 
 
 def legend() -> None:
     g = "".join(f'<span><i class="wall-dot" style="background:{theme.GRADE_COLORS[x]}"></i>{x}</span>' for x in theme.GRADES)
-    f = "".join(f'<span><i class="wall-dot" style="background:{theme.FLAG_COLORS[x]};border-radius:2px"></i>{x}</span>'
-                for x in theme.FLAG_ORDER)
-    st.html(f'<div class="wall-legend">安置点：{g}　县区：{f}</div>')
+    f = "".join(f'<span><i class="wall-dot" style="background:{theme.county_fill(x, True)};border-radius:2px;'
+                f'outline:1px solid #8FA9D6"></i>{x}</span>' for x in theme.FLAG_ORDER)
+    st.html(f'<div class="wall-legend wall-foot">安置点等次：{g}　县区：{f}　圆点大小表示搬迁人口</div>')
+
+
+def controls(rotate_default: bool, interval_default: int) -> tuple[bool, int]:
+    """The way back (总览) and the screen's settings, in a quiet corner strip; the choice is kept in the URL so a
+    reload of the wall keeps it."""
+    with st.container(key="wall_ctl", horizontal=True):
+        st.page_link("app.py", label="总览", icon=":material/arrow_back:")
+        with st.popover("大屏设置", icon=":material/settings:"):
+            rotate = st.toggle("自动轮播（全市总览 ↔ 安置点排行）", value=rotate_default, key="wall_rotate")
+            interval = st.select_slider("刷新/切换间隔（秒）", INTERVALS, value=interval_default, key="wall_interval")
+    st.query_params["rotate"] = "1" if rotate else "0"
+    st.query_params["interval"] = str(interval)
+    return rotate, interval
+
+
+INTERVALS = [15, 30, 60, 120, 300]
+
+
+def _vetoes(ctx) -> dict[str, str]:
+    r = cache.ranking(ctx.engine, ctx.month).sites
+    v = r[r["veto"].fillna(False).astype(bool)]
+    return {str(c): (str(w) if not fmt.is_missing(w) else "一票否决") for c, w in zip(v["site_code"], v["veto_reason"])}
+
+
+def _chart(fig, key: str) -> None:
+    """A chart that fills its box: with height="stretch" Streamlit sizes the figure to the larger of its own
+    height and the box, so the figure's own height is kept below any box."""
+    fig.update_layout(height=120, autosize=True)
+    st.plotly_chart(fig, height="stretch", config={"staticPlot": True, "responsive": True}, key=key)
 
 
 def render(ctx, view: str, rotate: bool, interval: int) -> None:
     d = cache.wall(ctx.engine, ctx.month)
+    s = scale()
+    vetoes = _vetoes(ctx)
     top_bar(d, view, rotate, interval)
     kpi_strip(d.kpis)
     if view == VIEWS[0]:
         left, mid, right = st.columns([1.05, 1.6, 1.05])
         with left:
-            st.plotly_chart(charts.county_ranking(d.counties, dark=True, height=420), config={"staticPlot": True},
-                            key="wall_county")
-            st.plotly_chart(charts.qualified_trend(d.trend, dark=True, height=400), config={"staticPlot": True},
-                            key="wall_trend")
+            with st.container(key="wall_half1"):
+                _chart(charts.county_ranking(d.counties, dark=True, height=None, scale=s), "wall_county")
+            with st.container(key="wall_half2"):
+                _chart(charts.qualified_trend(d.trend, dark=True, height=None, scale=s), "wall_trend")
         with mid:
-            deck = maps.build_deck(d.map, mode="flag", dark=True, height=800, width=820)
-            st.pydeck_chart(deck, height=800, key="wall_map")
-            legend()
+            with st.container(key="wall_full"):
+                w, h = round(820 * s), round(MAIN_H * s)
+                deck = maps.build_deck(d.map, mode="flag", dark=True, height=h, width=w, scale=s, padding=0.03)
+                st.pydeck_chart(deck, height="stretch", key="wall_map")
         with right:
-            flags_panel(d.flags, d.praise, height=420)
-            sites_panel(d.top, "得分最高的十个安置点", height=404)
+            flags_panel(d.flags, d.praise)
+            sites_panel(d.top, "得分最高的十个安置点", HALF_H, vetoes)
     else:
         left, mid, right = st.columns([1.2, 1.2, 1])
         with left:
-            sites_panel(d.top, "得分最高的十个安置点", height=826, rows=10)
+            sites_panel(d.top, "得分最高的十个安置点", MAIN_H, vetoes)
         with mid:
-            sites_panel(d.bottom, "得分最低的十个安置点", height=826, rows=10)
+            sites_panel(d.bottom, "得分最低的十个安置点", MAIN_H, vetoes)
         with right:
-            st.plotly_chart(charts.grade_donut(d.grade_counts, dark=True, height=400, title="等次分布"),
-                            config={"staticPlot": True}, key="wall_donut")
-            st.plotly_chart(charts.qualified_trend(d.trend, dark=True, height=418), config={"staticPlot": True},
-                            key="wall_trend2")
+            with st.container(key="wall_half3"):
+                _chart(charts.grade_donut(d.grade_counts, dark=True, height=None, title="等次分布", scale=s),
+                       "wall_donut")
+            with st.container(key="wall_half4"):
+                _chart(charts.qualified_trend(d.trend, dark=True, height=None, scale=s), "wall_trend2")
+    legend()

@@ -1,4 +1,5 @@
-"""数据大屏: dark wall screen for leaders; refreshes itself and can rotate views (?rotate=0 stops, ?interval=60)."""
+"""数据大屏: dark wall screen for leaders; refreshes itself and can rotate views (?rotate=0 stops, ?interval=60).
+Its way back (总览) and its settings sit in the bottom-left corner: the header and sidebar are hidden."""
 import streamlit as st
 
 from components import shell, wall
@@ -6,12 +7,9 @@ from components import shell, wall
 ctx = shell.page("数据大屏", "pages/wall.py", wall=True)
 if ctx:
     wall.setup()
-    with st.sidebar:
-        st.markdown("**大屏设置**")
-        rotate = st.toggle("自动轮播", value=st.query_params.get("rotate", "1") != "0", key="wall_rotate")
-        interval = st.select_slider("刷新/切换间隔（秒）", [15, 30, 60, 120, 300],
-                                    value=int(st.query_params.get("interval", 60)) if
-                                    st.query_params.get("interval", "60").isdigit() else 60, key="wall_interval")
+    q = st.query_params.get("interval", "60")
+    rotate, interval = wall.controls(st.query_params.get("rotate", "1") != "0",
+                                     int(q) if q.isdigit() and int(q) in wall.INTERVALS else 60)
 
     @st.fragment(run_every=interval)
     def screen():

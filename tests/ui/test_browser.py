@@ -95,18 +95,7 @@ def test_wall_fits_1920x1080_without_scrolling(server, browser, artifacts, reque
     ctx.close()
 
 
-def test_wall_scales_to_4k(server, browser, artifacts):
-    ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
-    pg = ctx.new_page()
-    pg.goto(server.base + "/wall?rotate=0")
-    wait_done(pg)
-    wait_wall_drawn(pg)
-    no_errors(pg)
-    pg.wait_for_function("document.documentElement.style.zoom === '2'", timeout=30_000, polling=100)
-    h, inner = pg.evaluate("[document.scrollingElement.scrollHeight, window.innerHeight]")
-    assert h <= inner + 2, (h, inner)
-    shot(pg, artifacts, "wall_3840x2160")
-    ctx.close()
+# the 4K wall (charts drawn at their boxes' size, no CSS zoom) is tested in test_visual_browser.py
 
 
 def _canvas_drawn(chart):
