@@ -17,18 +17,18 @@ SIZES = [(1366, 768), (1920, 1080), (3840, 2160)]
 
 
 @pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
-    srv = start_server(demo_db, "visual", tmp_path_factory)
+def server(ui_db, tmp_path_factory):
+    srv = start_server(ui_db, "visual", tmp_path_factory)
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="module")
-def ranking(demo_db) -> pd.DataFrame:
+def ranking(ui_db) -> pd.DataFrame:
     from data.db import create
     from services import dashboard as svc
 
-    eng = create(demo_db)
+    eng = create(ui_db)
     month = svc.available_months(eng)[-1]
     frame = svc.ranking_frame(eng, month)
     frame.attrs["month"] = month
