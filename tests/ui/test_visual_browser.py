@@ -26,14 +26,15 @@ def server(ui_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def ranking(ui_db) -> pd.DataFrame:
     from data.db import create
-    from services import dashboard as svc
+    from services import maps, overview, settings
+    from services import ranking as ranking_svc
 
     eng = create(ui_db)
-    month = svc.available_months(eng)[-1]
-    frame = svc.ranking_frame(eng, month)
+    month = settings.available_months(eng)[-1]
+    frame = ranking_svc.ranking_frame(eng, month).sites
     frame.attrs["month"] = month
-    frame.attrs["map"] = svc.map_data(eng, month)
-    frame.attrs["overview"] = svc.overview(eng, month)
+    frame.attrs["map"] = maps.map_data(eng, month)
+    frame.attrs["overview"] = overview.overview(eng, month)
     eng.dispose()
     return frame
 
@@ -253,8 +254,8 @@ def test_map_labels_drawn_above_dots_and_clear_of_them(ranking):
     ids = [x["id"] for x in json.loads(deck.to_json())["layers"]]
     assert ids.index("county_labels") > ids.index(maps.SITE_LAYER)       # names on top of the dots
     labels = _layer(deck, "county_labels")["data"]
-    assert len(labels) == md["counties"]["geometry"].notna().sum()
-    sites = md["sites"]
+    assert len(labels) == md.counties["geometry"].notna().sum()
+    sites = md.sites
     import math
 
     for lab in labels:
@@ -267,7 +268,7 @@ def test_map_boundaries_simplified_and_cached(ranking):
     from components import maps
 
     md = ranking.attrs["map"]
-    raw = sum(len(g) for g in md["counties"]["geometry"] if g)
+    raw = sum(len(g) for g in md.counties["geometry"] if g)
     deck = maps.build_deck(md)
     sent = len(json.dumps(_layer(deck, maps.COUNTY_LAYER)["data"]))
     assert sent < raw * 0.6, (sent, raw)
@@ -291,7 +292,7 @@ def test_map_tooltips_count_whole_sites(ranking):
 def test_county_bars_start_at_zero_with_worded_changes(ranking):
     from components import charts
 
-    fig = charts.county_ranking(ranking.attrs["overview"]["counties"])
+    fig = charts.county_ranking(ranking.attrs["overview"].counties)
     assert list(fig.layout.xaxis.range) == [0, 100]
     texts = list(fig.data[0].text)
     assert all(("上升" in t or "下降" in t or "持平" in t) for t in texts if "（" in t), texts
@@ -303,7 +304,7 @@ def test_county_bars_start_at_zero_with_worded_changes(ranking):
 def test_trend_counts_are_whole_numbers(ranking):
     from components import charts
 
-    trend = ranking.attrs["overview"]["trend"]
+    trend = ranking.attrs["overview"].trend
     fig = charts.qualified_trend(trend)
     plan = fig.data[1].y
     assert all(float(v).is_integer() for v in plan), plan
