@@ -18,28 +18,40 @@ Definitions
 * expected = n(batch < Y) + n(batch = Y) × m / 12 for month m of year Y; ``expected_floor`` = ⌊expected⌋ computed
   in integers ((12·n_before + m·n_this) // 12); the county lags (F1) when achieved (its sites 五好达标 this
   month, any batch) < expected_floor.
-* county score = mean of its sites' totals (2 decimals); county rank = competition rank of the score (1 = best);
-  Δ score = score − previous month's county score.
-* rights coverage per side = pooled over the county's households (same pooling as N2/N3); F5 uses each side.
-* rectifications (items found on or before the period end): an item is closed at the period end when its status
+* county score = the exact mean of its sites' printed totals, rounded half-up once to 2 decimals (§11: 84.92 and
+  84.93 → 84.93); county rank = competition rank of the printed score (1 = best); Δ score = printed score −
+  previous month's printed score (exact in hundredths).
+* rates (employment_rate, training_rate, certified_rate, coverage_in/out/coverage) are exact ratios of counts
+  rounded half-up to 2 decimals (``rules.pct_round``); the counts sit beside them (labour, employed, trained,
+  certified). Rights coverage per side = pooled over the county's households (same pooling as N2/N3); F5 judges
+  each side's printed rate.
+* zero_emp (零就业家庭) = Σ of the county's sites' E2 as scored; a site whose E2 is 缺报 adds nothing (§11).
+* rectifications: ``md.rectifications`` may hold several versions of an item (``valid_from`` 'YYYY-MM' or
+  ``recorded_at`` date); the month uses the latest version at or before its end (``rectification_held``), so a
+  later edit never changes an earlier month. Among the held items found on or before the period end: closed at
+  the period end when its status
   is 已销号 **and** its closed_date is on or before the period end; otherwise it is open. Overdue = open and
   deadline < period end ("past the deadline at the period's end"; a deadline on the last day is not overdue).
   Also counted: found in the month and closed in the month.
 * F1 creation behind; F2 score among the ``lowest_n`` (2) lowest — fewer than 2 counties have a strictly lower
   score — **and** Δ score below the median Δ of all counties with a Δ; F3 零就业家庭 > 0; F4 overdue > 0;
-  F5 coverage of either side < ``coverage_min`` (90 %). Each flag has a sentence ("F3 存在零就业家庭3户").
+  F5 coverage of either side < ``coverage_min`` (90 %). A flag carries its code and its sentence apart:
+  ``flag_codes`` "F1、F3", ``reasons`` the sentences only ("存在零就业家庭3户"), ``flag_list`` [(code, sentence)],
+  and the long ``CountyMonth.flags`` frame.
 * escalation: ``consecutive`` = number of consecutive months up to this one in which the county was flagged
   (any flag); 2 → 建议约谈, ≥ 3 → 建议约谈主要负责人 (thresholds from the catalogue's ``[county]``).
-* praise (争先进位): the ``praise_n`` (3) counties with the largest Δ score above ``praise_min_delta`` (0),
-  ties by county order.
-* 摘牌预警 (per site): the site's batch year ≤ this year, it has been 五好达标 in some earlier month of the
-  history ("named"), and it is not 达标 in this month nor in the immediately preceding month (2 consecutive
-  months below 达标). ``fail_streak`` counts the consecutive months below 达标 up to this one.
+* praise (争先进位): among the counties **not flagged** this month, the ``praise_n`` (3) with the largest Δ score
+  above ``praise_min_delta`` (0), ties by county order — a county is never praised and flagged in one month.
+* 摘牌预警 (per site): the site is named (已命名) from the first month it was 五好达标, whatever its batch year;
+  a site named in an earlier month that is not 达标 in this month nor in the immediately preceding month gets a
+  warning. ``fail_streak`` counts the consecutive months below 达标 up to this one. 达标 is judged on the
+  printed figures (engine).
 
 ``CountyMonth.counties`` columns: county_code, county_name, sort_order, sites, population, households, labour,
-employed, employment_rate, training_rate, certified_rate, zero_emp, coverage_in, coverage_out, coverage,
+employed, trained, certified, employment_rate, training_rate, certified_rate, zero_emp, coverage_in, coverage_out, coverage,
 qualified, expected, expected_floor, plan_year, creation_lag, score, prev_score, delta_score, rank, open_items,
-overdue, found_in_month, closed_in_month, flag_codes ("F1、F3"), reasons (list of sentences), flagged, level
+overdue, found_in_month, closed_in_month, flag_codes ("F1、F3"), reasons (list of sentences), flag_list
+(list of (code, sentence)), flagged, level
 (进度滞后 / 正常), consecutive, escalation ("" / 建议约谈 / 建议约谈主要负责人), praise (bool).
 ``CountyMonth.flags`` (long): county_code, county_name, flag, sentence. ``CountyMonth.sites``: site_code,
 site_name, county_code, batch_year, qualified, named, fail_streak, warning (bool), warning_text.
