@@ -22,8 +22,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from data.exports.circular import DEFAULT_REQUIREMENTS, CircularData, interview_groups, reason_text
-from data.exports.layout import (CIRCULAR_SITE_COLUMNS, GRADES, RANK_INTERVAL_NOTE, column_kind, display_text,
-                                 mask_id_columns, text_width)
+from data.exports.layout import (CIRCULAR_SITE_COLUMNS, GRADES, RANK_INTERVAL_NOTE, column_kind, completeness_note,
+                                 display_text, mask_id_columns, text_width)
 from data.formatting import DASH, fmt_score
 
 BODY_FONT = "仿宋"
@@ -430,6 +430,8 @@ def circular_docx(c: CircularData) -> bytes:
         notes.append(f"全部{len(sv)}个安置点的排名见同期Excel通报“安置点排名”工作表。")
     if "排名区间" in sv.columns:
         notes.append(RANK_INTERVAL_NOTE)
+    if completeness_note(sv):
+        notes.append(completeness_note(sv))
     if any(sflags):
         notes.append("浅红底色为本月未达到五好社区标准的安置点。")
     if notes:

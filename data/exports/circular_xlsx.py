@@ -7,7 +7,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from data.exports.circular import CircularData, interview_groups, reason_text
-from data.exports.layout import RANK_INTERVAL_NOTE, legend, mask_id_columns
+from data.exports.layout import RANK_INTERVAL_NOTE, completeness_note, legend, mask_id_columns
 from data.exports.sheet import (BORDER, FILL_LABEL, TITLE_FONT_NAME, cell_font, lines_needed, merged_line, page_setup,
                                 save, write_table_sheet)
 
@@ -116,6 +116,8 @@ def circular_workbook(c: CircularData) -> bytes:
     notes = []
     if "排名区间" in st.columns:
         notes.append("注：" + RANK_INTERVAL_NOTE)
+    if completeness_note(st):
+        notes.append(completeness_note(st))
     if any(sflags):
         notes.append(legend(c.site_flagged is None, "达标"))
     write_table_sheet(ws, st, title=f"{c.city_name}易地搬迁安置点五好社区创建排名（{c.month_cn}）",

@@ -16,15 +16,26 @@ from scoring.catalogue import load_catalogue
 _CATALOGUE = load_catalogue()
 DIMENSIONS = list(_CATALOGUE.dimension_names.values())
 GRADES = [name for name, _ in _CATALOGUE.grades] + [_CATALOGUE.grade_default]   # best first
-RANKING_COLUMNS = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", *DIMENSIONS, "等次", "达标",
-                   "较上月", "短板", "排名区间"]
+# 指标完整度 ("20/22") and its mark 缺报 (the missing codes) stand beside every site score (domain.md §11)
+COMPLETENESS_COLUMNS = ["指标完整度", "缺报"]
+RANKING_COLUMNS = ["排名", "同类排名", "安置点编码", "安置点", "县", "规模", "总分", *COMPLETENESS_COLUMNS, *DIMENSIONS,
+                   "等次", "达标", "较上月", "短板", "排名区间"]
 COUNTY_COLUMNS = ["序号", "县(市、区)", "安置点数", "搬迁人口", "劳动力", "就业率", "参训率", "持证率", "零就业家庭",
                   "达标/序时", "权益落实率", "整改逾期", "县均得分", "排名", "较上月"]
 # §8 site table of the circular (no site code: the official reads names)
-CIRCULAR_SITE_COLUMNS = ["排名", "同类排名", "安置点", "县", "规模", "总分", *DIMENSIONS, "等次", "达标", "较上月",
-                         "短板", "排名区间"]
+CIRCULAR_SITE_COLUMNS = ["排名", "同类排名", "安置点", "县", "规模", "总分", *COMPLETENESS_COLUMNS, *DIMENSIONS, "等次",
+                         "达标", "较上月", "短板", "排名区间"]
 
 RANK_INTERVAL_NOTE = "排名区间为稳健性分析的5%–95%区间，相差两三位的名次差异不具有实际意义。"
+COMPLETENESS_NOTE = "指标完整度为本月未缺报的指标数/指标总数；“缺报”栏所列指标本月缺报，计0分。"
+
+
+def completeness_note(table: pd.DataFrame) -> str | None:
+    """The 指标完整度 footnote when the table marks any site with 缺报 (None otherwise)."""
+    if "缺报" not in table.columns:
+        return None
+    marked = table["缺报"].map(lambda v: isinstance(v, str) and v.strip() != "")
+    return COMPLETENESS_NOTE if bool(marked.any()) else None
 DEMO_MARK = "演示数据"
 ISSUER = "市易地搬迁后续扶持工作领导小组办公室"
 

@@ -7,8 +7,8 @@ import pandas as pd
 from openpyxl import Workbook
 
 from data.exports.layout import (BOOL, DELTA, DEMO_MARK, NUM, PCT, RANGE, RANK_INTERVAL_NOTE, SCORE, column_kind,
-                                 display_text, highlight_mask, is_numeric_series, legend, mask_id_columns,
-                                 range_text, subtitle_line)
+                                 completeness_note, display_text, highlight_mask, is_numeric_series, legend,
+                                 mask_id_columns, range_text, subtitle_line)
 from data.exports.sheet import ensure_month, save, write_table_sheet
 from data.formatting import date_cn, fmt_num, is_missing
 from domain.calendar import period_end
@@ -34,6 +34,8 @@ def ranking_workbook(table: pd.DataFrame, *, title: str, subtitle: str | None = 
     footnotes = []
     if "排名区间" in table.columns:
         footnotes.append("注：" + RANK_INTERVAL_NOTE)
+    if completeness_note(table):
+        footnotes.append(completeness_note(table))
     if any(flags):
         footnotes.append(legend(highlight is None, flagged_col))
     if note:

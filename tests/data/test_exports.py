@@ -12,8 +12,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from data import formatting as f
-from data.exports import (CIRCULAR_SITE_COLUMNS, COUNTY_COLUMNS, RANK_INTERVAL_NOTE, RANKING_COLUMNS, CircularData,
-                          circular_docx, circular_workbook, ranking_csv, ranking_workbook, standard_title)
+from data.exports import (CIRCULAR_SITE_COLUMNS, COMPLETENESS_NOTE, COUNTY_COLUMNS, RANK_INTERVAL_NOTE, RANKING_COLUMNS,
+                          CircularData, circular_docx, circular_workbook, ranking_csv, ranking_workbook, standard_title)
 
 COUNTIES = ["兴义市", "兴仁市", "普安县", "晴隆县", "贞丰县", "望谟县", "册亨县", "安龙县", "义龙新区"]
 DIMS = ["产业带动好", "就业帮扶好", "公共服务好", "精神状态好", "融入环境好"]
@@ -38,6 +38,9 @@ def site_table(n: int = 68, seed: int = 7) -> pd.DataFrame:
         "县": [COUNTIES[i % 9] for i in range(n)],
         "规模": size,
         "总分": total,
+        # 指标完整度 and its 缺报 mark (domain.md §11): every tenth site misses two indicators
+        "指标完整度": ["20/22" if i % 10 == 5 else "22/22" for i in range(n)],
+        "缺报": ["I2、E1" if i % 10 == 5 else "" for i in range(n)],
         **{d: dims[:, j] for j, d in enumerate(DIMS)},
         "等次": grade,
         "达标": dabiao,
@@ -144,8 +147,8 @@ def test_ranking_rows_and_header(ranking):
     assert [ws.cell(rr, 4).value for rr in data_rows] == t["安置点"].tolist()
     tot = ws.cell(h + 1, 7)
     assert tot.value == pytest.approx(t["总分"].iloc[0]) and tot.number_format == "0.00"
-    assert ws.cell(h + 1, 14).value in ("是", "否")
-    rd = ws.cell(h + 1, 15)  # 较上月 as rank change
+    assert ws.cell(h + 1, 16).value in ("是", "否")
+    rd = ws.cell(h + 1, 17)  # 较上月 as rank change
     assert rd.number_format == '"↑"0;"↓"0;"—"'
 
 
@@ -165,7 +168,7 @@ def test_ranking_print_setup(ranking):
     # title merged across all columns, month in Chinese; subtitle with version and demo marker
     assert "2026年10月" in ws["A1"].value and ws["A1"].value.startswith("黔西南州")
     merged = {str(m) for m in ws.merged_cells.ranges}
-    assert "A1:Q1" in merged
+    assert "A1:S1" in merged   # 19 columns (指标完整度 and 缺报 beside 总分)
     assert "v1" in ws["A2"].value and "演示数据" in ws["A2"].value and "2026年10月31日" in ws["A2"].value
     # thin borders on data cells, widths set for every column
     assert ws.cell(h + 1, 1).border.left.style == "thin"
@@ -219,7 +222,7 @@ def test_ranking_accepts_scoring_tables_text_columns():
     t["较上月"] = ["↑2", "新", "—", "↓1"]
     ws = _wb(ranking_workbook(t, title="排名", month="2026-10", catalogue_version="v1", note=None)).active
     h = _header_row(ws, "排名")
-    assert [ws.cell(h + 1 + i, 15).value for i in range(4)] == ["↑2", "新", "—", "↓1"]
+    assert [ws.cell(h + 1 + i, 17).value for i in range(4)] == ["↑2", "新", "—", "↓1"]
     ct = county_table()
     ct["排名"] = pd.array([1, None, 3, 4, 5, 6, 7, 8, 9], dtype="Int64")
     ct["搬迁人口"] = ct["搬迁人口"].astype(float)
@@ -241,6 +244,52 @@ def test_ranking_csv():
     assert back.loc[0, "总分"] == pytest.approx(87.35)
     assert set(back["达标"]) <= {"是", "否"}
 
+
+
+def _sheet_texts(ws) -> list[str]:
+    return [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def test_ranking_export_shows_completeness_beside_the_score():
+    """§11: 指标完整度 right after 总分 and the 缺报 mark (the missing codes) on incomplete sites, with a note."""
+    t = site_table(12)
+    ws = _wb(ranking_workbook(t, title="排名", month="2026-10", catalogue_version="v1", note=None)).active
+    h = _header_row(ws, "排名")
+    header = [ws.cell(h, j + 1).value for j in range(len(t.columns))]
+    assert header[header.index("总分") + 1:header.index("总分") + 3] == ["指标完整度", "缺报"]
+    col, mark = header.index("指标完整度") + 1, header.index("缺报") + 1
+    rows = {ws.cell(h + 1 + i, 4).value: (ws.cell(h + 1 + i, col).value, ws.cell(h + 1 + i, mark).value)
+            for i in range(12)}
+    expected = dict(zip(t["安置点"], zip(t["指标完整度"], t["缺报"])))
+    assert {k: (a, b or None) for k, (a, b) in rows.items()} == {k: (a, b or None) for k, (a, b) in expected.items()}
+    assert sum(1 for a, _ in rows.values() if a == "20/22") == 1          # site 6 of 12 (i % 10 == 5)
+    assert COMPLETENESS_NOTE in _sheet_texts(ws)
+    # a complete table has no note; the CSV keeps both columns
+    full = t.assign(**{"指标完整度": "22/22", "缺报": ""})
+    ws = _wb(ranking_workbook(full, title="排名", month="2026-10", catalogue_version="v1", note=None)).active
+    assert COMPLETENESS_NOTE not in _sheet_texts(ws)
+    back = pd.read_csv(io.BytesIO(ranking_csv(t)), encoding="utf-8-sig", keep_default_na=False)
+    assert back.loc[back["缺报"] != "", "指标完整度"].tolist() == ["20/22"]
+
+
+def test_circular_site_tables_show_completeness():
+    c = circular()
+    ws = _wb(circular_workbook(c))["安置点排名"]
+    h = _header_row(ws, "排名")
+    header = [ws.cell(h, j + 1).value for j in range(ws.max_column)]
+    assert "指标完整度" in header and "缺报" in header
+    marked = [ws.cell(r, header.index("缺报") + 1).value for r in range(h + 1, h + 69)]
+    assert marked.count("I2、E1") == 7 and COMPLETENESS_NOTE in _sheet_texts(ws)
+    doc = Document(io.BytesIO(circular_docx(c)))
+    sites = [t for t in doc.tables if t.rows[0].cells[0].text == "排名"]
+    head = [cell.text.replace("\n", "") for cell in sites[0].rows[0].cells]
+    assert head[head.index("总分") + 1:head.index("总分") + 3] == ["指标完整度", "缺报"]
+    texts = [cell.text for t in sites for row in t.rows[1:] for cell in row.cells]
+    st = c.site_table.sort_values("排名", kind="stable")
+    shown = pd.concat([st.head(10), st.tail(10)])          # 68 sites: the Word draft shows top and bottom ten
+    assert texts.count("I2、E1") == int((shown["缺报"] != "").sum())
+    assert texts.count("22/22") == int((shown["指标完整度"] == "22/22").sum())
+    assert COMPLETENESS_NOTE in _docx_text(doc)
 
 # --------------------------------------------------------------------------------------------------------- circular
 
