@@ -36,6 +36,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 import dbcache  # noqa: E402
+import spy  # noqa: E402  (bench/spy.py: py-spy sampling)
 from servers import App, Proxy  # noqa: E402
 from wsdriver import PageError, Session, route_cookie  # noqa: E402
 
@@ -136,15 +137,19 @@ async def visit_new_tab(base: str, path: str, timeout: float) -> float:
 
 
 def one_user(t: Table, scale: str, app: App, triv: App, fill: dict, warm_n: int, timeout: float) -> None:
-    """First visit after the server started, then the median of warm_n more new-tab visits, per page."""
+    """First visit after the server started, then the median of warm_n more new-tab visits, per page; the trivial
+    page's warm figure is measured beside each page (interleaved, same minute), its first visit once."""
     tc = asyncio.run(visit_new_tab(triv.base, "/", timeout))
-    tw = statistics.median([asyncio.run(visit_new_tab(triv.base, "/", timeout)) for _ in range(max(3, warm_n))])
     for name, path in ONE_USER:
         p = path.format(**fill)
         cold = asyncio.run(visit_new_tab(app.base, p, timeout))
-        warm = statistics.median([asyncio.run(visit_new_tab(app.base, p, timeout)) for _ in range(warm_n)])
-        t.add(f"one user: {name} {p}", scale, "1", f"first {cold:.2f} s / warm {warm:.2f} s",
-              f"trivial first {tc:.2f} / warm {tw:.2f} s", warm / tw,
+        warm, tw = [], []
+        for _ in range(max(warm_n, 2)):
+            warm.append(asyncio.run(visit_new_tab(app.base, p, timeout)))
+            tw.append(asyncio.run(visit_new_tab(triv.base, "/", timeout)))
+        warm_s, tw_s = statistics.median(warm[:warm_n]), statistics.median(tw)
+        t.add(f"one user: {name} {p}", scale, "1", f"first {cold:.2f} s / warm {warm_s:.2f} s",
+              f"trivial first {tc:.2f} / warm {tw_s:.2f} s", warm_s / tw_s,
               "ratio = warm / trivial warm" + ("; first page after start includes imports" if path == "/" else ""))
 
 
@@ -217,7 +222,7 @@ def mib(b: int | None) -> str:
     return f"{(b or 0) / 2 ** 20:,.0f} MiB"
 
 
-def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path) -> None:
+def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: list) -> None:
     url, built = dbcache.ensure(scale, a.rebuild)
     if built:
         t.add(f"build demo database (python -m data init --demo --scale {scale})", scale, "-", f"{built:.0f} s",
@@ -253,8 +258,18 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path) -> None:
                       f"trivial {mib(trivs[0].status().get('VmHWM'))}",
                       apps[0].status().get("VmHWM", 0) / max(1, trivs[0].status().get("VmHWM", 1)), "VmHWM")
             if "load" not in a.skip:
-                load_row(t, scale, n, app_base, triv_base, fill, a, sticky=n > 1,
-                         cpu_note=lambda: [x.status().get("cpu", 0) for x in apps])
+                spies = [spy.start(x.proc.pid, dbcache.CACHE / "profiles" / f"{scale}-{n}-{i}.txt")
+                         for i, x in enumerate(apps)] if a.profile else []
+                try:
+                    load_row(t, scale, n, app_base, triv_base, fill, a, sticky=n > 1,
+                             cpu_note=lambda: [x.status().get("cpu", 0) for x in apps])
+                finally:
+                    for h in spies:
+                        spy.stop(h)
+                if spies:
+                    profiles.append((f"{scale}, {n} process(es), {a.sessions} sessions",
+                                     spy.summary([dbcache.CACHE / "profiles" / f"{scale}-{n}-{i}.txt"
+                                                  for i in range(n)])))
                 hwm = [x.status().get("VmHWM", 0) for x in apps]
                 thwm = max(x.status().get("VmHWM", 0) for x in trivs)
                 t.add(f"peak RSS per app process after {a.sessions} sessions", scale, str(n),
@@ -281,6 +296,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=300, help="time limit for one page, seconds")
     ap.add_argument("--quick", action="store_true", help="smoke run: city only, 5 sessions × 1 cycle, 10k import")
     ap.add_argument("--rebuild", action="store_true", help="rebuild cached demo databases and the workbook")
+    ap.add_argument("--profile", action="store_true",
+                    help="sample the app processes with py-spy during the load runs (var/bench/profiles/)")
     ap.add_argument("--out", type=Path, help="also write the markdown table to this file")
     a = ap.parse_args(argv)
     if a.quick:
@@ -292,6 +309,7 @@ def main(argv=None) -> int:
         ap.error("--scale: city and/or province")
 
     t = Table()
+    profiles: list[tuple[str, str]] = []
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     info = machine()
     print(f"bench/run.py {' '.join(argv if argv is not None else sys.argv[1:])}\n{started}; {info}", flush=True)
@@ -304,10 +322,12 @@ def main(argv=None) -> int:
         bench_scoring(t, a.quick)
     if not {"pages", "load"} <= a.skip:
         for scale in scales:
-            run_scale(t, scale, a, env_base, logs)
+            run_scale(t, scale, a, env_base, logs, profiles)
     md = (f"Run {started}: `python bench/run.py {' '.join(argv if argv is not None else sys.argv[1:])}`\n\n"
           f"Machine: {info}\n\n{t.markdown()}\n\nload average at end: "
           f"{'/'.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    for title, text in profiles:
+        md += f"\nWhere the time goes under load (py-spy, {title}):\n\n```\n{text}\n```\n"
     print("\n" + md)
     if a.out:
         a.out.write_text(md, encoding="utf-8")

@@ -108,6 +108,29 @@ def _rerun_to_finished(frames) -> tuple[float, float]:
     raise RuntimeError("no rerun_script → script_finished pair seen")
 
 
+def descendants_cpu(names=("chrom", "headless_shell")) -> float:
+    """CPU seconds used so far by this process's descendants whose name contains one of `names` (the browser)."""
+    ppid, comm = {}, {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                head, rest = (d / "stat").read_text().rsplit(")", 1)
+                comm[int(d.name)] = head.split("(", 1)[1]
+                ppid[int(d.name)] = (int(rest.split()[1]), rest.split())
+            except (OSError, IndexError, ValueError):
+                pass
+    me, total = os.getpid(), 0.0
+    for pid, (pp, fields) in ppid.items():
+        if not any(n in comm[pid] for n in names):
+            continue
+        q = pp
+        while q and q != me and q in ppid:
+            q = ppid[q][0]
+        if q == me:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="city")
@@ -130,7 +153,9 @@ def main() -> int:
             context.add_init_script(INIT)
             browser_visit(context, app.base + a.path)      # warms the browser's HTTP cache of Streamlit's JS
             for _ in range(a.repeat):
+                s0, b0 = app.status()["cpu"], descendants_cpu()
                 net, fin, dom = browser_visit(context, app.base + a.path)
+                s1, b1 = app.status()["cpu"], descendants_cpu()
 
                 async def drv():
                     s = Session(app.base)
@@ -138,20 +163,24 @@ def main() -> int:
                     await s.close()
                     return v.seconds
                 with ThreadPoolExecutor(1) as pool:   # Playwright's sync API owns this thread's event loop
-                    rows.append((net, fin, dom, pool.submit(asyncio.run, drv()).result()))
+                    d = pool.submit(asyncio.run, drv()).result()
+                s2 = app.status()["cpu"]
+                rows.append((net, fin, dom, d, s1 - s0, b1 - b0, s2 - s1))
             browser.close()
     finally:
         app.stop()
     print(f"{a.path} ({a.scale}), {len(rows)} alternating visits, load1 {os.getloadavg()[0]:.1f}")
-    heads = ("browser network rerun→finished", "browser JS rerun→finished", "browser JS rerun→notRunning",
-             "driver new tab")
-    print("".join(f"{h:>34}" for h in heads))
+    heads = ("browser: net rerun→finished", "JS rerun→finished", "JS rerun→notRunning", "driver new tab",
+             "server CPU (browser)", "Chromium CPU", "server CPU (driver)")
+    print("".join(f"{h:>29}" for h in heads))
     for r in rows:
-        print("".join(f"{x:>33.2f}s" for x in r))
+        print("".join(f"{x:>28.2f}s" for x in r))
     med = [statistics.median(c) for c in zip(*rows)]
-    print("median" + "".join(f"{x:>33.2f}s" for x in med)[6:])
+    print("median" + "".join(f"{x:>28.2f}s" for x in med)[6:])
     print(f"DOM notRunning follows the script_finished message by {1000 * (med[2] - med[1]):.0f} ms (median); "
-          f"driver / browser network time = {med[3] / med[0]:.2f}")
+          f"driver / browser network time = {med[3] / med[0]:.2f}; server CPU per visit: browser "
+          f"{med[4]:.2f} s vs driver {med[6]:.2f} s; Chromium used {med[5]:.2f} CPU s per visit on "
+          f"{os.cpu_count()} cores")
     return 0
 
 
