@@ -158,6 +158,7 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
     """`sessions` concurrent users: open cycle[0] as a new tab, then navigate in-app through the cycle `cycles`
     times. Bounded by cap seconds overall; returns the page times and counts."""
     times: list[float] = []
+    by_page: dict[str, list[float]] = {}
     errors: list[str] = []
 
     async def user(i: int) -> None:
@@ -166,6 +167,7 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
         try:
             v = await s.open(cycle[0])
             times.append(v.seconds)
+            by_page.setdefault(cycle[0], []).append(v.seconds)
             order = cycle[1:] + cycle[:1]
             for _ in range(cycles):
                 for p in order:
@@ -173,6 +175,7 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
                     if v.exceptions:
                         errors.append(f"{p}: exception shown")
                     times.append(v.seconds)
+                    by_page.setdefault(p, []).append(v.seconds)
         except (PageError, OSError, asyncio.TimeoutError) as e:
             errors.append(f"{type(e).__name__}: {e}")
         finally:
@@ -186,7 +189,7 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
     await asyncio.gather(*pending, return_exceptions=True)
     wall = time.perf_counter() - t0
     expected = sessions * (1 + cycles * len(cycle))
-    return {"times": times, "errors": errors, "wall": wall, "capped": bool(pending), "expected": expected}
+    return {"times": times, "by_page": by_page, "errors": errors, "wall": wall, "capped": bool(pending), "expected": expected}
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -210,6 +213,8 @@ def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fi
     note = (f"{len(ra['times'])}/{ra['expected']} pages in {ra['wall']:.0f} s ({thr:.2f}/s vs trivial {bthr:.2f}/s)"
             f"{', CAPPED' if ra['capped'] else ''}{', errors: ' + str(len(ra['errors'])) if ra['errors'] else ''}"
             f"; trivial load1 {l_triv:.1f}")
+    names = {p.format(**fill): n for n, p in LOAD_CYCLE}
+    note += "; p95 by page " + ", ".join(f"{names.get(p, p)} {pct(v, .95):.1f}" for p, v in ra["by_page"].items())
     if nproc > 1:
         note += "; CPU s per process " + "/".join(f"{b - a_:.0f}" for a_, b in zip(cpu0, cpu1))
     t.add(f"{a.sessions} sessions p50 / p95", scale, str(nproc), f"{p50:.2f} / {p95:.2f} s",
