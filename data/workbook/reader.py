@@ -9,16 +9,18 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from posixpath import join as pjoin, normpath
 
 import numpy as np
 import python_calamine as pc
 
+from data.workbook import limits as L
 from data.workbook import spec as S
+from data.workbook.limits import Limits
 from data.workbook.messages import WARNING, Message, msg
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = Limits.from_env().max_bytes
 HEADER_SEARCH_ROWS = 10
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -36,12 +38,19 @@ class FileRejected(Exception):
         self.reason = reason
 
 
-def _fmt_size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+_fmt_size = L.fmt_size
 
 
-def check_container(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> zipfile.ZipFile:
-    """The opened zip of an .xlsx file, or FileRejected with the reason in Chinese."""
+def check_container(data: bytes, max_bytes: int | None = None, limits: Limits | None = None) -> zipfile.ZipFile:
+    """The opened zip of an .xlsx file, or FileRejected with the reason in Chinese.
+
+    Before anything is parsed, the archive is checked against the upload limits (data.workbook.limits): file
+    size, declared and actual uncompressed sizes, compression ratios and the rows/columns/cells each worksheet
+    expands to (streamed, memory bounded)."""
+    limits = limits or Limits.from_env()
+    if max_bytes is not None and max_bytes != limits.max_bytes:
+        limits = replace(limits, max_bytes=max_bytes)
+    max_bytes = limits.max_bytes
     if not data:
         raise FileRejected("文件为空（0 字节），请重新选择或重新保存后上传")
     if len(data) > max_bytes:
@@ -62,6 +71,9 @@ def check_container(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> zipfile.
         elif _looks_like_text(head):
             kind = "（内容为文本，可能是 CSV 改了扩展名）"
         raise FileRejected(f"不是有效的 .xlsx 文件{kind}，请使用导入模板填写，并保存为「Excel 工作簿（*.xlsx）」")
+    count = L.member_count(data)
+    if count is not None and (count > L.MAX_MEMBERS or count == 0xFFFF):
+        raise FileRejected(f"文件异常：压缩包内有 {count:,} 个部件（正常的台账不超过数百个），疑似恶意构造的文件，已拒绝")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         names = set(zf.namelist())
@@ -71,6 +83,15 @@ def check_container(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> zipfile.
         if "word/document.xml" in names or "ppt/presentation.xml" in names:
             raise FileRejected("不是 Excel 工作簿（是 Word 或 PowerPoint 文件），请上传 .xlsx 文件")
         raise FileRejected("不是有效的 .xlsx 文件（压缩包中没有工作簿内容），请上传 .xlsx 文件")
+    try:
+        L.check_declared(zf, limits)
+        for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            if part in names and zf.getinfo(part).file_size > L.MAX_WORKBOOK_PART:
+                raise L.LimitExceeded("文件异常：工作簿目录部件过大，疑似恶意构造的文件，已拒绝")
+        sheets = {member: name for name, member in sheet_parts(zf).items()}
+        L.check_archive(data, zf, sheets, limits)
+    except L.LimitExceeded as e:
+        raise FileRejected(e.reason) from None
     return zf
 
 
