@@ -10,7 +10,6 @@ import logging
 import operator
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 from sqlalchemy import Engine, delete, select, tuple_
@@ -22,8 +21,8 @@ from data.bulk import BulkWriter, chunks
 from data.geo import point_in_county
 from data.repository import STATIC, bump_data_version
 from data.workbook import spec as S
-from data.workbook.marked import mark_workbook
-from data.workbook.messages import ERROR, WARNING, Message
+from data.workbook import marked
+from data.workbook.messages import ERROR, WARNING, Message, listed
 from data.workbook.reader import (DEFAULT_MAX_BYTES, FileRejected, check_container, formula_cells_without_value,
                                   open_calamine, read_sheet, sheet_parts)
 from data.workbook.validate import (IMPORT_ROLES, MONTH_RE, ROLE_COUNTY, ROLE_LEADER, Collector, DbContext,
@@ -53,13 +52,17 @@ class ImportResult:
     def warnings(self) -> list[Message]:
         return [x for x in self.messages if x.level == WARNING]
 
-    @cached_property
+    @property
     def marked_copy(self) -> bytes | None:
         """The workbook with bad cells filled red (warnings yellow), a comment on each and a 错误清单 sheet;
-        None when there is nothing to mark or the file is not an .xlsx workbook."""
-        if not self.messages or not self.file_bytes:
-            return None
-        return mark_workbook(self.file_bytes, self.messages)
+        None when there is nothing to mark or the file is not an .xlsx workbook. Cached per instance, not with
+        functools.cached_property: on Python < 3.12 its lock is shared by every instance, so one session's
+        marked copy would block every other session's."""
+        if "_marked" not in self.__dict__:
+            if not self.messages or not self.file_bytes:
+                return None
+            self.__dict__["_marked"] = marked.mark_workbook(self.file_bytes, self.messages)
+        return self.__dict__["_marked"]
 
     def summary(self) -> str:
         rows = "、".join(f"{k}{v}行" for k, v in self.rows.items())
@@ -90,8 +93,7 @@ def import_workbook(engine: Engine, file_bytes: bytes, file_name: str, month: st
         sha = hashlib.sha256(data).hexdigest()
         messages = [Message(None, None, None, None, f"导入时发生系统错误，未导入任何数据，请联系管理员："
                                                     f"{type(e).__name__}: {str(e)[:300]}")]
-        iid = _record(engine, user, file_name, sha, month, {}, FAILED, messages,
-                      data if len(data) <= max_bytes else None)
+        iid = _record(engine, user, file_name, sha, month, {}, FAILED, messages, None)
         return ImportResult(False, FAILED, messages, {}, iid, file_name=file_name, month=month, sha256=sha,
                             file_bytes=data)
     finally:
@@ -114,8 +116,7 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
 
     def fail(rows: dict[str, int] | None = None, keep_file: bool = True) -> ImportResult:
         rows = rows or {}
-        iid = _record(engine, user, file_name, sha, month, rows, FAILED, out.messages,
-                      data if keep_file and len(data) <= max_bytes else None)
+        iid = _record(engine, user, file_name, sha, month, rows, FAILED, out.messages, None)  # originals: successes only
         return ImportResult(False, FAILED, out.messages, rows, iid, file_bytes=data, **base)
 
     if user.role not in IMPORT_ROLES:
@@ -177,7 +178,7 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
 
     plan = _plan(res, month)
     if _unchanged(engine, sha, month, plan):
-        iid = _record(engine, user, file_name, sha, month, rows, UNCHANGED, out.messages, data)
+        iid = _record(engine, user, file_name, sha, month, rows, UNCHANGED, out.messages, None)  # kept by the success
         return ImportResult(True, UNCHANGED, out.messages, rows, iid, file_bytes=data, **base)
     try:
         iid = _write(engine, user, file_name, sha, month, rows, out.messages, data, plan, res)
@@ -233,10 +234,13 @@ class TablePlan:
     month: str | None = None
     sheet: str = ""
 
-    @cached_property
+    @property
     def rows(self) -> list[tuple]:
-        """Business values per row (for comparison with what is stored)."""
-        return list(zip(*self.data)) if self.source_rows else []
+        """Business values per row (for comparison with what is stored); cached per instance (see
+        ImportResult.marked_copy on cached_property's shared lock)."""
+        if "_rows" not in self.__dict__:
+            self.__dict__["_rows"] = list(zip(*self.data)) if self.source_rows else []
+        return self.__dict__["_rows"]
 
     def write_rows(self, import_id: int) -> list[tuple]:
         """Rows for insertion: business columns, then import_id and source_row."""
@@ -395,7 +399,8 @@ def _write(engine, user, file_name, sha, month, rows_count, messages, data, plan
 
 
 def _messages_json(messages: list[Message]) -> str:
-    return json.dumps([x.to_dict() for x in messages], ensure_ascii=False)
+    """Stored messages: the first ones in detail and a line counting the rest (messages.listed)."""
+    return json.dumps([x.to_dict() for x in listed(messages)], ensure_ascii=False)
 
 
 def _audit_detail(iid, file_name, month, result, rows, messages) -> str:

@@ -5,6 +5,7 @@ Only python-calamine reads; openpyxl is used for writing (template, marked copy)
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -18,7 +19,7 @@ import python_calamine as pc
 from data.workbook import limits as L
 from data.workbook import spec as S
 from data.workbook.limits import Limits
-from data.workbook.messages import WARNING, Message, msg
+from data.workbook.messages import WARNING, Message, has_invisible, invisible_char, msg
 
 DEFAULT_MAX_BYTES = Limits.from_env().max_bytes
 HEADER_SEARCH_ROWS = 10
@@ -50,6 +51,23 @@ def check_container(data: bytes, max_bytes: int | None = None, limits: Limits | 
     limits = limits or Limits.from_env()
     if max_bytes is not None and max_bytes != limits.max_bytes:
         limits = replace(limits, max_bytes=max_bytes)
+    key = (hashlib.sha256(data).digest(), limits)
+    if key in _CHECKED:  # the same file checked a moment ago (the import, then its marked copy)
+        return zipfile.ZipFile(io.BytesIO(data))
+    zf = _check_container(data, limits)
+    _CHECKED[key] = True
+    try:
+        while len(_CHECKED) > 8:
+            _CHECKED.pop(next(iter(_CHECKED)), None)
+    except RuntimeError:  # another session changed it meanwhile
+        pass
+    return zf
+
+
+_CHECKED: dict = {}
+
+
+def _check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
     max_bytes = limits.max_bytes
     if not data:
         raise FileRejected("文件为空（0 字节），请重新选择或重新保存后上传")
@@ -372,7 +390,36 @@ def read_sheet(book: pc.CalamineWorkbook, name: str, sheet: S.Sheet):
     if len(excel_rows) == 0:
         messages.append(msg(name, header_row + 1, None, None,
                             "工作表没有数据行（只有表头、空行或合计行），请填写数据或删除该工作表"))
+    messages.extend(invisible_messages(frame))
     return frame, messages
+
+
+FREE_TEXT = frozenset({"description", "content"})  # long free text: line breaks and the like are allowed there
+
+
+def invisible_messages(frame: SheetFrame) -> list[Message]:
+    """An error for every code, ID or name cell holding an invisible or direction-control character (a
+    zero-width space makes a look-alike household code; U+202E reverses how a name reads)."""
+    out = []
+    for col in frame.spec.columns:
+        if col.key not in frame.cells or col.key in FREE_TEXT or \
+                col.kind not in (S.CODE, S.ID, S.TEXT, S.COUNTY, S.MONTH):
+            continue
+        values = frame.cells[col.key]
+        if not has_invisible(values):  # one search over the whole column
+            continue
+        for i, v in enumerate(values):
+            what = invisible_char(v)
+            if what:
+                out.append(msg(frame.name, int(frame.rows[i]), frame.header_of(col.key), _visible(v),
+                    f"含有不可见字符或方向控制字符：{what}，会造成看起来相同、实际不同的{col.header}；"
+                    f"请删除该字符（可在单元格中重新输入）", col_index=frame.columns[col.key]))
+    return out
+
+
+def _visible(v: str) -> str:
+    """The value with each invisible character shown as <U+XXXX>."""
+    return "".join(f"<U+{ord(ch):04X}>" if invisible_char(ch) else ch for ch in v)
 
 
 def _letter(c: int) -> str:
