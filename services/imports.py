@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data.workbook import UNCHANGED, ImportUser, import_workbook, template_bytes
+from data.workbook.messages import listed
 from domain.calendar import month_of, next_month
 
 MESSAGE_COLUMNS = ["级别", "工作表", "行号", "列", "单元格内容", "问题说明"]
@@ -46,9 +47,10 @@ def ledger_template(county_names: list[str] | None = None) -> bytes:
 def import_ledger(engine: Engine, data: bytes, file_name: str, month: str, username: str, role: str,
                   county_code: str | None) -> ImportOutcome:
     res = import_workbook(engine, data, file_name, month, ImportUser(username, role, county_code))
+    # the first messages in detail and a line counting the rest (all are in the marked copy's 错误清单)
     msgs = pd.DataFrame([{"级别": "错误" if m.is_error else "提示", "工作表": m.sheet or "（整个文件）",
                           "行号": m.row, "列": m.column or "", "单元格内容": m.value or "", "问题说明": m.reason}
-                         for m in res.messages], columns=MESSAGE_COLUMNS)
+                         for m in listed(res.messages)], columns=MESSAGE_COLUMNS)
     msgs["行号"] = msgs["行号"].astype("Int64")
     return ImportOutcome(ok=res.ok, result=res.result, rows=dict(res.rows), month=res.month or month, messages=msgs,
                          n_errors=len(res.errors), marked=_marked_copy(res) if res.messages else None,

@@ -157,3 +157,88 @@ def test_marked_copy_marks_a_missing_cell(sqlite_engine, monkeypatch):
     wb = openpyxl.load_workbook(io.BytesIO(res.marked_copy))
     cell = wb["搬迁户"]["C3"]
     assert cell.value is None and cell.fill.fgColor.rgb.endswith("FFC7CE")
+
+
+# ---- messages: IDs masked, capped listing ----
+
+def test_id_numbers_masked_in_messages_stored_records_and_cli(sqlite_engine, tmp_path):
+    import json
+
+    from sqlalchemy.orm import Session
+
+    from data import models as m
+    from data.workbook.messages import mask_ids, msg
+    seed_counties(sqlite_engine)
+    bad = bad_check_id(3)
+    data = build_xlsx(good_tables(with_changes({"搬迁户": {2: {"head_id": bad}}})))
+    res = import_workbook(sqlite_engine, data, "坏.xlsx", MONTH, ADMIN)
+    assert not res.ok
+    shown = [x for x in res.errors if x.column and "身份证" in x.column]
+    assert shown and all(bad not in (x.value or "") and bad not in x.reason for x in shown)
+    assert shown[0].value == bad[:6] + "*" * 8 + bad[-4:]
+    with Session(sqlite_engine) as s:
+        stored = s.get(m.ImportRecord, res.import_id).messages_json
+    assert bad not in stored and bad[:6] + "********" + bad[-4:] in stored
+    assert bad not in str(res.errors[0]) and bad not in (res.summary() or "")
+    # mistyped lengths too; phone numbers and codes with letters untouched
+    assert mask_ids("52230119850101003X 与 13812345678、H00001234567890123") == \
+        "522301********003X 与 13812345678、H00001234567890123"
+    assert msg("劳动力", 2, "身份证号", 522301198501010035, "x").value == "522301********0035"
+    # the command line prints the same masked messages
+    path = tmp_path / "坏.xlsx"
+    path.write_bytes(data)
+    env = dict(os.environ, DATABASE_URL=str(sqlite_engine.url))
+    out = subprocess.run([sys.executable, "-m", "data", "import", str(path), "--month", MONTH], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert "校验位" in out.stdout and bad not in out.stdout + out.stderr
+
+
+def test_listing_is_capped_but_everything_counted(monkeypatch):
+    from data.workbook.messages import WARNING, listed, msg
+    messages = [msg("搬迁户", i, "户编码", f"H{i}", "重复") for i in range(2, 2502)] + \
+        [msg("搬迁户", 3, "x", None, "奇怪", WARNING)]
+    out = listed(messages, 1000)
+    assert len(out) == 1001 and out[:1000] == messages[:1000]
+    assert "共2501条问题" in out[-1].reason and "另有1500个错误、1条警告" in out[-1].reason
+    monkeypatch.setenv("LEDGER_MAX_LISTED_MESSAGES", "10")
+    assert len(listed(messages)) == 11
+    assert listed(messages[:5]) == messages[:5]
+
+
+# ---- invisible and direction-control characters ----
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200d", "\ufeff", "\u202e", "\u2066"])
+def test_invisible_characters_refused_in_codes_and_names(sqlite_engine, char):
+    seed_counties(sqlite_engine)
+    data = build_xlsx(good_tables(with_changes({"搬迁户": {1: {"household_code": "H00" + char + "2"}},
+                                                "安置点": {0: {"name": "幸福" + char + "社区"}}})))
+    res = import_workbook(sqlite_engine, data, "隐形.xlsx", MONTH, ADMIN)
+    assert not res.ok
+    hits = {(x.sheet, x.row, x.column) for x in res.errors if f"U+{ord(char):04X}" in x.reason}
+    assert ("搬迁户", 3, "户编码*") in hits and ("安置点", 2, "安置点名称*") in hits
+    x = next(x for x in res.errors if x.sheet == "搬迁户" and "不可见" in x.reason)
+    assert f"<U+{ord(char):04X}>" in x.value and x.col_index == 0
+
+
+def test_free_text_may_hold_line_breaks(sqlite_engine):
+    seed_counties(sqlite_engine)
+    recs = with_changes({"问题整改": {0: {"description": "第一行\n第二行"}}})
+    res = import_workbook(sqlite_engine, build_xlsx(good_tables(recs)), "文本.xlsx", MONTH, ADMIN)
+    assert res.ok, [str(x) for x in res.errors]
+
+
+# ---- originals kept for successful imports only ----
+
+def test_only_successful_imports_keep_their_file(sqlite_engine):
+    from sqlalchemy.orm import Session
+
+    from data import models as m
+    seed_counties(sqlite_engine)
+    good = good_workbook()
+    failed = import_workbook(sqlite_engine, _bad_workbook(), "坏.xlsx", MONTH, ADMIN)
+    done = import_workbook(sqlite_engine, good, "好.xlsx", MONTH, ADMIN)
+    again = import_workbook(sqlite_engine, good, "好.xlsx", MONTH, ADMIN)
+    assert (failed.ok, done.result, again.result) == (False, "成功", "无变化")
+    with Session(sqlite_engine) as s:
+        blobs = {i: s.get(m.ImportRecord, i).file_blob for i in (failed.import_id, done.import_id, again.import_id)}
+    assert blobs == {failed.import_id: None, done.import_id: good, again.import_id: None}
