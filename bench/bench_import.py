@@ -220,6 +220,9 @@ def main() -> int:
                 wall = min(r.wall for r in runs)
                 results["PostgreSQL"] = wall / read
                 print(f"导入（校验 + 写入 PostgreSQL，COPY）：{wall:.2f} s，比值 {wall / read:.2f}×")
+        import resource
+        print(f"本进程内存峰值：{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+              f"（含生成与读取；上传限制与拒绝时的内存见 bench/bench_upload_limits.py）")
         worst = max(results.values())
         print(("达标" if worst < 2 else "未达标") + f"：最大比值 {worst:.2f}×（导入耗时 / 仅读取耗时）")
         return 0 if worst < 2 else 1

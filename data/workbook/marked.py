@@ -16,7 +16,6 @@ import io
 import re
 import zipfile
 from collections import defaultdict
-from xml.sax.saxutils import escape
 
 from data.workbook.limits import col_letter, col_number
 from data.workbook.messages import ERROR, Message
@@ -225,65 +224,76 @@ def _mark_body(body: bytes, marks: dict[int, dict[int, bool]], styles: _Styles) 
 
 
 def _mark_cells(inner: bytes, row: int, cols: dict[int, bool], styles: _Styles, p: bytes) -> bytes:
+    """The row's cells with the marked ones restyled. Each marked cell is found by its reference (one search
+    per marked cell, not per cell of the row); a marked cell missing from the row is inserted in column
+    order."""
+    suffix = b"%d" % row
+    edits: list[tuple[int, int, bytes]] = []
+    missing = []
+    for k in sorted(cols):
+        ref = col_letter(k + 1).encode() + suffix
+        start = inner.find(b'<' + p + b'c r="' + ref + b'"')
+        if start < 0:
+            missing.append(k)
+            continue
+        end = inner.find(b">", start)
+        tag = inner[start:end]
+        closing = tag.endswith(b"/")
+        body = tag[:-1] if closing else tag
+        s = _S_ATTR.search(body)
+        new = styles.style(int(s.group(1)) if s else 0, cols[k])
+        body = _S_ATTR.sub(b"", body) + b' s="%d"' % new
+        edits.append((start, end, body + (b"/" if closing else b"")))
+    if missing:  # insert before the first cell of a greater column
+        cells = [(col_number(m.group(2)) - 1, m.start()) for m in _CELL.finditer(inner)]
+        for k in missing:
+            at = next((pos for c, pos in cells if c > k), len(inner))
+            edits.append((at, at, b'<%sc r="%s" s="%d"/' % (p, col_letter(k + 1).encode() + suffix,
+                                                             styles.style(0, cols[k])) + b">"))
     out, pos = [], 0
-    pending = sorted(cols)  # 0-based columns still to mark
-    for m in _CELL.finditer(inner):
-        c = col_number(m.group(2)) - 1
-        while pending and pending[0] < c:  # missing cells before this one: insert them
-            k = pending.pop(0)
-            out.append(inner[pos:m.start()])
-            pos = m.start()
-            out.append(b'<%sc r="%s%d" s="%d"/>' % (p, col_letter(k + 1).encode(), row, styles.style(0, cols[k])))
-        if pending and pending[0] == c:
-            pending.pop(0)
-            attrs = m.group(4)
-            s = _S_ATTR.search(attrs)
-            new = styles.style(int(s.group(1)) if s else 0, cols[c])
-            attrs = _S_ATTR.sub(b"", attrs) + b' s="%d"' % new
-            out.append(inner[pos:m.start()])
-            out.append(b'<%sc r="%s%s"%s%s>' % (m.group(1), m.group(2), m.group(3), attrs, m.group(5)))
-            pos = m.end()
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1])):
+        out.append(inner[pos:start])
+        out.append(text)
+        pos = end
     out.append(inner[pos:])
-    for k in pending:
-        out.append(b'<%sc r="%s%d" s="%d"/>' % (p, col_letter(k + 1).encode(), row, styles.style(0, cols[k])))
     return b"".join(out)
 
 
 def _errors_sheet(messages: list[Message], styles: _Styles) -> bytes:
-    def cell(ref: str, value, style: int | None = None) -> str:
-        s = f' s="{style}"' if style is not None else ""
-        if value is None or value == "":
-            return f'<c r="{ref}"{s}/>' if s else ""
-        if isinstance(value, int):
-            return f'<c r="{ref}"{s}><v>{value}</v></c>'
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(_xml_text(value))}</t></is></c>'
+    red = f' s="{styles.style(0, True)}"' if styles.ok else ""
+    yellow = f' s="{styles.style(0, False)}"' if styles.ok else ""
 
-    red = styles.style(0, True) if styles.ok else None
-    yellow = styles.style(0, False) if styles.ok else None
+    def text(ref: str, value) -> str:
+        if value is None or value == "":
+            return ""
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(value)}</t></is></c>'
+
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
              '<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
              'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>']
     parts += [f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(WIDTHS, 1)]
     parts.append('</cols><sheetData><row r="1">')
-    parts += [cell(f"{col_letter(i)}1", h) for i, h in enumerate(HEADER, 1)]
-    parts.append(cell("H1", BIG_NOTE))
+    parts += [text(f"{col_letter(i)}1", h) for i, h in enumerate(HEADER, 1)]
+    parts.append(text("H1", BIG_NOTE))
     parts.append("</row>")
     for r, x in enumerate(messages, start=2):
-        values = _row_values(x)
-        parts.append(f'<row r="{r}">')
-        parts.append(cell(f"A{r}", values[0], red if x.level == ERROR else yellow))
-        parts += [cell(f"{col_letter(i)}{r}", v) for i, v in enumerate(values[1:], 2)]
-        parts.append("</row>")
+        level = red if x.level == ERROR else yellow
+        row = "" if x.row is None else f'<c r="C{r}"><v>{int(x.row)}</v></c>'
+        parts.append(f'<row r="{r}"><c r="A{r}"{level} t="inlineStr"><is><t>{x.level}</t></is></c>'
+                     f'{text(f"B{r}", x.sheet or "（文件）")}{row}'
+                     f'{text(f"D{r}", x.column)}{text(f"E{r}", x.value)}{text(f"F{r}", x.reason)}</row>')
     parts.append("</sheetData></worksheet>")
     return "".join(parts).encode("utf-8")
 
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML escaping and characters XML 1.0 cannot hold, in one translate
+_XML_TABLE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
+              **{c: "\ufffd" for c in [*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF]}}
 
 
 def _xml_text(value) -> str:
-    return _XML_BAD.sub("\ufffd", str(value))
+    return str(value).translate(_XML_TABLE)
 
 
 def _mark_streaming(data: bytes, zf: zipfile.ZipFile, messages: list[Message]) -> bytes | None:

@@ -140,3 +140,57 @@ def _letters(c: int) -> str:
 
 def declared_size(data: bytes, member: str = "xl/worksheets/sheet1.xml") -> int:
     return zipfile.ZipFile(io.BytesIO(data)).getinfo(member).file_size
+
+
+STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+          b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+          b'<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+          b'<fills count="2"><fill><patternFill patternType="none"/></fill>'
+          b'<fill><patternFill patternType="gray125"/></fill></fills>'
+          b'<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+          b'<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+          b'<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+          b'<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+          b'<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def wrong_site_ledger(rows: int = 100_000, first_good: int = 0) -> bytes:
+    """A 搬迁户 sheet of `rows` otherwise valid households whose 安置点编码 is unknown (after `first_good` rows
+    of the fixture's site S001): one error per row — a wrong county's ledger. Written as XML directly (seconds
+    for 100,000 rows; openpyxl would take minutes)."""
+    from data.workbook import spec as S
+    from tests.data.fixtures_workbooks import make_id
+
+    cols = [c for c in S.HOUSEHOLDS.columns if c.required]
+    ids = [make_id(n, birth=f"19{60 + n % 40:02d}0101") for n in range(1000)]
+
+    def cell(ref: str, v) -> str:
+        if isinstance(v, int):
+            return f'<c r="{ref}"><v>{v}</v></c>'
+        return f'<c r="{ref}" t="inlineStr" s="1"><is><t>{v}</t></is></c>'
+
+    letters = [_letters(i) for i in range(len(cols))]
+    parts = [SHEET_HEAD.decode(), '<row r="1">']
+    parts += [cell(f"{x}1", c.title) for x, c in zip(letters, cols)]
+    parts.append("</row>")
+    for i in range(rows):
+        r = i + 2
+        site = "S001" if i < first_good else f"X{i % 977:03d}"
+        values = {"household_code": f"H{i:07d}", "site_code": site, "head_name": "张三", "head_id": ids[i % 1000],
+                  "family_size": 4, "labour_count": 2, "origin_county": "乙县", "origin_town": "某乡",
+                  "origin_village": "某村", "hukou_moved": "是"}
+        parts.append(f'<row r="{r}">')
+        parts += [cell(f"{x}{r}", values[c.key]) for x, c in zip(letters, cols)]
+        parts.append("</row>")
+    parts.append(SHEET_TAIL.decode())
+    sheet = "".join(parts).encode()
+    c = zlib.compressobj(1, zlib.DEFLATED, -15)
+    member = Member("xl/worksheets/sheet1.xml", c.compress(sheet) + c.flush(), zlib.crc32(sheet), len(sheet))
+    types = CONTENT_TYPES.replace(b"</Types>", b'<Override PartName="/xl/styles.xml" ContentType="application/'
+                                               b'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>')
+    rels = WORKBOOK_RELS.replace(b"</Relationships>", b'<Relationship Id="rId9" Type="http://schemas.openxmlformats'
+                                                      b'.org/officeDocument/2006/relationships/styles" '
+                                                      b'Target="styles.xml"/></Relationships>')
+    return write_zip([deflated("[Content_Types].xml", types), deflated("_rels/.rels", ROOT_RELS),
+                      deflated("xl/workbook.xml", WORKBOOK), deflated("xl/_rels/workbook.xml.rels", rels),
+                      deflated("xl/styles.xml", STYLES), member])

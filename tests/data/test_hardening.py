@@ -242,3 +242,87 @@ def test_only_successful_imports_keep_their_file(sqlite_engine):
     with Session(sqlite_engine) as s:
         blobs = {i: s.get(m.ImportRecord, i).file_blob for i in (failed.import_id, done.import_id, again.import_id)}
     assert blobs == {failed.import_id: None, done.import_id: good, again.import_id: None}
+
+
+def test_purge_keeps_recent_successful_originals_only(engine):
+    import datetime as dt
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from data import models as m
+    from data.workbook.retention import keep_days, purge_originals
+    seed_counties(engine)
+    good = good_workbook()
+    done = import_workbook(engine, good, "好.xlsx", MONTH, ADMIN)
+    assert done.ok
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    with Session(engine) as s, s.begin():  # an old success, and a failure stored before failures lost their file
+        s.add(m.ImportRecord(username="a", file_name="旧.xlsx", sha256="0" * 64, result="成功", file_blob=b"old",
+                             created_at=now - dt.timedelta(days=400)))
+        s.add(m.ImportRecord(username="a", file_name="败.xlsx", sha256="1" * 64, result="失败", file_blob=b"bad",
+                             created_at=now - dt.timedelta(days=1)))
+    assert purge_originals(engine, days=365, user="管理员") == 2
+    with Session(engine) as s:
+        blobs = dict(s.execute(select(m.ImportRecord.file_name, m.ImportRecord.file_blob)).all())
+        entry = s.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
+    assert blobs == {"好.xlsx": good, "旧.xlsx": None, "败.xlsx": None}
+    assert entry.username == "管理员" and "删除2个文件" in entry.detail and "365天" in entry.detail
+    assert purge_originals(engine, days=365) == 0  # nothing left to purge: no second audit entry
+    assert purge_originals(engine, days=0, now=now + dt.timedelta(days=1)) == 1
+    assert keep_days({"LEDGER_KEEP_ORIGINALS_DAYS": "30"}) == 30 and keep_days({}) == 3 * 365
+
+
+# ---- a 100,000-error upload while another user uploads ----
+
+def test_100000_error_upload_is_answered_while_another_upload_goes_through(sqlite_engine, monkeypatch):
+    """Through the function the upload page calls. The big upload's marked copy waits (up to two minutes)
+    for the other user's upload to finish: with a lock shared by all sessions (functools.cached_property on
+    Python 3.11) the other upload could not finish meanwhile and the wait would time out."""
+    import python_calamine as pc
+
+    from data.workbook.messages import listed_limit
+    from services import dashboard as svc
+    seed_counties(sqlite_engine)
+    big, small = H.wrong_site_ledger(100_000), _bad_workbook()
+    a_inside, b_done = threading.Event(), threading.Event()
+    seen, results = {}, {}
+    real = marked.mark_workbook
+
+    def held_open(data, messages):
+        if data is big:
+            a_inside.set()
+            seen["other_upload_through"] = b_done.wait(120)
+        return real(data, messages)
+
+    monkeypatch.setattr(marked, "mark_workbook", held_open)
+
+    def user_a():
+        results["a"] = svc.import_ledger(sqlite_engine, big, "错县台账.xlsx", MONTH, "op_a", "管理员", None)
+
+    def user_b():
+        assert a_inside.wait(600)
+        results["b"] = svc.import_ledger(sqlite_engine, small, "坏.xlsx", MONTH, "op_b", "管理员", None)
+        b_done.set()
+
+    threads = [threading.Thread(target=user_a), threading.Thread(target=user_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(900)
+    assert seen == {"other_upload_through": True}
+    b = results["b"]
+    assert not b["ok"] and b["n_errors"] >= 2 and b["marked"]
+    a = results["a"]
+    assert not a["ok"] and a["n_errors"] == 100_000
+    table = a["messages"]
+    assert len(table) == listed_limit() + 1 and "共100000条问题" in table["问题说明"].iloc[-1]
+    # the marked copy is complete: every message in its 错误清单, the bad cells red
+    book = pc.CalamineWorkbook.from_filelike(io.BytesIO(a["marked"]))
+    assert book.sheet_names[0] == "错误清单"
+    listing = book.get_sheet_by_name("错误清单").to_python()
+    assert len(listing) == 100_001 and "安置点编码不存在" in listing[1][5] and listing[-1][2] == 100_001
+    wb = openpyxl.load_workbook(io.BytesIO(a["marked"]), read_only=True)
+    first = next(wb["搬迁户"].iter_rows(min_row=2, max_row=2))
+    assert first[1].fill.fgColor.rgb.endswith("FFC7CE") and not first[0].fill.fgColor.rgb.endswith("FFC7CE")
+    wb.close()
