@@ -116,7 +116,8 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
 
     def fail(rows: dict[str, int] | None = None, keep_file: bool = True) -> ImportResult:
         rows = rows or {}
-        iid = _record(engine, user, file_name, sha, month, rows, FAILED, out.messages, None)  # originals: successes only
+        # the original file is kept for successful imports only
+        iid = _record(engine, user, file_name, sha, month, rows, FAILED, out.messages, None)
         return ImportResult(False, FAILED, out.messages, rows, iid, file_bytes=data, **base)
 
     if user.role not in IMPORT_ROLES:
@@ -178,7 +179,8 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
 
     plan = _plan(res, month)
     if _unchanged(engine, sha, month, plan):
-        iid = _record(engine, user, file_name, sha, month, rows, UNCHANGED, out.messages, None)  # kept by the success
+        # the original is kept by the successful import of the same file
+        iid = _record(engine, user, file_name, sha, month, rows, UNCHANGED, out.messages, None)
         return ImportResult(True, UNCHANGED, out.messages, rows, iid, file_bytes=data, **base)
     try:
         iid = _write(engine, user, file_name, sha, month, rows, out.messages, data, plan, res)

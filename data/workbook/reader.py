@@ -91,7 +91,8 @@ def _check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
         raise FileRejected(f"不是有效的 .xlsx 文件{kind}，请使用导入模板填写，并保存为「Excel 工作簿（*.xlsx）」")
     count = L.member_count(data)
     if count is not None and (count > L.MAX_MEMBERS or count == 0xFFFF):
-        raise FileRejected(f"文件异常：压缩包内有 {count:,} 个部件（正常的台账不超过数百个），疑似恶意构造的文件，已拒绝")
+        raise FileRejected(f"文件异常：压缩包内有 {count:,} 个部件（正常的台账不超过数百个），"
+                           f"疑似恶意构造的文件，已拒绝")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         names = set(zf.namelist())

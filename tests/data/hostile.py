@@ -100,8 +100,8 @@ def _filler_rows(n_rows: int = 2000) -> bytes:
 
 
 def zip_bomb(mib: int = 4000, declared_mib: int | None = None) -> bytes:
-    """A workbook whose sheet XML inflates to `mib` MiB (4000: about 4 GB). With declared_mib, the central directory lies and
-    declares that many MiB instead (CRC skipped: the content is never meant to be read in full)."""
+    """A workbook whose sheet XML inflates to `mib` MiB (4000: about 4 GB). With declared_mib, the central
+    directory lies and declares that many MiB instead (CRC skipped: the content is never meant to be read in full)."""
     block = b'<row><c t="inlineStr"><is><t>' + b"A" * (MIB - 40) + b"</t></is></c></row>"
     times = mib
     declared = None if declared_mib is None else declared_mib * MIB

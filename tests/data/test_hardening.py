@@ -162,8 +162,6 @@ def test_marked_copy_marks_a_missing_cell(sqlite_engine, monkeypatch):
 # ---- messages: IDs masked, capped listing ----
 
 def test_id_numbers_masked_in_messages_stored_records_and_cli(sqlite_engine, tmp_path):
-    import json
-
     from sqlalchemy.orm import Session
 
     from data import models as m
@@ -282,7 +280,7 @@ def test_100000_error_upload_is_answered_while_another_upload_goes_through(sqlit
     import python_calamine as pc
 
     from data.workbook.messages import listed_limit
-    from services import dashboard as svc
+    from services import imports as svc
     seed_counties(sqlite_engine)
     big, small = H.wrong_site_ledger(100_000), _bad_workbook()
     a_inside, b_done = threading.Event(), threading.Event()
@@ -312,17 +310,17 @@ def test_100000_error_upload_is_answered_while_another_upload_goes_through(sqlit
         t.join(900)
     assert seen == {"other_upload_through": True}
     b = results["b"]
-    assert not b["ok"] and b["n_errors"] >= 2 and b["marked"]
+    assert not b.ok and b.n_errors >= 2 and b.marked
     a = results["a"]
-    assert not a["ok"] and a["n_errors"] == 100_000
-    table = a["messages"]
+    assert not a.ok and a.n_errors == 100_000
+    table = a.messages
     assert len(table) == listed_limit() + 1 and "共100000条问题" in table["问题说明"].iloc[-1]
     # the marked copy is complete: every message in its 错误清单, the bad cells red
-    book = pc.CalamineWorkbook.from_filelike(io.BytesIO(a["marked"]))
+    book = pc.CalamineWorkbook.from_filelike(io.BytesIO(a.marked))
     assert book.sheet_names[0] == "错误清单"
     listing = book.get_sheet_by_name("错误清单").to_python()
     assert len(listing) == 100_001 and "安置点编码不存在" in listing[1][5] and listing[-1][2] == 100_001
-    wb = openpyxl.load_workbook(io.BytesIO(a["marked"]), read_only=True)
+    wb = openpyxl.load_workbook(io.BytesIO(a.marked), read_only=True)
     first = next(wb["搬迁户"].iter_rows(min_row=2, max_row=2))
     assert first[1].fill.fgColor.rgb.endswith("FFC7CE") and not first[0].fill.fgColor.rgb.endswith("FFC7CE")
     wb.close()
