@@ -17,8 +17,13 @@ import re
 import zipfile
 from collections import defaultdict
 
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
 from data.workbook.limits import col_letter, col_number
 from data.workbook.messages import ERROR, Message
+from data.workbook.reader import FileRejected, check_container, sheet_parts
 from data.workbook.spec import ERRORS_SHEET
 
 RED = "FFC7CE"
@@ -31,8 +36,6 @@ BIG_NOTE = ("说明：本文件较大，为保证速度，标注副本未添加�
 
 
 def mark_workbook(data: bytes, messages: list[Message]) -> bytes | None:
-    from data.workbook.reader import FileRejected, check_container
-
     try:
         zf = check_container(data)  # limits first: never expand a refused file (cached for a checked file)
     except FileRejected:
@@ -63,10 +66,6 @@ def _row_values(x: Message) -> list:
 # ---- small workbooks: openpyxl ----
 
 def _mark_openpyxl(data: bytes, messages: list[Message]) -> bytes | None:
-    import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data))
     except Exception:
@@ -297,8 +296,6 @@ def _xml_text(value) -> str:
 
 
 def _mark_streaming(data: bytes, zf: zipfile.ZipFile, messages: list[Message]) -> bytes | None:
-    from data.workbook.reader import sheet_parts
-
     parts = sheet_parts(zf)  # sheet name -> member
     names = set(zf.namelist())
     marks: dict[str, dict[int, dict[int, bool]]] = defaultdict(lambda: defaultdict(dict))
