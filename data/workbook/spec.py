@@ -217,8 +217,9 @@ RECTIFICATIONS = Sheet("问题整改", (
 ), keys=("item_code",), description="问题整改台账；按问题编号新增或更新",
     checks=(Compare("deadline", "<", "found_date", "整改时限早于发现日期，请核对"),
             Compare("closed_date", "<", "found_date", "销号日期早于发现日期，请核对"),
+            # §11: 已销号 requires a 销号日期 — blocking, or a clerical slip would count the item overdue
             Conflict("closed_date", "status", RECT_CLOSED, "closed_date", False,
-                     f"整改状态为{RECT_CLOSED}，但未填写销号日期"),
+                     f"整改状态为{RECT_CLOSED}，但未填写销号日期", level=ERROR),
             Conflict("status", "status", RECT_CLOSED, "closed_date", True,
                      f"填写了销号日期，但整改状态不是{RECT_CLOSED}", if_not=True)))
 

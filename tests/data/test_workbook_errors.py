@@ -339,6 +339,13 @@ def impossible_date():
 
 
 @case
+def closed_without_closing_date():
+    # domain.md §11: 已销号 without a 销号日期 is a blocking error naming sheet, row and column (was a warning)
+    return (changed({"问题整改": {0: {"status": "已销号", "closed_date": None}}}),
+            [("问题整改", 2, "销号日期", "整改状态为已销号，但未填写销号日期")], {})
+
+
+@case
 def closed_before_found_date():
     return (changed({"问题整改": {1: {"closed_date": "2026-06-30"}}}),
             [("问题整改", 3, "销号日期", "销号日期早于发现日期")], {})
