@@ -140,9 +140,11 @@ def check_declared(zf: zipfile.ZipFile, limits: Limits) -> None:
 
 # ---- 2. streaming inflation ----
 
-def member_chunks(data: bytes, info: zipfile.ZipInfo, limit: int):
+def member_chunks(data: bytes, info: zipfile.ZipInfo, limit: int, max_ratio: float | None = None):
     """The uncompressed content of one member, in chunks of at most OUT_CHUNK bytes, inflated from the raw
-    archive bytes. Raises LimitExceeded once the member yields more than it declared or than `limit`."""
+    archive bytes. Raises LimitExceeded once the member yields more than it declared or than `limit`, or (with
+    max_ratio) once what it has yielded so far is more than twice max_ratio times the compressed bytes read:
+    a member lying about its size is stopped within its first megabytes."""
     off = info.header_offset
     if data[off:off + 4] != b"PK\x03\x04":
         raise LimitExceeded("文件已损坏或不完整（可能上传或保存时中断），请重新保存后再上传")
@@ -150,11 +152,14 @@ def member_chunks(data: bytes, info: zipfile.ZipInfo, limit: int):
     start = off + 30 + name_len + extra_len
     raw = memoryview(data)[start:start + info.compress_size]
     allowed = min(info.file_size, limit)
-    produced = 0
+    produced = consumed = 0
 
     def account(piece: bytes) -> bytes:
         nonlocal produced
         produced += len(piece)
+        if max_ratio and produced > RATIO_MIN_SIZE * 16 and produced > 2 * max_ratio * max(consumed, 1):
+            raise LimitExceeded(f"文件异常：压缩包内的「{info.filename}」解压时的压缩比超过 {2 * max_ratio:.0f} 倍，"
+                                f"疑似恶意构造的文件，已拒绝；请在 Excel 或 WPS 中打开后重新保存再上传")
         if produced > allowed:
             if produced > info.file_size:
                 raise LimitExceeded(f"文件异常：压缩包内的「{info.filename}」实际内容大于其声明的大小，"
@@ -171,6 +176,7 @@ def member_chunks(data: bytes, info: zipfile.ZipInfo, limit: int):
         for i in range(0, len(raw), IN_CHUNK):
             piece = d.decompress(raw[i:i + IN_CHUNK], OUT_CHUNK)
             while True:
+                consumed = min(i + IN_CHUNK, len(raw)) - len(d.unconsumed_tail)
                 if piece:
                     yield account(piece)
                 if not d.unconsumed_tail or d.eof:
@@ -375,7 +381,7 @@ def check_archive(data: bytes, zf: zipfile.ZipFile, worksheets: dict[str, str], 
             continue
         sheet = worksheets.get(info.filename)
         scan = SheetScan(sheet or info.filename, limits) if (sheet or _is_worksheet(info.filename)) else None
-        for chunk in member_chunks(data, info, limits.max_uncompressed):
+        for chunk in member_chunks(data, info, limits.max_uncompressed, limits.max_ratio):
             if scan is not None:
                 scan.feed(chunk)
         if scan is not None:
