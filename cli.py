@@ -5,6 +5,7 @@
     python -m data import FILE.xlsx [--month YYYY-MM] [--user NAME] [--county NAME]
     python -m data boundaries FILE.geojson [--user NAME]                        # replace county boundaries
     python -m data upgrade                                                      # schema upgrade (Alembic)
+    python -m data purge-originals [--days N] [--user NAME]                     # drop expired import originals
     python -m scoring rank --month YYYY-MM --out FILE.xlsx|.csv [--database URL]
     python -m scoring catalogue [VERSION_OR_PATH]                               # validate and list a catalogue
 
@@ -31,6 +32,8 @@ from data.exports import log_export, ranking_csv, ranking_workbook
 from data.geo import GeoError
 from data.repository import counties as county_frame
 from data.workbook import ROLE_ADMIN, ROLE_COUNTY, ImportUser, import_workbook
+from data.workbook.messages import listed
+from data.workbook.retention import purge_originals
 from data.workbook.template import template_bytes
 from domain.calendar import is_month
 from scoring.catalogue import CatalogueError, list_versions, load_catalogue
@@ -109,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     bnd.add_argument("--user", default="管理员", metavar="用户名", help="记录在审计日志中的用户名")
 
     sub.add_parser("upgrade", help="升级数据库结构（Alembic）", description="把数据库结构升级到最新版本。")
+
+    prg = sub.add_parser("purge-originals", help="删除超过保留期的导入原件",
+                         description="删除超过保留期的成功导入原件，以及未成功导入时留下的原件；导入记录本身保留。"
+                                     "保留期默认取环境变量 LEDGER_KEEP_ORIGINALS_DAYS（未设置为 1095 天）。")
+    prg.add_argument("--days", type=int, metavar="天数", help="成功导入的原件保留天数")
+    prg.add_argument("--user", default="命令行", metavar="用户名", help="记录在审计日志中的用户名")
     return p
 
 
@@ -163,7 +172,7 @@ def cmd_import(args) -> int:
         user = ImportUser(args.user, ROLE_COUNTY, str(hit.iloc[0]["county_code"]))
     result = import_workbook(engine, path.read_bytes(), path.name, args.month, user)
     print(f"{result.summary()}（导入编号 {result.import_id}）")
-    for x in result.messages:
+    for x in listed(result.messages):  # the first ones in detail and a line counting the rest
         print(f"[{x.level}] {x}")
     if not result.ok:
         marked = result.marked_copy
@@ -202,8 +211,17 @@ def cmd_upgrade(args) -> int:
     return 0
 
 
+def cmd_purge_originals(args) -> int:
+    if args.days is not None and args.days < 0:
+        print("保留天数不能为负数", file=sys.stderr)
+        return 2
+    n = purge_originals(get_engine(), days=args.days, user=args.user)
+    print(f"已删除{n}个导入原件（超过保留期的，及未成功导入的）" if n else "没有需要删除的导入原件")
+    return 0
+
+
 _DATA_COMMANDS = {"init": cmd_init, "template": cmd_template, "import": cmd_import, "upgrade": cmd_upgrade,
-                  "boundaries": cmd_boundaries}
+                  "boundaries": cmd_boundaries, "purge-originals": cmd_purge_originals}
 
 
 def data_main(argv: list[str] | None = None) -> int:

@@ -327,3 +327,19 @@ def test_100000_error_upload_is_answered_while_another_upload_goes_through(sqlit
     first = next(wb["搬迁户"].iter_rows(min_row=2, max_row=2))
     assert first[1].fill.fgColor.rgb.endswith("FFC7CE") and not first[0].fill.fgColor.rgb.endswith("FFC7CE")
     wb.close()
+
+
+def test_purge_command(sqlite_engine):
+    from sqlalchemy.orm import Session
+
+    from data import models as m
+    with Session(sqlite_engine) as s, s.begin():
+        s.add(m.ImportRecord(username="a", file_name="败.xlsx", sha256="1" * 64, result="失败", file_blob=b"bad"))
+    env = dict(os.environ, DATABASE_URL=str(sqlite_engine.url))
+    run = [sys.executable, "-m", "data", "purge-originals", "--days", "30", "--user", "管理员"]
+    out = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "已删除1个导入原件" in out.stdout, out.stderr
+    out = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "没有需要删除" in out.stdout
+    out = subprocess.run(run[:4] + ["--days", "-1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "不能为负数" in out.stderr
