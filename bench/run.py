@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import platform
-import sqlite3
 import statistics
 import sys
 import time
@@ -116,12 +115,15 @@ def bench_scoring(t: Table, quick: bool) -> None:
 # ---------------------------------------------------------------- pages
 
 def codes(db_url: str) -> dict[str, str]:
-    con = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    """A site and a county of the database for the profile pages (first by code / sort order)."""
+    from sqlalchemy import create_engine, text
+    eng = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
-        site = con.execute("SELECT code FROM sites ORDER BY code LIMIT 1").fetchone()[0]
-        county = con.execute("SELECT code FROM counties ORDER BY sort_order, code LIMIT 1").fetchone()[0]
+        with eng.connect() as c:
+            site = c.execute(text("SELECT code FROM sites ORDER BY code LIMIT 1")).scalar_one()
+            county = c.execute(text("SELECT code FROM counties ORDER BY sort_order, code LIMIT 1")).scalar_one()
     finally:
-        con.close()
+        eng.dispose()
     return {"site": site, "county": county}
 
 
@@ -228,7 +230,7 @@ def mib(b: int | None) -> str:
 
 
 def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: list) -> None:
-    url, built = dbcache.ensure(scale, a.rebuild)
+    url, built = (a.db, None) if a.db else dbcache.ensure(scale, a.rebuild)
     if built:
         t.add(f"build demo database (python -m data init --demo --scale {scale})", scale, "-", f"{built:.0f} s",
               "", None, "once; cached under var/bench/")
@@ -300,6 +302,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cap", type=float, default=900, help="hard time cap per load run, seconds")
     ap.add_argument("--timeout", type=float, default=300, help="time limit for one page, seconds")
     ap.add_argument("--quick", action="store_true", help="smoke run: city only, 5 sessions × 1 cycle, 10k import")
+    ap.add_argument("--db", help="measure this DATABASE_URL (e.g. a PostgreSQL database set up with `python -m "
+                                 "data init --demo`) instead of the cached SQLite demo; needs a single --scale")
     ap.add_argument("--rebuild", action="store_true", help="rebuild cached demo databases and the workbook")
     ap.add_argument("--profile", action="store_true",
                     help="sample the app processes with py-spy during the load runs (var/bench/profiles/)")
@@ -312,6 +316,8 @@ def main(argv=None) -> int:
     scales = [s.strip() for s in a.scale.split(",") if s.strip()]
     if not set(scales) <= {"city", "province"}:
         ap.error("--scale: city and/or province")
+    if a.db and len(scales) != 1:
+        ap.error("--db: give the scale of that database with --scale city or --scale province")
 
     t = Table()
     profiles: list[tuple[str, str]] = []
