@@ -96,8 +96,8 @@ def _check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise FileRejected("文件已损坏或不完整（可能上传或保存时中断），请重新保存后再上传") from None
+    except Exception:  # BadZipFile, OSError, EOFError, NotImplementedError, ... of a damaged archive
+        raise FileRejected(_DAMAGED) from None
     if "xl/workbook.xml" not in names:
         if "word/document.xml" in names or "ppt/presentation.xml" in names:
             raise FileRejected("不是 Excel 工作簿（是 Word 或 PowerPoint 文件），请上传 .xlsx 文件")
@@ -111,7 +111,12 @@ def _check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
         L.check_archive(data, zf, sheets, limits)
     except L.LimitExceeded as e:
         raise FileRejected(e.reason) from None
+    except Exception:  # a damaged archive (truncated headers, bad deflate data, unsupported versions)
+        raise FileRejected(_DAMAGED) from None
     return zf
+
+
+_DAMAGED = "文件已损坏或不完整（可能上传或保存时中断），请重新保存后再上传"
 
 
 def _looks_like_text(head: bytes) -> bool:

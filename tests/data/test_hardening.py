@@ -343,3 +343,21 @@ def test_purge_command(sqlite_engine):
     assert out.returncode == 0 and "没有需要删除" in out.stdout
     out = subprocess.run(run[:4] + ["--days", "-1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "不能为负数" in out.stderr
+
+
+def test_damaged_archives_get_a_chinese_refusal_never_a_crash():
+    import random
+
+    rng = random.Random(7)
+    for base in (good_workbook(), H.far_cell(row=5)):
+        for k in range(150):
+            data = bytearray(base)
+            if k % 3 == 0:
+                data = data[:rng.randrange(1, len(data))]
+            else:
+                for _ in range(rng.randrange(1, 8)):
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+            try:
+                check_container(bytes(data))
+            except FileRejected as e:
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in e.reason)
