@@ -78,6 +78,8 @@ def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str]) -> None:
         "达标": st.column_config.TextColumn("达标", width=74),
         "短板": st.column_config.TextColumn("短板", width=84),
         "总分": st.column_config.NumberColumn("总分", format="%.2f"),
+        "指标完整度": st.column_config.TextColumn("指标完整度", width=78, help="本月未缺报的指标数/指标总数"),
+        "缺报": st.column_config.TextColumn("缺报", width=110, help="本月缺报（计0分）的指标；空白为指标齐全"),
         "较上月": st.column_config.TextColumn("较上月", help="全市名次较上月变化：↑上升、↓下降、—不变、新为新增"),
         "总分较上月": st.column_config.NumberColumn("总分较上月", format="%+.2f", help="总分较上月变化"),
         "排名区间": st.column_config.TextColumn("排名区间", help=INTERVAL_HELP),
@@ -88,7 +90,7 @@ def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str]) -> None:
     st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 640),
                  column_config=cfg, key="ranking_table")
     st.caption("注：排名区间为权重与目标值随机扰动下的5%–95%名次区间，相差两三位的名次差异不具有实际意义；"
-               "短板为得分率最低的维度。")
+               "短板为得分率最低的维度；“缺报”栏列出本月缺报（计0分）的指标。")
 
 
 def ranking_downloads(ctx, table: pd.DataFrame, f: RankingFilters) -> None:
