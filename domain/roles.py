@@ -9,7 +9,7 @@ in ``ROLES`` and name it in ``PAGE_ACTIONS`` if a page needs it; nothing else ch
 | 市领导     | whole city  | view, wall                                                              |
 | 市级督导   | whole city  | view, wall, export, circular, followup, import                          |
 | 县级填报员 | own county  | view, upload, import, export_own                                        |
-| 管理员     | whole city  | every action (incl. accounts, configure, boundaries)                    |
+| 管理员     | whole city  | every action (incl. accounts, configure, boundaries, audit)             |
 """
 from __future__ import annotations
 
@@ -34,9 +34,10 @@ IMPORT = Action("import", "导入月度台账")          # the import service it
 ACCOUNTS = Action("accounts", "管理账号")
 CONFIGURE = Action("configure", "管理指标配置")
 BOUNDARIES = Action("boundaries", "更新县级边界")
+AUDIT = Action("audit", "查阅审计日志")
 
 ACTIONS: tuple[Action, ...] = (VIEW, WALL, EXPORT, EXPORT_OWN, CIRCULAR, FOLLOWUP, UPLOAD, IMPORT, ACCOUNTS,
-                               CONFIGURE, BOUNDARIES)
+                               CONFIGURE, BOUNDARIES, AUDIT)
 ACTION_BY_KEY = {a.key: a for a in ACTIONS}
 
 

@@ -20,7 +20,8 @@ def test_scope():
 @pytest.mark.parametrize("role,action,ok", [
     ("市领导", R.EXPORT, False), ("市领导", "wall", True), ("市级督导", R.CIRCULAR, True),
     ("县级填报员", R.EXPORT, False), ("县级填报员", R.EXPORT_OWN, True), ("县级填报员", R.ACCOUNTS, False),
-    ("管理员", R.BOUNDARIES, True), ("管理员", "configure", True), ("访客", R.VIEW, False), (None, R.VIEW, False),
+    ("管理员", R.BOUNDARIES, True), ("管理员", "configure", True), ("管理员", R.AUDIT, True),
+    ("市级督导", R.AUDIT, False), ("市级督导", R.ACCOUNTS, False), ("访客", R.VIEW, False), (None, R.VIEW, False),
     ("市级督导", "no_such_action", False),
 ])
 def test_can(role, action, ok):
