@@ -19,7 +19,7 @@ GRADE_NONE = "#9E9E9E"   # no score (缺报 / not scored)
 # County flags (进度滞后) and escalation levels, §6
 FLAG_COLORS = {
     "正常": "#1B7F3B",
-    "进度滞后": "#E65100",
+    "进度滞后": "#B7791F",   # amber-brown: the yellow family of its map fill, far from 建议约谈's red
     "建议约谈": "#C62828",
     "建议约谈主要负责人": "#7B1FA2",
 }

@@ -24,6 +24,7 @@ VIEWS = ["全市总览", "安置点排行"]
 PAD, TOP_H, KPI_H, GAP, FOOT_H = 8, 62, 118, 8, 30
 MAIN_H = 1080 - 2 * PAD - TOP_H - KPI_H - FOOT_H - 3 * GAP      # 830: the row of charts, map and lists
 HALF_H = (MAIN_H - GAP) // 2                                     # 411: a half-height panel
+MAP_W = 804                                                      # the middle column of the overview view
 
 
 def rem(px: float) -> str:
@@ -76,7 +77,12 @@ html {{ font-size: min(calc(100vw / 120), calc(100vh / 67.5)) !important; }}
   overflow: hidden; text-overflow: ellipsis; line-height: 1.3; }}
 .wall-table th {{ color: {theme.WALL_MUTED}; font-weight: 500; text-align: left; font-size: {rem(15)}; }}
 .wall-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.wall-table tr.veto-why td {{ font-size: {rem(14)}; color: #FF8A80; padding-top: 0; }}
+.wall-table.tall {{ font-size: {rem(22)}; }}
+.wall-table.tall td {{ padding: {rem(13)} {rem(6)}; }}
+.wall-table.tall th {{ font-size: {rem(17)}; padding-bottom: {rem(8)}; }}
+.wall-table.tall tr.has-why td {{ padding-bottom: {rem(2)}; }}
+.wall-table tr.veto-why td {{ font-size: {rem(14)}; color: #FF8A80; padding-top: 0 !important; }}
+.wall-table.tall tr.veto-why td {{ font-size: {rem(17)}; padding-bottom: {rem(10)}; }}
 .wall-table tr.has-why td {{ border-bottom: none; }}
 .wall-veto {{ display:inline-block; font-size: {rem(13)}; line-height: 1.3; padding: 0 {rem(5)}; margin-left: {rem(6)};
   border-radius: {rem(3)}; background: #C62828; color: #FFFFFF !important; vertical-align: middle; }}
@@ -102,13 +108,13 @@ html {{ font-size: min(calc(100vw / 120), calc(100vh / 67.5)) !important; }}
 """
 
 # Reports the screen's size relative to the 1920×1080 design once, as ?scale= (plotly and deck.gl take their font
-# sizes in pixels); the page reloads only when the bucket (quarter steps) changes, never at 1920×1080.
+# sizes in pixels); the page reloads only when the bucket (steps of 0.05) changes, never at 1920×1080.
 SCALE_JS = """
 <script>
 (function(){
   function bucket(){
     var z = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
-    return Math.min(3, Math.max(0.5, Math.round(z * 4) / 4));
+    return Math.min(3, Math.max(0.5, Math.round(z * 20) / 20));
   }
   function check(){
     var url = new URL(window.location.href), want = String(bucket());
@@ -226,17 +232,19 @@ def sites_panel(df: pd.DataFrame, title: str, height: int, vetoes: dict[str, str
     widths = [8, 40, 13, 10, 13, 16] if county else [8, 53, 10, 13, 16]
     heads = ["排名", "安置点"] + (["县区"] if county else []) + ["总分", "等次", "较上月"]
     right = {"总分", "较上月"}
-    st.html(f'<div class="wall-panel" style="height:{rem(height)}"><h3>{html.escape(title)}</h3><table class="wall-table">'
+    tall = " tall" if height > HALF_H else ""       # a full-height list: larger rows fill the panel
+    st.html(f'<div class="wall-panel" style="height:{rem(height)}"><h3>{html.escape(title)}</h3><table class="wall-table{tall}">'
             "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup><tr>"
             + "".join(f'<th{" style=text-align:right" if h in right else ""}>{h}</th>' for h in heads) + "</tr>"
             + "".join(body) + "</table></div>")
 
 
-def legend() -> None:
+def legend(with_map: bool = True) -> None:
     g = "".join(f'<span><i class="wall-dot" style="background:{theme.GRADE_COLORS[x]}"></i>{x}</span>' for x in theme.GRADES)
     f = "".join(f'<span><i class="wall-dot" style="background:{theme.county_fill(x, True)};border-radius:2px;'
                 f'outline:1px solid #8FA9D6"></i>{x}</span>' for x in theme.FLAG_ORDER)
-    st.html(f'<div class="wall-legend wall-foot">安置点等次：{g}　县区：{f}　圆点大小表示搬迁人口</div>')
+    more = f"　县区：{f}　圆点大小表示搬迁人口" if with_map else ""
+    st.html(f'<div class="wall-legend wall-foot">安置点等次：{g}{more}</div>')
 
 
 def controls(rotate_default: bool, interval_default: int) -> tuple[bool, int]:
@@ -283,7 +291,7 @@ def render(ctx, view: str, rotate: bool, interval: int) -> None:
                 _chart(charts.qualified_trend(d.trend, dark=True, height=None, scale=s), "wall_trend")
         with mid:
             with st.container(key="wall_full"):
-                w, h = round(820 * s), round(MAIN_H * s)
+                w, h = round(MAP_W * s), round(MAIN_H * s)
                 deck = maps.build_deck(d.map, mode="flag", dark=True, height=h, width=w, scale=s, padding=0.03)
                 st.pydeck_chart(deck, height="stretch", key="wall_map")
         with right:
@@ -301,4 +309,4 @@ def render(ctx, view: str, rotate: bool, interval: int) -> None:
                        "wall_donut")
             with st.container(key="wall_half4"):
                 _chart(charts.qualified_trend(d.trend, dark=True, height=None, scale=s), "wall_trend2")
-    legend()
+    legend(with_map=view == VIEWS[0])

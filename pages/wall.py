@@ -1,4 +1,5 @@
-"""数据大屏: dark wall screen for leaders; refreshes itself and can rotate views (?rotate=0 stops, ?interval=60).
+"""数据大屏: dark wall screen for leaders; refreshes itself and can rotate views (?rotate=0 stops, ?interval=60,
+?view=1 starts on — or, without rotation, stays on — the second view: two screens can show both).
 Its way back (总览) and its settings sit in the bottom-left corner: the header and sidebar are hidden."""
 import streamlit as st
 
@@ -16,7 +17,8 @@ if ctx:
         with shell.guard("数据大屏"):
             tick = st.session_state.get("wall_tick", -1) + 1
             st.session_state["wall_tick"] = tick
-            view = wall.VIEWS[tick % len(wall.VIEWS)] if rotate else wall.VIEWS[0]
+            start = 1 if st.query_params.get("view") == "1" else 0
+            view = wall.VIEWS[(start + (tick if rotate else 0)) % len(wall.VIEWS)]
             wall.render(ctx, view, rotate, interval)
 
     screen()
