@@ -50,7 +50,7 @@ def open_wall(browser, server, w: int, h: int, query: str = "rotate=0"):
     ctx = browser.new_context(viewport={"width": w, "height": h})
     pg = ctx.new_page()
     pg.goto(f"{server.base}/wall?{query}")
-    want = str(min(3.0, max(0.5, round(min(w / 1920, h / 1080) * 4) / 4))).rstrip("0").rstrip(".")
+    want = f"{min(3.0, max(0.5, round(min(w / 1920, h / 1080) * 20) / 20)):g}"
     pg.wait_for_function(
         """want => { const s = new URL(location.href).searchParams.get('scale') || '1';
                      const top = document.querySelector('.wall-top');
