@@ -108,6 +108,8 @@ RIGHTS_BY_CODE: dict[str, RightsItem] = {r.code: r for r in RIGHTS}
 # Items by their role in the indicators (domain.md §4): P2/P3/P4 coverage items and the P5 assistance items.
 EDUCATION_ITEM, MEDICAL_ITEM, PENSION_ITEM = "R10", "R11", "R13"
 ASSISTANCE_ITEMS = ("R14", "R15")
+# The one item whose side follows the household's 户籍 (R01).
+HUKOU_ITEM = next(r.code for r in RIGHTS if r.side_by_hukou)
 
 
 def item(code: str) -> RightsItem:

@@ -52,7 +52,8 @@ except ImportError:  # pragma: no cover
 
 from domain.labour import WORKSHOP_FORMS
 from domain.organisation import PLATFORMS, POSTS
-from domain.rights import DEST, ORIGIN, RIGHT_DONE, RIGHT_NA, RIGHT_OPEN, RIGHTS, RIGHTS_CODES
+from domain.rights import (ASSISTANCE_ITEMS, DEST, EDUCATION_ITEM, HUKOU_ITEM, MEDICAL_ITEM, ORIGIN, PENSION_ITEM,
+                           RIGHT_DONE, RIGHT_NA, RIGHT_OPEN, RIGHTS, RIGHTS_CODES)
 
 from .catalogue import Catalogue, load_catalogue
 from .frames import MonthData
@@ -155,12 +156,6 @@ def status_codes(s: pd.Series) -> np.ndarray:
     return out
 
 
-def status_flags(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(done, open, not_applicable) boolean arrays of a rights column; anything else is blank (漏项)."""
-    c = status_codes(s)
-    return c == DONE, c == OPEN, c == NOT_APPLICABLE
-
-
 def dedupe(df: pd.DataFrame, key: str) -> pd.DataFrame:
     if df[key].is_unique:
         return df
@@ -250,12 +245,12 @@ def rights_counts(hh: pd.DataFrame, group: np.ndarray, n_groups: int) -> dict[st
     out: dict[str, np.ndarray] = {code: counts[:, k, :] for k, code in enumerate(RIGHTS_CODES)}
     dest_items = [k for k, c in enumerate(RIGHTS_CODES) if ITEM_SIDE[c] == DEST]
     origin_items = [k for k, c in enumerate(RIGHTS_CODES) if ITEM_SIDE[c] == ORIGIN]
-    r01 = RIGHTS_CODES.index("R01")
+    r01 = RIGHTS_CODES.index(HUKOU_ITEM)
     moved = truthy(hh["hukou_moved"])
     r01_dest = np.bincount(group[moved] * 4 + codes[moved, r01], minlength=n_groups * 4).reshape(n_groups, 4)
     out[DEST] = counts[:, dest_items, :].sum(axis=1) + r01_dest
     out[ORIGIN] = counts[:, origin_items, :].sum(axis=1) + (counts[:, r01, :] - r01_dest)
-    i14, i15 = RIGHTS_CODES.index("R14"), RIGHTS_CODES.index("R15")
+    i14, i15 = (RIGHTS_CODES.index(c) for c in ASSISTANCE_ITEMS)
     open_14_15 = (codes[:, i14] == OPEN) | (codes[:, i15] == OPEN)
     out["P5"] = np.bincount(group, weights=open_14_15.astype(float), minlength=n_groups)
     return out
@@ -312,7 +307,8 @@ def compute_wide(md: MonthData, catalogue: Catalogue | None = None, *, exact_val
 
     # --- rights: P2 P3 P4 P5 N2 N3
     rc = rights_counts(hh, L.hh_site, S)
-    for code, key in (("P2", "R10"), ("P3", "R11"), ("P4", "R13"), ("N2", DEST), ("N3", ORIGIN)):
+    for code, key in (("P2", EDUCATION_ITEM), ("P3", MEDICAL_ITEM), ("P4", PENSION_ITEM), ("N2", DEST),
+                      ("N3", ORIGIN)):
         m = rc[key]
         applicable = m.sum(axis=1) - m[:, NOT_APPLICABLE]
         vals[code] = coverage_pct(m)
