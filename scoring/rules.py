@@ -203,14 +203,17 @@ def exact(x) -> Fraction | None:
         return None
     if math.isnan(f) or math.isinf(f):
         return None
-    return Fraction(Decimal(repr(f)))
+    if f.is_integer():
+        return Fraction(int(f))
+    return Fraction(repr(f))                             # the shortest decimal that reads back as f
 
 
 def half_up_cents(x: Fraction | int) -> int:
     """Exact value → integer hundredths, rounded half away from zero (四舍五入): 84.925 → 8493, −0.005 → −1."""
-    n = Fraction(x) * 100
-    half = Fraction(1, 2)
-    return math.floor(n + half) if n >= 0 else -math.floor(-n + half)
+    if isinstance(x, int):
+        return x * 100
+    n, d = x.numerator * 100, x.denominator              # integer arithmetic: (2n + d) // 2d = ⌊n/d + ½⌋
+    return (2 * n + d) // (2 * d) if n >= 0 else -((-2 * n + d) // (2 * d))
 
 
 def pct_cents(num, den) -> np.ndarray:
