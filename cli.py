@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                           description="初始化数据库：写入城市与县区，可选生成演示数据。")
     init.add_argument("--city", required=True, metavar="代码或名称", help="城市（市/州）行政区划代码或名称")
     init.add_argument("--demo", action="store_true", help="生成演示数据")
-    init.add_argument("--scale", choices=["city", "province"], default="city", help="演示数据规模：city（默认）或 province")
+    init.add_argument("--scale", choices=["city", "province"], default="city",
+                      help="演示数据规模：city（默认）或 province")
 
     tpl = sub.add_parser("template", help="导出空白台账导入模板", description="导出空白台账导入模板（.xlsx）。")
     tpl.add_argument("out", metavar="OUT.xlsx", help="输出文件路径")
@@ -103,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE.xlsx", help="要导入的工作簿")
     imp.add_argument("--month", metavar="YYYY-MM", help="导入月份（搬迁户、劳动力、组织建设必填）")
     imp.add_argument("--user", default="命令行", metavar="用户名", help="记录在导入日志中的用户名（默认：命令行）")
-    imp.add_argument("--county", metavar="县名", help="以该县县级填报员身份导入（只允许本县数据）；不填则以管理员身份导入")
+    imp.add_argument("--county", metavar="县名",
+                     help="以该县县级填报员身份导入（只允许本县数据）；不填则以管理员身份导入")
 
     bnd = sub.add_parser("boundaries", help="上传县级边界（GeoJSON，管理员）",
                          description="用 GeoJSON 文件替换县（市、区）边界：每个要素一个县，属性含 name 与 adcode；"

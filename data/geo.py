@@ -368,7 +368,8 @@ def load_uploaded_geojson(data: bytes) -> list[CountyInfo]:
     if not data:
         raise GeoError("上传的边界文件为空")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise GeoError(f"边界文件过大（{len(data) / 1024 / 1024:.1f} MB），上限为 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+        raise GeoError(f"边界文件过大（{len(data) / 1024 / 1024:.1f} MB），"
+                       f"上限为 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -437,7 +438,8 @@ def load_uploaded_geojson(data: bytes) -> list[CountyInfo]:
                         geom = None
                     elif not geom.is_valid:
                         geom = shapely.make_valid(geom)
-                        polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
+                        polys = [g for g in getattr(geom, "geoms", [geom])
+                                 if g.geom_type in ("Polygon", "MultiPolygon")]
                         if not polys:
                             problems.append(f"{where}：几何图形无效（自相交等），无法修复")
                             geom = None

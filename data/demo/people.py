@@ -120,7 +120,8 @@ def make_people(rng: np.random.Generator, plan: Plan, factor: float, years: list
     lab_birth = np.where(is_head, head_birth[lab_hh], random_dates(rng, f"{end_year - 59}-01-01",
                                                                     f"{end_year - 16}-12-31", L))
     same_surname = rng.random(L) < np.where(lab_male, 0.85, 0.35)
-    lab_surname = np.where(same_surname, head_surname[lab_hh], rng.choice(len(SURNAMES), L, p=SURNAME_W / SURNAME_W.sum()))
+    lab_surname = np.where(same_surname, head_surname[lab_hh],
+                           rng.choice(len(SURNAMES), L, p=SURNAME_W / SURNAME_W.sum()))
     others = ~is_head
     other_names = person_names(rng, lab_male[others], lab_surname[others])
 

@@ -311,7 +311,8 @@ def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float,
 def _names_with(table: pd.DataFrame, name_col: str, value_col: str, rows: pd.DataFrame, unit: str = "分") -> str:
     out = []
     for _, r in rows.iterrows():
-        out.append(f"{r[name_col]}（{fmt_score(r[value_col])}{unit}）" if value_col in rows.columns else str(r[name_col]))
+        out.append(f"{r[name_col]}（{fmt_score(r[value_col])}{unit}）" if value_col in rows.columns
+                   else str(r[name_col]))
     return "、".join(out)
 
 
@@ -413,8 +414,9 @@ def circular_docx(c: CircularData) -> bytes:
         scope = "all" if len(sv) <= 20 else "top_bottom"
     if "安置点" in sv.columns and "总分" in sv.columns and len(sv):
         ordered = _sorted_by_rank(sv)
-        _para(doc, f"本月全市{len(sv)}个安置点参与排名，总分前三的是{_names_with(sv, '安置点', '总分', ordered.head(3))}；"
-                   f"排名靠后的是{_names_with(sv, '安置点', '总分', ordered.tail(3).iloc[::-1])}。")
+        top3 = _names_with(sv, "安置点", "总分", ordered.head(3))
+        bottom3 = _names_with(sv, "安置点", "总分", ordered.tail(3).iloc[::-1])
+        _para(doc, f"本月全市{len(sv)}个安置点参与排名，总分前三的是{top3}；排名靠后的是{bottom3}。")
     if scope == "all" or len(sv) <= 20:
         _caption(doc, f"表2　{c.city_name}易地搬迁安置点五好社区创建排名（{c.month_cn}）")
         _table(doc, sv, sflags, usable_mm=usable_land, font_pt=9)

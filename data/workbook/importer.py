@@ -121,7 +121,8 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
         return ImportResult(False, FAILED, out.messages, rows, iid, file_bytes=data, **base)
 
     if user.role not in IMPORT_ROLES:
-        out.sheet(None, f"「{user.role}」角色无导入权限" if user.role == ROLE_LEADER else f"未知角色「{user.role}」，无导入权限")
+        out.sheet(None, f"「{user.role}」角色无导入权限" if user.role == ROLE_LEADER
+                  else f"未知角色「{user.role}」，无导入权限")
     if user.role == ROLE_COUNTY and not user.county_code:
         out.sheet(None, "县级填报员账号未设置所属县，无法导入，请联系管理员")
     check_month = month
@@ -317,7 +318,8 @@ def _plan(res: Validated, month: str | None) -> list[TablePlan]:
         f = [("kind", "kind", S.ENUM), ("date", "date", S.DATE), ("county_code", "county_code", S.CODE),
              ("site_code", "site_code", S.CODE), ("title", "title", S.TEXT), ("content", "content", S.TEXT)]
         cols, rows, src = build(S.FOLLOWUPS, f)
-        plans.append(TablePlan(m.FollowUp.__table__, cols, rows, src, "upsert", ["kind", "date", "county_code", "title"],
+        plans.append(TablePlan(m.FollowUp.__table__, cols, rows, src, "upsert",
+                               ["kind", "date", "county_code", "title"],
                                sheet=S.FOLLOWUPS.name))
     return plans
 

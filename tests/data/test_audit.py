@@ -13,7 +13,8 @@ def _entries(engine):
 
 
 def test_engine_entry_is_committed_at_once(engine):
-    audit.record(engine, user="督导甲", action=audit.EXPORT, detail=audit.export_detail("安置点排名", "2026-10", "排名.xlsx"))
+    audit.record(engine, user="督导甲", action=audit.EXPORT,
+                 detail=audit.export_detail("安置点排名", "2026-10", "排名.xlsx"))
     assert _entries(engine) == [("督导甲", "导出", "安置点排名；月份 2026-10；排名.xlsx")]
 
 

@@ -49,7 +49,8 @@ def test_counts_and_sizes(demo_db, latest):
     assert list_months(eng) == result.months
     sites = latest.sites
     assert len(sites) == 68 and sites.site_code.is_unique and sites.site_name.is_unique
-    assert set(latest.counties.county_name) == {"兴义市", "兴仁市", "普安县", "晴隆县", "贞丰县", "望谟县", "册亨县", "安龙县"}
+    assert set(latest.counties.county_name) == {"兴义市", "兴仁市", "普安县", "晴隆县", "贞丰县", "望谟县", "册亨县",
+                                                "安龙县"}
     size = pd.cut(sites.population, [0, 800, 3000, 10000, 10**9], right=False,
                   labels=["小型", "中型", "大型", "特大型"]).value_counts()
     for name, target in zip(["小型", "中型", "大型", "特大型"], demo.CITY_SIZE_COUNTS):
@@ -118,7 +119,10 @@ def test_trend_improves(demo_db):
     first, last = load_month(eng, "2024-11"), load_month(eng, END)
     assert last.labour.employed.mean() > first.labour.employed.mean()
     assert last.labour.certified.mean() > first.labour.certified.mean() + 0.05
-    done = lambda h: (h[RIGHTS_CODES] == "已落实").sum().sum() / (h[RIGHTS_CODES] != "不适用").sum().sum()
+
+    def done(h):
+        return (h[RIGHTS_CODES] == "已落实").sum().sum() / (h[RIGHTS_CODES] != "不适用").sum().sum()
+
     assert done(last.households) > done(first.households)
 
 

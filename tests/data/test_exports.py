@@ -34,7 +34,8 @@ def site_table(n: int = 68, seed: int = 7) -> pd.DataFrame:
         "排名": rank,
         "同类排名": pd.Series(rank).groupby(size).rank(method="min").astype(int).to_numpy(),
         "安置点编码": [f"5223{i:04d}" for i in range(n)],
-        "安置点": [f"{COUNTIES[i % 9][:2]}{'栗坪洒金阳光幸福新城和谐'[i % 6:i % 6 + 2]}社区{i + 1}号安置点" for i in range(n)],
+        "安置点": [f"{COUNTIES[i % 9][:2]}{'栗坪洒金阳光幸福新城和谐'[i % 6:i % 6 + 2]}社区{i + 1}号安置点"
+                   for i in range(n)],
         "县": [COUNTIES[i % 9] for i in range(n)],
         "规模": size,
         "总分": total,
@@ -354,7 +355,8 @@ def test_circular_docx_content():
     text = _docx_text(doc)
     assert c.title in [p.text for p in doc.paragraphs]
     assert "2026年第10期" in text and "市易地搬迁后续扶持工作领导小组办公室" in text
-    for head in ("一、总体情况", "二、各县（市、区）进展", "三、安置点排名", "四、进度滞后县（市、区）及原因", "五、下步要求"):
+    for head in ("一、总体情况", "二、各县（市、区）进展", "三、安置点排名", "四、进度滞后县（市、区）及原因",
+                 "五、下步要求"):
         assert head in text, head
     # the county table: header + one row per county, columns in §8 order
     county = [t for t in doc.tables if t.rows[0].cells[1].text.replace("\n", "") == "县(市、区)"]

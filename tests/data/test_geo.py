@@ -107,7 +107,8 @@ def test_upload_geojson_problems_are_listed_in_chinese():
     outside = {"type": "Polygon", "coordinates": [[[5, 5], [6, 5], [6, 6], [5, 5]]]}
     point = {"type": "Point", "coordinates": [105, 25]}
     data = _fc(_feature(None, "522301", SQUARE), _feature("甲县", "52230", SQUARE), _feature("乙县", "522303", outside),
-               _feature("丙县", "522304", point), _feature("丁县", "522305", SQUARE), _feature("丁县", "522305", SQUARE))
+               _feature("丙县", "522304", point), _feature("丁县", "522305", SQUARE),
+               _feature("丁县", "522305", SQUARE))
     with pytest.raises(geo.GeoError) as exc:
         geo.load_uploaded_geojson(data)
     text = "\n".join(exc.value.problems)
