@@ -73,7 +73,8 @@ def stop(proc: subprocess.Popen) -> None:
 DONE_JS = """() => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  return document.querySelectorAll("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']").length > 0;
+  return document.querySelectorAll(
+    "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']").length > 0;
 }"""
 
 
@@ -96,7 +97,8 @@ NAV_DONE_JS = """(path) => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector("[data-testid='stMainBlockContainer'] [data-stale='true']")) return false;
-  return document.querySelectorAll("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']").length > 0;
+  return document.querySelectorAll(
+    "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']").length > 0;
 }"""
 
 

@@ -193,15 +193,16 @@ def main(argv=None) -> int:
     b = best_of(lambda: baseline_mc(S, len(cat.indicators), D), args.repeats)
     rows.append((f"monte_carlo {D} draws", S, None, None, t, b, 2.0))
 
-    head = f"{'case':<28}{'sites':>7}{'households':>12}{'labour':>10}{'time s':>9}{'baseline s':>12}{'ratio':>8}{'target s':>10}  ok"
+    head = (f"{'case':<28}{'sites':>7}{'households':>12}{'labour':>10}{'time s':>9}{'baseline s':>12}{'ratio':>8}"
+            f"{'target s':>10}  ok")
     print(head)
     print("-" * len(head))
     ok_all = True
-    for label, s, h, l, t, b, target in rows:
+    for label, s, h, lab, t, b, target in rows:
         ok = target is None or t < target
         ok_all &= ok
         hs = f"{h:,}" if h is not None else "-"
-        ls = f"{l:,}" if l is not None else "-"
+        ls = f"{lab:,}" if lab is not None else "-"
         ts = f"{target:>10.1f}" if target is not None else f"{'-':>10}"
         verdict = ("yes" if ok else "NO") if target is not None else "(info)"
         print(f"{label:<28}{s:>7,}{hs:>12}{ls:>10}{t:>9.3f}{b:>12.3f}{t / b:>8.1f}{ts}  {verdict}")

@@ -33,13 +33,22 @@ INIT = r"""
 (() => {
   window.__ws = []; window.__st = [];
   const W = window.WebSocket;
-  const b64 = (buf) => { const u = new Uint8Array(buf); let s = ''; for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]); return btoa(s); };
+  const b64 = (buf) => {
+    const u = new Uint8Array(buf); let s = '';
+    for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]);
+    return btoa(s);
+  };
   window.WebSocket = function (...args) {
     const ws = new W(...args);
     const send = ws.send.bind(ws);
-    ws.send = (d) => { window.__ws.push({t: performance.now(), dir: 'out', n: d.byteLength || d.length, d: (d.byteLength || 0) < 65536 ? b64(d) : ''}); return send(d); };
+    ws.send = (d) => {
+      window.__ws.push({t: performance.now(), dir: 'out', n: d.byteLength || d.length,
+                        d: (d.byteLength || 0) < 65536 ? b64(d) : ''});
+      return send(d);
+    };
     ws.addEventListener('message', (e) => { const d = e.data; const n = d.byteLength || d.size || 0;
-      window.__ws.push({t: performance.now(), dir: 'in', n, d: (d instanceof ArrayBuffer && n < 4096) ? b64(d) : ''}); });
+      window.__ws.push({t: performance.now(), dir: 'in', n,
+                        d: (d instanceof ArrayBuffer && n < 4096) ? b64(d) : ''}); });
     return ws;
   };
   window.WebSocket.prototype = W.prototype;

@@ -162,7 +162,8 @@ def score_month(md: MonthData, catalogue: Catalogue, previous: MonthScores | Non
         "county_name": col("county_name"),
         "site_type": col("site_type"),
         "population": population,
-        "batch_year": pd.array(pd.to_numeric(sites["batch_year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+        "batch_year": pd.array(pd.to_numeric(sites["batch_year"], errors="coerce")
+                               .to_numpy(dtype=float, na_value=np.nan),
                                dtype="Float64").astype("Int64"),
         "size_class": np.array(cat.size_classes, dtype=object)[size_idx],
     }

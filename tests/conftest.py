@@ -44,7 +44,8 @@ if REQUIRE_PG and not PG_AVAILABLE:
 DB_PARAMS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql",
-                 marks=pytest.mark.skipif(not PG_AVAILABLE, reason="PostgreSQL not reachable (set REQUIRE_POSTGRES=1 to fail)")),
+                 marks=pytest.mark.skipif(not PG_AVAILABLE,
+                                          reason="PostgreSQL not reachable (set REQUIRE_POSTGRES=1 to fail)")),
 ]
 
 
