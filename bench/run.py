@@ -192,7 +192,8 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
     await asyncio.gather(*pending, return_exceptions=True)
     wall = time.perf_counter() - t0
     expected = sessions * (1 + cycles * len(cycle))
-    return {"times": times, "by_page": by_page, "errors": errors, "wall": wall, "capped": bool(pending), "expected": expected}
+    return {"times": times, "by_page": by_page, "errors": errors, "wall": wall, "capped": bool(pending),
+            "expected": expected}
 
 
 def pct(xs: list[float], q: float) -> float:

@@ -44,7 +44,8 @@ def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int | 
     of a 100, whatever the month), coloured by flag level; the change worded 上升/下降/持平 inside the bar."""
     d = counties.sort_values("score", ascending=True, na_position="first")
     colors = [theme.FLAG_COLORS.get(lv, theme.NEUTRAL) for lv in d["level"]]
-    text = [f"{fmt.fmt_num(s, 1)}" + (f"（{theme.change_word(dl, 1)}）" if show_delta and not fmt.is_missing(dl) else "")
+    text = [f"{fmt.fmt_num(s, 1)}"
+            + (f"（{theme.change_word(dl, 1)}）" if show_delta and not fmt.is_missing(dl) else "")
             for s, dl in zip(d["score"], d["delta_score"])]
     expected = d["expected_floor"] if "expected_floor" in d else d["expected"].map(_floor)
     hover = [f"<b>{n}</b><br>县均得分 {fmt.fmt_num(s, 2)}<br>排名 第{int(r) if not fmt.is_missing(r) else '—'}名"
@@ -57,7 +58,8 @@ def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int | 
         textposition="inside", insidetextanchor="end", textangle=0, constraintext="none",
         hovertext=hover, hoverinfo="text", name="县均得分",
         textfont=dict(size=fs, color="#FFFFFF"), insidetextfont=dict(size=fs, color="#FFFFFF")))
-    fig.update_layout(**theme.plotly_layout(dark, height, scale, title=_title("各县（市、区）县均得分排名", dark, scale)),
+    fig.update_layout(**theme.plotly_layout(dark, height, scale,
+                                            title=_title("各县（市、区）县均得分排名", dark, scale)),
                       showlegend=False, uniformtext=dict(minsize=max(fs - 4, 8), mode="show"))
     fig.update_xaxes(range=[0, 100], tick0=0, dtick=20, title=None, showgrid=True, fixedrange=True)
     fig.update_yaxes(title=None, tickfont=dict(size=fs), fixedrange=True)
@@ -77,14 +79,17 @@ def qualified_trend(trend: pd.DataFrame, *, dark: bool = False, height: int | No
                 textfont=dict(size=fs),
                 hovertemplate="%{x}<br>达标 %{y} 个<extra></extra>")
     fig.add_scatter(x=x, y=plan, name="序时进度（计划，取整）", mode="lines+markers",
-                    line=dict(color=theme.WALL_ACCENT if dark else theme.PLAN_COLOR, width=round(3 * scale), dash="dash"),
+                    line=dict(color=theme.WALL_ACCENT if dark else theme.PLAN_COLOR, width=round(3 * scale),
+                              dash="dash"),
                     marker=dict(size=round(6 * scale)),
                     hovertemplate="%{x}<br>序时进度 %{y} 个<extra></extra>")
     ymax = max([1] + [float(v) for v in trend["qualified"].tolist() + plan if not fmt.is_missing(v)])
-    fig.update_layout(**theme.plotly_layout(dark, height, scale, title=_title("五好达标安置点数与序时进度", dark, scale)))
+    fig.update_layout(**theme.plotly_layout(dark, height, scale,
+                                            title=_title("五好达标安置点数与序时进度", dark, scale)))
     count_axis(fig, ymax)
     fig.update_yaxes(title=None, fixedrange=True, tickfont=dict(size=round((13 if dark else 12) * scale)))
-    fig.update_xaxes(type="category", tickangle=0, fixedrange=True, tickfont=dict(size=round((13 if dark else 12) * scale)))
+    fig.update_xaxes(type="category", tickangle=0, fixedrange=True,
+                     tickfont=dict(size=round((13 if dark else 12) * scale)))
     return fig
 
 

@@ -34,7 +34,8 @@ def rem(px: float) -> str:
 def _box(px: float) -> str:
     """CSS of a fixed-height box in a Streamlit column (a flex item: flex-basis would win over height)."""
     h = rem(px)
-    return f"flex: 0 0 {h} !important; height: {h} !important; min-height: {h} !important; max-height: {h} !important; overflow: hidden;"
+    return (f"flex: 0 0 {h} !important; height: {h} !important; min-height: {h} !important; "
+            f"max-height: {h} !important; overflow: hidden;")
 
 
 WALL_CSS = f"""
@@ -42,8 +43,10 @@ WALL_CSS = f"""
 html {{ font-size: min(calc(100vw / 120), calc(100vh / 67.5)) !important; }}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {theme.WALL_BG} !important; }}
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], footer,
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {{ display: none !important; }}
-[data-testid="stMainBlockContainer"] {{ padding: {rem(PAD)} {rem(18)} 0 {rem(18)} !important; max-width: 100% !important; }}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {{
+  display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: {rem(PAD)} {rem(18)} 0 {rem(18)} !important;
+  max-width: 100% !important; }}
 [data-testid="stMain"], [data-testid="stAppViewContainer"] {{ overflow: hidden !important; }}
 .stMain [data-testid="stVerticalBlock"] {{ gap: {rem(GAP)} !important; }}
 .stMain [data-testid="stHorizontalBlock"] {{ gap: {rem(12)} !important; }}
@@ -53,24 +56,28 @@ html {{ font-size: min(calc(100vw / 120), calc(100vh / 67.5)) !important; }}
 .stApp .stMain p, .stApp .stMain span, .stApp .stMain div {{ color: {theme.WALL_TEXT}; }}
 .wall-top {{ display:flex; justify-content:space-between; align-items:flex-end; border-bottom: {rem(2)} solid #1E3A6B;
   padding-bottom: {rem(6)}; height: {rem(TOP_H)}; box-sizing: border-box; }}
-.wall-top h1 {{ font-size: {rem(34)}; margin: 0; padding: 0; letter-spacing: {rem(2)}; color: {theme.WALL_TEXT}; font-weight: 700;
-  line-height: 1.2; white-space: nowrap; }}
-.wall-top .meta {{ text-align:right; font-size: {rem(17)}; color: {theme.WALL_MUTED}; line-height: 1.45; white-space: nowrap; }}
+.wall-top h1 {{ font-size: {rem(34)}; margin: 0; padding: 0; letter-spacing: {rem(2)}; color: {theme.WALL_TEXT};
+  font-weight: 700; line-height: 1.2; white-space: nowrap; }}
+.wall-top .meta {{ text-align:right; font-size: {rem(17)}; color: {theme.WALL_MUTED}; line-height: 1.45;
+  white-space: nowrap; }}
 .wall-top .meta b {{ color: {theme.WALL_ACCENT}; }}
 .wall-top .stale {{ color: #FFB74D !important; }}
 .wall-kpis {{ display:grid; grid-template-columns: repeat(5, 1fr); gap: {rem(12)}; height: {rem(KPI_H)}; }}
-.wall-kpi {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: {rem(8)}; padding: {rem(8)} {rem(14)};
-  overflow: hidden; box-sizing: border-box; }}
+.wall-kpi {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: {rem(8)};
+  padding: {rem(8)} {rem(14)}; overflow: hidden; box-sizing: border-box; }}
 .wall-kpi .lab {{ font-size: {rem(18)}; color: {theme.WALL_MUTED}; }}
-.wall-kpi .val {{ font-size: {rem(52)}; font-weight: 800; line-height: 1.05; color: #FFFFFF; font-variant-numeric: tabular-nums; }}
+.wall-kpi .val {{ font-size: {rem(52)}; font-weight: 800; line-height: 1.05; color: #FFFFFF;
+  font-variant-numeric: tabular-nums; }}
 .wall-kpi .val small {{ font-size: {rem(20)}; font-weight: 500; color: {theme.WALL_MUTED}; margin-left: {rem(4)}; }}
-.wall-kpi .sub {{ font-size: {rem(15)}; color: {theme.WALL_MUTED}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.wall-kpi .sub {{ font-size: {rem(15)}; color: {theme.WALL_MUTED}; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
 .wall-kpi .up {{ color: #66BB6A; }} .wall-kpi .down {{ color: #EF5350; }}
-.wall-panel {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: {rem(8)}; padding: {rem(8)} {rem(12)};
-  overflow: hidden; box-sizing: border-box; }}
-.wall-panel h3 {{ font-size: {rem(20)}; margin: 0 0 {rem(6)} 0; padding: 0; color: {theme.WALL_TEXT}; line-height: 1.3; }}
-.wall-flag {{ font-size: {rem(17)}; line-height: 1.4; padding: {rem(6)} {rem(8)}; margin-bottom: {rem(6)}; border-left: {rem(5)} solid;
-  background: rgba(255,255,255,0.04); }}
+.wall-panel {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B; border-radius: {rem(8)};
+  padding: {rem(8)} {rem(12)}; overflow: hidden; box-sizing: border-box; }}
+.wall-panel h3 {{ font-size: {rem(20)}; margin: 0 0 {rem(6)} 0; padding: 0; color: {theme.WALL_TEXT};
+  line-height: 1.3; }}
+.wall-flag {{ font-size: {rem(17)}; line-height: 1.4; padding: {rem(6)} {rem(8)}; margin-bottom: {rem(6)};
+  border-left: {rem(5)} solid; background: rgba(255,255,255,0.04); }}
 .wall-flag b {{ font-size: {rem(19)}; }}
 .wall-table {{ width: 100%; border-collapse: collapse; font-size: {rem(17)}; table-layout: fixed; }}
 .wall-table td, .wall-table th {{ padding: {rem(3)} {rem(5)}; border-bottom: 1px solid #1E3A6B; white-space: nowrap;
@@ -93,15 +100,15 @@ html {{ font-size: min(calc(100vw / 120), calc(100vh / 67.5)) !important; }}
 .st-key-wall_full {{ {_box(MAIN_H)} }}
 .st-key-wall_half1 > div, .st-key-wall_half2 > div, .st-key-wall_half3 > div, .st-key-wall_half4 > div,
 .st-key-wall_full > div {{ height: 100% !important; }}
-[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"] {{ background: {theme.WALL_PANEL}; border: 1px solid #1E3A6B;
-  border-radius: {rem(8)}; box-sizing: border-box; overflow: hidden; }}
+[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"] {{ background: {theme.WALL_PANEL};
+  border: 1px solid #1E3A6B; border-radius: {rem(8)}; box-sizing: border-box; overflow: hidden; }}
 /* the way back and the settings: a quiet strip in the bottom-left corner (header and sidebar are hidden) */
 .st-key-wall_ctl {{ position: fixed; left: {rem(18)}; bottom: {rem(PAD)}; height: {rem(FOOT_H)}; z-index: 1000;
   width: auto !important; gap: {rem(10)} !important; align-items: center; opacity: .7; }}
 .st-key-wall_ctl:hover, .st-key-wall_ctl:focus-within {{ opacity: 1; }}
-.st-key-wall_ctl [data-testid="stPageLink"] a, .st-key-wall_ctl button {{ min-height: 0 !important; height: {rem(FOOT_H - 2)};
-  padding: 0 {rem(10)} !important; background: {theme.WALL_PANEL} !important; border: 1px solid #1E3A6B !important;
-  border-radius: {rem(6)}; }}
+.st-key-wall_ctl [data-testid="stPageLink"] a, .st-key-wall_ctl button {{ min-height: 0 !important;
+  height: {rem(FOOT_H - 2)}; padding: 0 {rem(10)} !important; background: {theme.WALL_PANEL} !important;
+  border: 1px solid #1E3A6B !important; border-radius: {rem(6)}; }}
 .st-key-wall_ctl p, .st-key-wall_ctl span {{ color: {theme.WALL_MUTED} !important; font-size: {rem(14)} !important; }}
 .wall-foot {{ padding-left: {rem(230)}; }}
 </style>
@@ -163,7 +170,8 @@ def top_bar(d, view: str, rotate: bool, interval: int) -> None:
     age, stale = _age_text(d.data_updated, d.month)
     now = dt.datetime.now().strftime("%H:%M:%S")
     rot = f"轮播：{view}（每{interval}秒切换）" if rotate else f"画面：{view}（每{interval}秒刷新）"
-    st.html(f'<div class="wall-top" data-scale="{scale():g}"><h1>{html.escape(d.city_name)}易地搬迁后续扶持 · 五好社区创建监测</h1>'
+    st.html(f'<div class="wall-top" data-scale="{scale():g}">'
+            f'<h1>{html.escape(d.city_name)}易地搬迁后续扶持 · 五好社区创建监测</h1>'
             f'<div class="meta">统计月份 <b>{fmt.month_cn(d.month)}</b>　数据截至 <b>{fmt.date_cn(d.as_of)}</b>'
             f'<br><span class="{"stale" if stale else ""}">{age}</span>　{rot}　画面刷新 {now}</div></div>')
 
@@ -178,7 +186,8 @@ def kpi_strip(kpis) -> None:
         sub = _whole_sites(k.sub or "")
         out.append(f'<div class="wall-kpi"><div class="lab">{html.escape(k.label)}</div>'
                    f'<div class="val">{html.escape(str(k.value))}<small>{html.escape(k.unit)}</small></div>'
-                   f'<div class="sub"><span class="{cls}">较上月{html.escape(theme.worded_delta(k.delta_text))}</span>　'
+                   f'<div class="sub"><span class="{cls}">'
+                   f'较上月{html.escape(theme.worded_delta(k.delta_text))}</span>　'
                    f'{html.escape(sub)}</div></div>')
     st.html('<div class="wall-kpis">' + "".join(out) + "</div>")
 
@@ -200,8 +209,10 @@ def flags_panel(flags, praise: list[str]) -> None:
         if len(reasons) > 60:
             reasons = reasons[:58] + "…"
         months = f'（连续{f.consecutive}个月）' if f.consecutive >= 2 else ""
-        items.append(f'<div class="wall-flag" style="border-color:{color}"><b style="color:{color}">{html.escape(f.county_name)}</b>'
-                     f'　<span style="color:{color}">{html.escape(f.level)}{months}</span><br>{html.escape(reasons)}</div>')
+        items.append(f'<div class="wall-flag" style="border-color:{color}">'
+                     f'<b style="color:{color}">{html.escape(f.county_name)}</b>'
+                     f'　<span style="color:{color}">{html.escape(f.level)}{months}</span>'
+                     f'<br>{html.escape(reasons)}</div>')
     if not items:
         items.append('<div class="wall-flag" style="border-color:#66BB6A">本月无进度滞后的县（市、区）</div>')
     more = f'<div class="wall-legend">另有{len(flags) - 5}个县区滞后，详见总览</div>' if len(flags) > 5 else ""
@@ -222,7 +233,8 @@ def sites_panel(df: pd.DataFrame, title: str, height: int, vetoes: dict[str, str
         why = vetoes.get(str(r.site_code))
         tag = '<span class="wall-veto">一票否决</span>' if why else ""
         body.append(f'<tr class="{"has-why" if why else ""}"><td class="num">{fmt.fmt_int(r.排名)}</td>'
-                    f'<td><span class="wall-dot" style="background:{color}"></span>{html.escape(str(r.安置点))}{tag}</td>'
+                    f'<td><span class="wall-dot" style="background:{color}"></span>'
+                    f'{html.escape(str(r.安置点))}{tag}</td>'
                     + (f'<td>{html.escape(str(r.县))}</td>' if county else "")
                     + f'<td class="num">{fmt.fmt_num(r.总分, 1)}</td><td style="color:{color}">{r.等次}</td>'
                     f'<td class="num">{theme.change_word(r.较上月, 1)}</td></tr>')
@@ -233,14 +245,16 @@ def sites_panel(df: pd.DataFrame, title: str, height: int, vetoes: dict[str, str
     heads = ["排名", "安置点"] + (["县区"] if county else []) + ["总分", "等次", "较上月"]
     right = {"总分", "较上月"}
     tall = " tall" if height > HALF_H else ""       # a full-height list: larger rows fill the panel
-    st.html(f'<div class="wall-panel" style="height:{rem(height)}"><h3>{html.escape(title)}</h3><table class="wall-table{tall}">'
+    st.html(f'<div class="wall-panel" style="height:{rem(height)}"><h3>{html.escape(title)}</h3>'
+            f'<table class="wall-table{tall}">'
             "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup><tr>"
             + "".join(f'<th{" style=text-align:right" if h in right else ""}>{h}</th>' for h in heads) + "</tr>"
             + "".join(body) + "</table></div>")
 
 
 def legend(with_map: bool = True) -> None:
-    g = "".join(f'<span><i class="wall-dot" style="background:{theme.GRADE_COLORS[x]}"></i>{x}</span>' for x in theme.GRADES)
+    g = "".join(f'<span><i class="wall-dot" style="background:{theme.GRADE_COLORS[x]}"></i>{x}</span>'
+                for x in theme.GRADES)
     f = "".join(f'<span><i class="wall-dot" style="background:{theme.county_fill(x, True)};border-radius:2px;'
                 f'outline:1px solid #8FA9D6"></i>{x}</span>' for x in theme.FLAG_ORDER)
     more = f"　县区：{f}　圆点大小表示搬迁人口" if with_map else ""

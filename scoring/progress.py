@@ -48,9 +48,9 @@ Definitions
   printed figures (engine).
 
 ``CountyMonth.counties`` columns: county_code, county_name, sort_order, sites, population, households, labour,
-employed, trained, certified, employment_rate, training_rate, certified_rate, zero_emp, coverage_in, coverage_out, coverage,
-qualified, expected, expected_floor, plan_year, creation_lag, score, prev_score, delta_score, rank, open_items,
-overdue, found_in_month, closed_in_month, flag_codes ("F1、F3"), reasons (list of sentences), flag_list
+employed, trained, certified, employment_rate, training_rate, certified_rate, zero_emp, coverage_in, coverage_out,
+coverage, qualified, expected, expected_floor, plan_year, creation_lag, score, prev_score, delta_score, rank,
+open_items, overdue, found_in_month, closed_in_month, flag_codes ("F1、F3"), reasons (list of sentences), flag_list
 (list of (code, sentence)), flagged, level
 (进度滞后 / 正常), consecutive, escalation ("" / 建议约谈 / 建议约谈主要负责人), praise (bool).
 ``CountyMonth.flags`` (long): county_code, county_name, flag, sentence. ``CountyMonth.sites``: site_code,
