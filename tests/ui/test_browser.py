@@ -56,11 +56,15 @@ def shot(page, artifacts, name: str, full: bool = False) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=full)
 
 
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+    .every(c => c.querySelector('.main-svg'))"""
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_renders_without_errors(server, page, artifacts, path):
     page.goto(server.base + path)
     wait_done(page)
-    wait_layout_stable(page)
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=30_000, polling=100)
     no_errors(page)
     assert page.locator("[data-testid='stPageLink']").count() >= 6       # the app's own navigation
     shot(page, artifacts, "page_" + (path.strip("/") or "overview"))
