@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -178,14 +178,16 @@ def data_versions(engine: Engine) -> dict[str, int]:
 
 
 def bump_data_version(session: Session, keys: list[str] | set[str]) -> None:
-    """Increment the data version of each key (a month or STATIC), inside the caller's transaction."""
+    """Increment the data version of each key (a month or STATIC), inside the caller's transaction.
+
+    One atomic upsert per key (INSERT .. ON CONFLICT DO UPDATE SET version = version + 1): two imports of the same
+    new month at once both land; a read-then-insert let the second one fail with a duplicate key."""
+    dialect = session.get_bind().dialect.name
+    table = m.DataVersion.__table__
     for key in sorted(set(keys)):
-        row = session.get(m.DataVersion, key)
-        if row is None:
-            session.add(m.DataVersion(month=key, version=1))
-        else:
-            session.execute(update(m.DataVersion).where(m.DataVersion.month == key)
-                            .values(version=m.DataVersion.version + 1))
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(month=key, version=1)
+        session.execute(ins.on_conflict_do_update(index_elements=[table.c.month],
+                                                  set_={"version": table.c.version + 1}))
     session.flush()
 
 

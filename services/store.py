@@ -18,8 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -34,7 +33,7 @@ from scoring.progress import CountyMonth, county_month
 from scoring.robustness import monte_carlo
 from services import settings
 
-FORMAT = 2  # bump when the payload layout or the scoring rules change (2: §11 rounding, flags, 缺报)
+FORMAT = 3  # bump when the payload layout or the scoring rules change (2: §11 rounding, flags, 缺报; 3: Parquet)
 
 
 @dataclass
@@ -88,18 +87,34 @@ class _Ctx:
         return _fingerprint(self.cat_hash, self.versions, [repo.STATIC, *[x for x in self.months if x <= month]])
 
 
+def _encode(kind: str, payload) -> bytes:
+    """A stored result as frames + JSON meta (data.result_store.pack; no pickle)."""
+    obj, extra = (payload[0], {"mc": payload[1]}) if kind == "sites" else (payload, {})
+    frames = {f.name: getattr(obj, f.name) for f in fields(obj) if isinstance(getattr(obj, f.name), pd.DataFrame)}
+    meta = {f.name: getattr(obj, f.name) for f in fields(obj) if f.name not in frames}
+    return result_store.pack({**frames, **extra}, meta)
+
+
+def _decode(kind: str, raw: bytes):
+    frames, meta = result_store.unpack(raw)
+    if kind == "sites":
+        mc = frames.pop("mc")
+        return MonthScores(**meta, **frames), mc
+    return CountyMonth(**meta, **frames)
+
+
 def _load(engine: Engine, kind: str, month: str, version: str, fp: str):
     got = result_store.load(engine, kind, month, version)
     if got is None or got.fingerprint != fp:
         return None
     try:
-        return pickle.loads(got.payload), got.created_at
-    except Exception:  # noqa: BLE001 - a payload written by another library version: recompute
+        return _decode(kind, got.payload), got.created_at
+    except result_store.PAYLOAD_ERRORS:  # an older or damaged payload: recompute
         return None
 
 
 def _save(engine: Engine, kind: str, month: str, version: str, fp: str, payload) -> dt.datetime:
-    return result_store.save(engine, kind, month, version, fp, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    return result_store.save(engine, kind, month, version, fp, _encode(kind, payload))
 
 
 def _site_results(ctx: _Ctx, month: str):
