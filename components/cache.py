@@ -110,8 +110,19 @@ def ready(eng: Engine) -> bool:
     return False
 
 
+FINGERPRINT_TTL = 1.0   # seconds
+_FPS: dict[str, tuple[float, str]] = {}
+
+
 def fingerprint(eng: Engine) -> str:
-    return settings.fingerprint(eng)
+    """The database's data-version fingerprint, read at most once a second per process (every cached call of a
+    run asks for it; two queries each time were measurable under load). An import through another process is
+    visible within that second: every cache below is keyed by this fingerprint, never by a long TTL."""
+    key, now = db_key(eng), time.monotonic()
+    got = _FPS.get(key)
+    if got is None or now - got[0] > FINGERPRINT_TTL:
+        got = _FPS[key] = (now, settings.fingerprint(eng))
+    return got[1]
 
 
 @st.cache_data(max_entries=SMALL, ttl=30, show_spinner=False)
@@ -208,7 +219,8 @@ def ranking_xlsx(eng: Engine, month: str, f: ranking_svc.RankingFilters) -> byte
     return _ranking_xlsx(db_key(eng), fingerprint(eng), month, f)
 
 
-@st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载地图…")
+# shared read-only (cache_resource: no unpickled copy per hit; the map components only read it)
+@st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在加载地图…")
 def _map_data(key, fp, month) -> maps_svc.MapData:
     return maps_svc.map_data(engine_for(key), month, res=_res(key, fp))
 
@@ -244,7 +256,9 @@ def wall(eng: Engine, month: str) -> overview_svc.WallData:
     return _wall(db_key(eng), fingerprint(eng), month)
 
 
-@st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在汇总权益缺口…")
+# shared read-only (cache_resource): a province's gap list is 200k rows, and cache_data unpickled a fresh copy of it
+# on every view; components/gaps.py only filters it into new frames
+@st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在汇总权益缺口…")
 def _gaps(key, fp, month, county):
     return gaps_svc.rights_gaps(engine_for(key), month, county=county)
 
@@ -265,3 +279,6 @@ def site_options(eng: Engine, county: str | None = None) -> list[tuple[str, str]
 def clear() -> None:
     st.cache_data.clear()
     _results.clear()
+    _map_data.clear()
+    _gaps.clear()
+    _FPS.clear()

@@ -99,14 +99,16 @@ def ranking_downloads(ctx, table: pd.DataFrame, f: RankingFilters) -> None:
     name = f"安置点排名_{ctx.month}"
     c1, c2, _ = st.columns([1, 1, 3])
     with c1:
-        xlsx = cache.ranking_xlsx(ctx.engine, ctx.month, f)
-        st.download_button("导出Excel（可打印）", xlsx, file_name=f"{name}.xlsx", type="primary",
+        # both files are built only when their button is clicked (callables), not on every view
+        st.download_button("导出Excel（可打印）", lambda: cache.ranking_xlsx(ctx.engine, ctx.month, f),
+                           file_name=f"{name}.xlsx", type="primary",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="dl_xlsx", on_click=_log,
                            args=(ctx, "安置点排名Excel", f.text))
     with c2:
-        csv = ranking_svc.ranking_csv_bytes(table.drop(columns=["总分较上月"], errors="ignore"))
-        st.download_button("导出CSV", csv, file_name=f"{name}.csv", mime="text/csv",
+        csv_table = table.drop(columns=["总分较上月"], errors="ignore")
+        st.download_button("导出CSV", lambda: ranking_svc.ranking_csv_bytes(csv_table),
+                           file_name=f"{name}.csv", mime="text/csv",
                            icon=":material/table:", key="dl_csv", on_click=_log,
                            args=(ctx, "安置点排名CSV", f.text))
 
