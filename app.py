@@ -5,13 +5,16 @@ Deep links: /?month=2026-10, /?site=<code> and /?county=<code> open the site / c
 """
 import streamlit as st
 
-from components import cache, charts, shell, theme, widgets
+from components import cache, charts, profile, shell, theme, widgets
 
 ctx = shell.page("总览", "app.py")
 if ctx:
+    scope = cache.user_scope(ctx.user)
+    if profile.scope_gate(ctx, scope):
+        st.stop()
     shell.forward_deep_links(ctx)
     with shell.guard("总览"):
-        ov = cache.overview(ctx.engine, ctx.month, ctx.scope_county)
+        ov = cache.overview(ctx.engine, ctx.month, scope)
         shell.title("五好社区创建总览" if not ctx.scope_county else f"{ctx.user.county_name}五好社区创建总览", ctx)
         widgets.kpi_row(ov.kpis)
         left, right = st.columns([1.15, 1])

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from data.db import get_engine
 from data.rights import CoverageTotals
+from domain.scope import Scope
 from services import gaps as gaps_svc
 from services import maps as maps_svc
 from services import overview as overview_svc
@@ -188,83 +189,87 @@ def _cov(key: str, fp: str):
 # ---- view models -------------------------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
-def _overview(key, fp, month, county) -> overview_svc.Overview:
-    return overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp), cov=_cov(key, fp))
+def _overview(key, fp, month, county, sk: str) -> overview_svc.Overview:
+    return overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp), cov=_cov(key, fp),
+                                 scope=Scope.from_key(sk))
 
 
-def overview(eng: Engine, month: str, county: str | None = None) -> overview_svc.Overview:
-    return _overview(db_key(eng), fingerprint(eng), month, county)
+def overview(eng: Engine, month: str, scope: Scope, county: str | None = None) -> overview_svc.Overview:
+    return _overview(db_key(eng), fingerprint(eng), month, county, scope.key)
 
 
 @st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
-def _ranking(key, fp, month) -> ranking_svc.Ranking:
-    return ranking_svc.ranking_frame(engine_for(key), month, res=_res(key, fp))
+def _ranking(key, fp, month, sk: str) -> ranking_svc.Ranking:
+    return ranking_svc.ranking_frame(engine_for(key), month, res=_res(key, fp), scope=Scope.from_key(sk))
 
 
-def ranking(eng: Engine, month: str) -> ranking_svc.Ranking:
-    """All sites of the month (filtering happens in services.ranking.filter_ranking, uncached)."""
-    return _ranking(db_key(eng), fingerprint(eng), month)
+def ranking(eng: Engine, month: str, scope: Scope) -> ranking_svc.Ranking:
+    """The month's sites in the scope (filtering happens in services.ranking.filter_ranking, uncached)."""
+    return _ranking(db_key(eng), fingerprint(eng), month, scope.key)
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在生成导出文件…")
-def _ranking_xlsx(key, fp, month, f: ranking_svc.RankingFilters) -> bytes:
+def _ranking_xlsx(key, fp, month, f: ranking_svc.RankingFilters, sk: str) -> bytes:
     eng = engine_for(key)
-    shown = ranking_svc.filter_ranking(ranking_svc.ranking_frame(eng, month, res=_res(key, fp)), f)
+    shown = ranking_svc.filter_ranking(ranking_svc.ranking_frame(eng, month, res=_res(key, fp),
+                                                                 scope=Scope.from_key(sk)), f)
     return ranking_svc.ranking_workbook_bytes(eng, month, ranking_svc.ranking_table(shown, f.view, score_change=False),
                                               view=f.view, filters=f.text)
 
 
-def ranking_xlsx(eng: Engine, month: str, f: ranking_svc.RankingFilters) -> bytes:
-    """Print-ready Excel of the filtered ranking."""
-    return _ranking_xlsx(db_key(eng), fingerprint(eng), month, f)
+def ranking_xlsx(eng: Engine, month: str, f: ranking_svc.RankingFilters, scope: Scope) -> bytes:
+    """Print-ready Excel of the filtered ranking (inside the scope)."""
+    return _ranking_xlsx(db_key(eng), fingerprint(eng), month, f, scope.key)
 
 
 # shared read-only (cache_resource: no unpickled copy per hit; the map components only read it)
 @st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在加载地图…")
-def _map_data(key, fp, month) -> maps_svc.MapData:
-    return maps_svc.map_data(engine_for(key), month, res=_res(key, fp))
+def _map_data(key, fp, month, sk: str) -> maps_svc.MapData:
+    return maps_svc.map_data(engine_for(key), month, res=_res(key, fp), scope=Scope.from_key(sk))
 
 
-def map_data(eng: Engine, month: str) -> maps_svc.MapData:
-    return _map_data(db_key(eng), fingerprint(eng), month)
+def map_data(eng: Engine, month: str, scope: Scope) -> maps_svc.MapData:
+    return _map_data(db_key(eng), fingerprint(eng), month, scope.key)
 
 
 @st.cache_data(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
-def _site_profile(key, fp, month, site) -> profiles.SiteProfile | None:
-    return profiles.site_profile(engine_for(key), month, site, res=_res(key, fp))
+def _site_profile(key, fp, month, site, sk: str) -> profiles.SiteProfile | None:
+    return profiles.site_profile(engine_for(key), month, site, res=_res(key, fp), scope=Scope.from_key(sk))
 
 
-def site_profile(eng: Engine, month: str, site: str) -> profiles.SiteProfile | None:
-    return _site_profile(db_key(eng), fingerprint(eng), month, site)
+def site_profile(eng: Engine, month: str, site: str, scope: Scope) -> profiles.SiteProfile | None:
+    """OutOfScope (not cached) for a site outside the scope."""
+    return _site_profile(db_key(eng), fingerprint(eng), month, site, scope.key)
 
 
 @st.cache_data(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
-def _county_profile(key, fp, month, county) -> profiles.CountyProfile | None:
-    return profiles.county_profile(engine_for(key), month, county, res=_res(key, fp))
+def _county_profile(key, fp, month, county, sk: str) -> profiles.CountyProfile | None:
+    return profiles.county_profile(engine_for(key), month, county, res=_res(key, fp), scope=Scope.from_key(sk))
 
 
-def county_profile(eng: Engine, month: str, county: str) -> profiles.CountyProfile | None:
-    return _county_profile(db_key(eng), fingerprint(eng), month, county)
+def county_profile(eng: Engine, month: str, county: str, scope: Scope) -> profiles.CountyProfile | None:
+    return _county_profile(db_key(eng), fingerprint(eng), month, county, scope.key)
 
 
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
-def _wall(key, fp, month) -> overview_svc.WallData:
-    return overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp))
+def _wall(key, fp, month, sk: str) -> overview_svc.WallData:
+    return overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp),
+                                  scope=Scope.from_key(sk))
 
 
-def wall(eng: Engine, month: str) -> overview_svc.WallData:
-    return _wall(db_key(eng), fingerprint(eng), month)
+def wall(eng: Engine, month: str, scope: Scope) -> overview_svc.WallData:
+    return _wall(db_key(eng), fingerprint(eng), month, scope.key)
 
 
 # shared read-only (cache_resource): a province's gap list is 200k rows, and cache_data unpickled a fresh copy of it
 # on every view; components/gaps.py only filters it into new frames
 @st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在汇总权益缺口…")
-def _gaps(key, fp, month, county):
-    return gaps_svc.rights_gaps(engine_for(key), month, county=county)
+def _gaps(key, fp, month, county, sk: str):
+    return gaps_svc.rights_gaps(engine_for(key), month, county=county, scope=Scope.from_key(sk))
 
 
-def gaps(eng: Engine, month: str, county: str | None = None):
-    return _gaps(db_key(eng), fingerprint(eng), month, county)
+def gaps(eng: Engine, month: str, scope: Scope, county: str | None = None):
+    return _gaps(db_key(eng), fingerprint(eng), month, county, scope.key)
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
@@ -274,6 +279,11 @@ def _site_options(key, fp, county) -> list[tuple[str, str]]:
 
 def site_options(eng: Engine, county: str | None = None) -> list[tuple[str, str]]:
     return _site_options(db_key(eng), fingerprint(eng), county)
+
+
+def user_scope(user) -> Scope:
+    """The data scope of the signed-in user (domain.scope.Scope.of: role's scope kind and county)."""
+    return Scope.of(user.role, user.county_code)
 
 
 def clear() -> None:

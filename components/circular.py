@@ -11,10 +11,10 @@ import html
 
 import streamlit as st
 
-from components import cache
+from components import cache, widgets
 from domain import roles
+from domain.scope import Scope
 from services import circular as circ
-from services.audit import log_export
 
 XLSX_MIME = circ.KINDS["xlsx"].mime
 DOCX_MIME = circ.KINDS["docx"].mime
@@ -37,8 +37,9 @@ CSS = """<style>
 
 
 @st.cache_data(max_entries=cache.SMALL, ttl=cache.TTL, show_spinner=False)
-def _draft(key: str, fp: str, month: str, issue_no: int, day: str):
-    return circ.circular_data(cache.engine_for(key), month, issue_no, issue_date=dt.date.fromisoformat(day))
+def _draft(key: str, fp: str, month: str, issue_no: int, day: str, sk: str):
+    return circ.circular_data(cache.engine_for(key), month, issue_no, issue_date=dt.date.fromisoformat(day),
+                              scope=Scope.from_key(sk))
 
 
 def toolbar(ctx):
@@ -49,13 +50,13 @@ def toolbar(ctx):
                              key=f"circ_no_{ctx.month}", help="默认取统计月份的月序号（如10月为第10期）")
     with st.spinner("正在生成通报…"):
         c = _draft(cache.db_key(ctx.engine), cache.fingerprint(ctx.engine), ctx.month, int(no),
-                   dt.date.today().isoformat())
+                   dt.date.today().isoformat(), cache.user_scope(ctx.user).key)
     downloads(ctx, c, b, c_)
     with d:
         issue_button(ctx, c)
     if msg := st.session_state.pop("circ_flash", None):
         st.success(msg, icon=":material/check_circle:")
-    done = circ.issued(ctx.engine, ctx.month)
+    done = circ.issued(ctx.engine, ctx.month, scope=cache.user_scope(ctx.user))
     if len(done):
         last = done.iloc[0]
         st.info(f"本月通报已印发 {len(done)} 次（最近一次：第{last['期号']}期第{last['版次']}版，"
@@ -104,26 +105,19 @@ def preview(c) -> None:
                      height=420, key="circ_sites", column_config={"总分": st.column_config.NumberColumn(format="%.2f")})
 
 
-def _log(ctx, what: str, month: str, detail: str) -> None:
-    try:
-        log_export(ctx.engine, ctx.user.username, what, month, detail)
-    except Exception:  # noqa: BLE001 - an audit hiccup must not break the download
-        pass
-
-
 def downloads(ctx, c, a, b) -> None:
     if not ctx.user.can(roles.EXPORT):
         return
     with a:
-        st.download_button("下载Excel通报（可打印）", lambda: circ.draft_file(c, "xlsx"),
+        st.download_button("下载Excel通报（可打印）",
+                           widgets.audited(ctx, "月度通报Excel（草稿）", c.title, lambda: circ.draft_file(c, "xlsx")),
                            file_name=circ.file_name(c, c.month, "xlsx"),
-                           mime=XLSX_MIME, type="primary", icon=":material/download:", key="circ_dl_xlsx",
-                           on_click=_log, args=(ctx, "月度通报Excel（草稿）", c.month, c.title))
+                           mime=XLSX_MIME, type="primary", icon=":material/download:", key="circ_dl_xlsx")
     with b:
-        st.download_button("下载Word草稿（可编辑）", lambda: circ.draft_file(c, "docx"),
+        st.download_button("下载Word草稿（可编辑）",
+                           widgets.audited(ctx, "月度通报Word（草稿）", c.title, lambda: circ.draft_file(c, "docx")),
                            file_name=circ.file_name(c, c.month, "docx"),
-                           mime=DOCX_MIME, icon=":material/description:", key="circ_dl_docx",
-                           on_click=_log, args=(ctx, "月度通报Word（草稿）", c.month, c.title))
+                           mime=DOCX_MIME, icon=":material/description:", key="circ_dl_docx")
 
 
 def issue_button(ctx, c) -> None:
@@ -133,13 +127,14 @@ def issue_button(ctx, c) -> None:
         st.markdown(f"将按当前数据印发 **{c.title}**，保存Excel与Word文件并记入审计日志。")
         if st.button("确认印发", type="primary", key="circ_issue"):
             with st.spinner("正在印发…"):
-                circ.issue(ctx.engine, c.month, ctx.user.username, c.issue_no)
+                circ.issue(ctx.engine, c.month, ctx.user.username, c.issue_no, scope=cache.user_scope(ctx.user))
             st.session_state["circ_flash"] = f"已印发：{c.title}"
 
 
 def issued_table(ctx) -> None:
     st.markdown("##### 已印发通报")
-    df = circ.issued(ctx.engine)
+    scope = cache.user_scope(ctx.user)
+    df = circ.issued(ctx.engine, scope=scope)
     if df.empty:
         st.caption("尚未印发任何通报。")
         return
@@ -157,7 +152,8 @@ def issued_table(ctx) -> None:
     eng = ctx.engine
     for col, kind, label in ((b, "xlsx", "下载Excel"), (c2, "docx", "下载Word")):
         with col:
-            st.download_button(label, lambda k=kind: circ.download(eng, cid, k), key=f"circ_re_{kind}",
-                               file_name=circ.file_name(r.标题, f"{r.月份}_第{r.版次}版", kind),
-                               mime=circ.KINDS[kind].mime, icon=":material/download:", on_click=_log,
-                               args=(ctx, f"已印发通报{circ.KINDS[kind].label}", r.月份, f"{r.标题} 第{r.版次}版"))
+            st.download_button(label, widgets.audited(ctx, f"已印发通报{circ.KINDS[kind].label}",
+                                                      f"{r.标题} 第{r.版次}版（{r.月份}）",
+                                                      lambda k=kind: circ.download(eng, cid, k, scope)),
+                               key=f"circ_re_{kind}", file_name=circ.file_name(r.标题, f"{r.月份}_第{r.版次}版", kind),
+                               mime=circ.KINDS[kind].mime, icon=":material/download:")

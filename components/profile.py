@@ -7,8 +7,28 @@ import pandas as pd
 import streamlit as st
 
 from components import fmt, theme, widgets
+from domain.scope import OutOfScope, Scope
 from services.flags import CountyFlag
-from services.profiles import CountyProfile, SiteProfile
+from services.profiles import CountyProfile, SiteProfile, check_county, check_household, check_site
+
+SCOPE_HINT = "您只能查看本县（市、区）的数据。如需查看其他县（市、区），请联系系统管理员。"
+
+
+def scope_gate(ctx, scope: Scope) -> bool:
+    """A deep link (?site=, ?county=, ?household=) outside the user's scope: shows a Chinese message and returns
+    True (the page then renders nothing else). The services refuse such requests as well (OutOfScope)."""
+    qp = st.query_params
+    try:
+        if qp.get("county"):
+            check_county(qp["county"], scope)
+        if qp.get("site"):
+            check_site(ctx.engine, qp["site"], scope)
+        if qp.get("household"):
+            check_household(ctx.engine, ctx.month, qp["household"], scope)
+    except OutOfScope as exc:
+        st.error(f"{exc}。{SCOPE_HINT}", icon=":material/lock:")
+        return True
+    return False
 
 
 def _fact(label: str, value: str) -> str:

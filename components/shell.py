@@ -11,6 +11,7 @@ Streamlit's own page list is hidden (.streamlit/config.toml) and replaced by Chi
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +210,9 @@ def title(text: str, ctx: Ctx | None = None, extra: str = "") -> None:
     asof = ""
     if ctx is not None and ctx.month:
         asof = f"统计月份：{fmt.month_cn(ctx.month)}　数据截至：{fmt.date_cn(period_end(ctx.month))}"
-    st.html(f'<div class="dash-title"><h1>{text}</h1><span class="asof">{asof}{extra}</span></div>')
+    # the title is often data (a site's or county's name): escaped, so markup in a name shows as text
+    st.html(f'<div class="dash-title"><h1>{html.escape(text)}</h1>'
+            f'<span class="asof">{html.escape(asof)}{html.escape(extra)}</span></div>')
 
 
 def forward_deep_links(ctx: Ctx) -> None:

@@ -7,7 +7,6 @@ import streamlit as st
 from components import cache, theme, widgets
 from domain import roles
 from services import ranking as ranking_svc
-from services.audit import log_export
 from services.ranking import Ranking, RankingFilters
 
 QUAL_OPTIONS = {"全部": None, "已达标": True, "未达标": False}
@@ -93,28 +92,24 @@ def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str]) -> None:
                "短板为得分率最低的维度；“缺报”栏列出本月缺报（计0分）的指标。")
 
 
-def ranking_downloads(ctx, table: pd.DataFrame, f: RankingFilters) -> None:
+def ranking_downloads(ctx, table: pd.DataFrame, f: RankingFilters, scope) -> None:
+    """Excel and CSV of the shown (scoped, filtered) ranking, built when clicked and audited (widgets.audited)."""
     if not (ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN)):
         return
     name = f"安置点排名_{ctx.month}"
+    where = "" if scope.is_city else f"范围：{ctx.user.county_name or scope.county_code}"
+    detail = "；".join(x for x in (f.text, where) if x)
+    eng, month = ctx.engine, ctx.month
     c1, c2, _ = st.columns([1, 1, 3])
     with c1:
-        # both files are built only when their button is clicked (callables), not on every view
-        st.download_button("导出Excel（可打印）", lambda: cache.ranking_xlsx(ctx.engine, ctx.month, f),
+        st.download_button("导出Excel（可打印）",
+                           widgets.audited(ctx, "安置点排名Excel", detail,
+                                           lambda: cache.ranking_xlsx(eng, month, f, scope)),
                            file_name=f"{name}.xlsx", type="primary",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           icon=":material/download:", key="dl_xlsx", on_click=_log,
-                           args=(ctx, "安置点排名Excel", f.text))
+                           icon=":material/download:", key="dl_xlsx")
     with c2:
-        csv_table = table.drop(columns=["总分较上月"], errors="ignore")
-        st.download_button("导出CSV", lambda: ranking_svc.ranking_csv_bytes(csv_table),
-                           file_name=f"{name}.csv", mime="text/csv",
-                           icon=":material/table:", key="dl_csv", on_click=_log,
-                           args=(ctx, "安置点排名CSV", f.text))
-
-
-def _log(ctx, what: str, detail: str) -> None:
-    try:
-        log_export(ctx.engine, ctx.user.username, what, ctx.month, detail)
-    except Exception:  # noqa: BLE001 - an audit hiccup must not break the download
-        pass
+        shown = table.drop(columns=["总分较上月"], errors="ignore")
+        st.download_button("导出CSV", widgets.audited(ctx, "安置点排名CSV", detail,
+                                                    lambda: ranking_svc.ranking_csv_bytes(shown)),
+                           file_name=f"{name}.csv", mime="text/csv", icon=":material/table:", key="dl_csv")

@@ -278,7 +278,7 @@ INTERVALS = [15, 30, 60, 120, 300]
 
 
 def _vetoes(ctx) -> dict[str, str]:
-    r = cache.ranking(ctx.engine, ctx.month).sites
+    r = cache.ranking(ctx.engine, ctx.month, cache.user_scope(ctx.user)).sites
     v = r[r["veto"].fillna(False).astype(bool)]
     return {str(c): (str(w) if not fmt.is_missing(w) else "一票否决") for c, w in zip(v["site_code"], v["veto_reason"])}
 
@@ -291,7 +291,7 @@ def _chart(fig, key: str) -> None:
 
 
 def render(ctx, view: str, rotate: bool, interval: int) -> None:
-    d = cache.wall(ctx.engine, ctx.month)
+    d = cache.wall(ctx.engine, ctx.month, cache.user_scope(ctx.user))
     s = scale()
     vetoes = _vetoes(ctx)
     top_bar(d, view, rotate, interval)

@@ -2,13 +2,25 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
 from components import fmt, theme
+from services.audit import log_export
 from services.flags import CountyFlag
 from services.overview import Kpi
+
+
+def audited(ctx, what: str, detail: str, build):
+    """The `data=` of an st.download_button: a callable run when the user clicks (the file is built then, and
+    served only to this session), which writes the export to the audit log first. When the audit entry cannot be
+    written the file is not produced (every export is audited, domain.md §10)."""
+    def run():
+        log_export(ctx.engine, ctx.user.username, what, ctx.month, detail)
+        return build()
+    return run
 
 
 def kpi_tile(k: Kpi) -> str:
@@ -81,7 +93,7 @@ def site_list(df: pd.DataFrame, month: str) -> None:
     rows = []
     for r in df.itertuples(index=False):
         color = theme.grade_color(r.等次)
-        href = f"/site?site={r.site_code}&month={month}"
+        href = html.escape(f"/site?site={quote(str(r.site_code))}&month={quote(str(month))}")
         rows.append(f'<tr><td class="num">{fmt.fmt_int(r.排名)}</td>'
                     f'<td><a href="{href}" target="_self">{html.escape(str(r.安置点))}</a></td>'
                     f'<td class="num">{fmt.fmt_num(r.总分, 2)}</td>'

@@ -209,3 +209,14 @@ def upsert_statement(engine_or_dialect_name: str, table, rows: list[dict], key_c
     update_cols = {c.name: ins.excluded[c.name] for c in table.columns
                    if c.name not in key_cols and not c.primary_key}
     return ins.on_conflict_do_update(index_elements=key_cols, set_=update_cols)
+
+
+def household_county(engine: Engine, household_code: str, month: str | None = None) -> str | None:
+    """County code of the site a household lives in (in `month`, else its latest snapshot); None if unknown.
+    Used to refuse a deep link to a household outside the user's scope."""
+    h, s = m.Household, m.Site
+    stmt = select(s.county_code).join(h, h.site_code == s.code).where(h.household_code == household_code)
+    if month is not None:
+        stmt = stmt.where(h.month == month)
+    with engine.connect() as conn:
+        return conn.execute(stmt.order_by(h.month.desc()).limit(1)).scalar()

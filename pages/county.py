@@ -4,10 +4,11 @@ import streamlit as st
 from components import cache, charts, profile, shell, theme, widgets
 
 ctx = shell.page("县区画像", "pages/county.py")
-if ctx:
+scope = cache.user_scope(ctx.user) if ctx else None
+if ctx and not profile.scope_gate(ctx, scope):
     with shell.guard("县区画像"):
         county = shell.pick_county(ctx)
-        p = cache.county_profile(ctx.engine, ctx.month, county) if county else None
+        p = cache.county_profile(ctx.engine, ctx.month, county, scope) if county else None
         if p is None:
             st.info("本月没有该县（市、区）的数据。", icon=":material/info:")
         else:

@@ -1,13 +1,14 @@
 """地图: county polygons shaded by flag or score, sites coloured by 等次 and sized by population (no tiles)."""
 import streamlit as st
 
-from components import cache, maps, shell, widgets
+from components import cache, maps, profile, shell, widgets
 
 ctx = shell.page("地图", "pages/map.py")
-if ctx:
+scope = cache.user_scope(ctx.user) if ctx else None
+if ctx and not profile.scope_gate(ctx, scope):
     with shell.guard("地图"):
         shell.title("安置点分布与县区进度地图", ctx)
-        md = cache.map_data(ctx.engine, ctx.month)
+        md = cache.map_data(ctx.engine, ctx.month, scope)
         maps.keep_tooltips_inside()
         left, right = st.columns([3.2, 1])
         with right:

@@ -1,16 +1,17 @@
 """安置点排名: the 68 sites with every column of the §8 site table, filters, overall / within-class view, exports."""
 
-from components import cache, shell, tables
+from components import cache, profile, shell, tables
 from services.ranking import filter_ranking, ranking_table
 
 ctx = shell.page("安置点排名", "pages/ranking.py")
-if ctx:
+scope = cache.user_scope(ctx.user) if ctx else None
+if ctx and not profile.scope_gate(ctx, scope):
     with shell.guard("安置点排名"):
         shell.title("安置点五好社区创建排名", ctx)
-        ranking = cache.ranking(ctx.engine, ctx.month)
+        ranking = cache.ranking(ctx.engine, ctx.month, scope)
         f = tables.ranking_filters(ctx, ranking)
         shown = filter_ranking(ranking, f)
         table = ranking_table(shown, f.view)
         tables.ranking_summary(shown, len(ranking))
         tables.ranking_grid(table, f.view, list(ranking.dimensions.values()))
-        tables.ranking_downloads(ctx, table, f)
+        tables.ranking_downloads(ctx, table, f, scope)

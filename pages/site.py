@@ -4,10 +4,11 @@ import streamlit as st
 from components import cache, charts, profile, shell, theme
 
 ctx = shell.page("安置点画像", "pages/site.py")
-if ctx:
+scope = cache.user_scope(ctx.user) if ctx else None
+if ctx and not profile.scope_gate(ctx, scope):
     with shell.guard("安置点画像"):
         site = shell.pick_site(ctx)
-        p = cache.site_profile(ctx.engine, ctx.month, site) if site else None
+        p = cache.site_profile(ctx.engine, ctx.month, site, scope) if site else None
         if p is None:
             st.info("本月没有该安置点的评分数据，请选择其他安置点或月份。", icon=":material/info:")
         else:

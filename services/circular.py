@@ -34,6 +34,7 @@ from data import repository as repo
 from data.exports import ISSUER, CircularData, circular_docx, circular_workbook, save_circular, standard_title
 from data.formatting import fmt_int, fmt_num, fmt_pct, fmt_people
 from domain.calendar import period_end
+from domain.scope import OutOfScope, Scope
 from scoring.progress import rectification_state
 from scoring.tables import county_table, site_ranking_table
 from services import settings
@@ -123,9 +124,16 @@ def city_totals(engine: Engine, r: MonthView, month: str) -> dict[str, str]:
     }
 
 
+def require_city(scope: Scope | None) -> None:
+    """The circular is the city's document naming every county: a county scope is refused (OutOfScope)."""
+    if scope is not None and not scope.is_city:
+        raise OutOfScope("月度通报（全市各县区排名与预警）")
+
+
 def circular_data(engine: Engine, month: str, issue_no: int | None = None,
-                  issue_date: dt.date | None = None) -> CircularData:
-    """Everything §8 shows for `month`, from stored results (nothing is rescored here)."""
+                  issue_date: dt.date | None = None, scope: Scope | None = None) -> CircularData:
+    """Everything §8 shows for `month`, from stored results (nothing is rescored here); city scope only."""
+    require_city(scope)
     r = results(engine, month)           # services.store.month_results, joined for display
     mr = r.raw
     cm = mr.county
@@ -173,8 +181,9 @@ def file_name(c_or_title, month: str, kind: str) -> str:
     return f"{title}_{month}.{kind}"
 
 
-def issue(engine: Engine, month: str, username: str, issue_no: int | None = None) -> int:
+def issue(engine: Engine, month: str, username: str, issue_no: int | None = None, scope: Scope | None = None) -> int:
     """Issue (印发) the month's circular: render both files, keep them and audit it; returns the row id."""
+    require_city(scope)
     c = circular_data(engine, month, issue_no)
     blobs = files(c)
     with Session(engine) as s, s.begin():
@@ -183,8 +192,9 @@ def issue(engine: Engine, month: str, username: str, issue_no: int | None = None
         return int(row.id)
 
 
-def issued(engine: Engine, month: str | None = None) -> pd.DataFrame:
+def issued(engine: Engine, month: str | None = None, scope: Scope | None = None) -> pd.DataFrame:
     """Issued circulars, newest first (no file contents). 版次 numbers the editions of one month's issue."""
+    require_city(scope)
     df = circulars.issued(engine, month).rename(columns=ISSUED_LABELS)
     if df.empty:
         return pd.DataFrame(columns=ISSUED_COLUMNS)
@@ -192,8 +202,9 @@ def issued(engine: Engine, month: str | None = None) -> pd.DataFrame:
     return df[ISSUED_COLUMNS].sort_values("id", ascending=False).reset_index(drop=True)
 
 
-def download(engine: Engine, circular_id: int, kind: str) -> bytes:
+def download(engine: Engine, circular_id: int, kind: str, scope: Scope | None = None) -> bytes:
     """The stored file ('xlsx' or 'docx') of an issued circular."""
+    require_city(scope)
     if kind not in KINDS:
         raise ValueError(f"不支持的文件类型“{kind}”（可选：xlsx、docx）")
     found, blob = circulars.stored_file(engine, circular_id, kind)

@@ -7,6 +7,8 @@ from sqlalchemy import Engine
 
 from data import repository as repo
 from data import rights as rights_sql
+from data.exports import table_csv
+from domain.scope import Scope
 from scoring.frames import MonthData
 from scoring.rights import gap_list
 
@@ -14,8 +16,10 @@ GAP_COLUMNS = ["县", "安置点", "户编码", "户主", "身份证号", "事�
 SCOPE_COLUMNS = ["site_code", "county_code"]      # kept for filtering, not shown
 
 
-def rights_gaps(engine: Engine, month: str, county: str | None = None) -> pd.DataFrame:
-    """Columns GAP_COLUMNS plus SCOPE_COLUMNS; only households with a gap are read (filtered in SQL)."""
+def rights_gaps(engine: Engine, month: str, county: str | None = None, scope: Scope | None = None) -> pd.DataFrame:
+    """Columns GAP_COLUMNS plus SCOPE_COLUMNS; only households with a gap are read (filtered in SQL, by the
+    scope's county for a county user: OutOfScope when another county is asked for)."""
+    county = scope.narrow(county) if scope is not None else county
     md = MonthData(month=month, sites=repo.sites(engine), counties=repo.counties(engine),
                    households=rights_sql.households_with_gaps(engine, month, county))
     g = gap_list(md, mask=True)
@@ -25,4 +29,9 @@ def rights_gaps(engine: Engine, month: str, county: str | None = None) -> pd.Dat
         "状态": g["status"].replace({"未核实": "未核实（漏项）"}), "责任方": g["side"], "服务平台": g["platform"],
         "site_code": g["site_code"], "county_code": g["county_code"],
     })
-    return out.reset_index(drop=True)
+    return (scope.filter(out) if scope is not None else out).reset_index(drop=True)
+
+
+def gaps_csv(df: pd.DataFrame) -> bytes:
+    """The gap list as CSV (UTF-8 with BOM), formula-like text neutralised (data.exports.table_csv)."""
+    return table_csv(df.drop(columns=SCOPE_COLUMNS, errors="ignore"))

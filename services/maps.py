@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from data import repository as repo
 from data.geo import geometry
 from services.flags import CountyFlag, flag_list
-from services.results import Provider, provider
+from domain.scope import Scope
+from services.results import Provider, scoped_provider
 
 # shown when neither a boundary nor a site position is known (the demo prefecture's surroundings)
 FALLBACK_BOUNDS = (104.0, 24.0, 106.0, 26.0)
@@ -29,8 +30,9 @@ class MapData:
     flags: list[CountyFlag]
 
 
-def map_data(engine: Engine, month: str, res: Provider | None = None) -> MapData:
-    r = provider(engine, res)(month)
+def map_data(engine: Engine, month: str, res: Provider | None = None, scope: Scope | None = None) -> MapData:
+    """The map of the city, or of the scope's county only (its polygon, its sites, bounds fitted to it)."""
+    r = scoped_provider(engine, res, scope)(month)
     c = r.counties.copy()
     c["geometry"] = c["county_code"].map(repo.county_boundaries(engine))
     lons, lats, bounds = [], [], [180.0, 90.0, -180.0, -90.0]

@@ -18,7 +18,8 @@ from data.rights import CoverageTotals
 from domain.calendar import period_end, previous_month
 from services import maps, settings
 from services.flags import CountyFlag, flag_list
-from services.results import MonthView, Provider, grade_names, history, months_of, provider
+from domain.scope import Scope
+from services.results import MonthView, Provider, grade_names, history, months_of, provider, scoped_provider
 
 CoverageProvider = Callable[[str, "str | None"], CoverageTotals]
 TREND_COLUMNS = ["month", "qualified", "expected", "sites", "mean_score", "flagged", "reasons"]
@@ -175,8 +176,10 @@ def site_brief(s: pd.DataFrame) -> pd.DataFrame:
 
 
 def overview(engine: Engine, month: str, county: str | None = None, res: Provider | None = None,
-             cov: CoverageProvider | None = None) -> Overview:
-    res = provider(engine, res)
+             cov: CoverageProvider | None = None, scope: Scope | None = None) -> Overview:
+    """The overview of the city, or of one county (`county`); a county scope always narrows to its county."""
+    county = scope.narrow(county) if scope is not None else county
+    res = scoped_provider(engine, res, scope)
     r = res(month)
     sites = r.sites if county is None else r.sites[r.sites["county_code"] == county]
     ranked = sites.sort_values(["rank", "site_code"])
@@ -191,10 +194,11 @@ def overview(engine: Engine, month: str, county: str | None = None, res: Provide
         praise=r.praise, warnings=r.warnings)
 
 
-def wall_data(engine: Engine, month: str, res: Provider | None = None, cov: CoverageProvider | None = None) -> WallData:
-    res = provider(engine, res)
-    ov = overview(engine, month, res=res, cov=cov)
+def wall_data(engine: Engine, month: str, res: Provider | None = None, cov: CoverageProvider | None = None,
+              scope: Scope | None = None) -> WallData:
+    ov = overview(engine, month, res=res, cov=cov, scope=scope)
+    res = scoped_provider(engine, res, scope)
     ranked = res(month).sites.sort_values(["rank", "site_code"])
-    return WallData(**vars(ov), map=maps.map_data(engine, month, res), top=site_brief(ranked.head(10)),
+    return WallData(**vars(ov), map=maps.map_data(engine, month, res, scope=scope), top=site_brief(ranked.head(10)),
                     bottom=site_brief(ranked.tail(10).iloc[::-1]), city_name=settings.city_name(engine),
                     data_updated=repo.data_updated_at(engine, month))

@@ -18,6 +18,7 @@ from scoring.progress import rectification_state
 from scoring.rights import coverage, employment_metrics
 from services.overview import city_trend
 from services.ranking import ranking_of, ranking_table
+from domain.scope import OutOfScope, Scope
 from services.results import MonthView, Provider, catalogue, dimension_labels, history, provider
 
 HISTORY_COLUMNS = ["month", "total", "rank", "rank_p05", "rank_p95", "grade", "qualified"]
@@ -97,7 +98,10 @@ def month_data_for(engine: Engine, month: str, site_codes: list[str] | None) -> 
                      labour=repo.labour(engine, month, site_codes))
 
 
-def site_profile(engine: Engine, month: str, site_code: str, res: Provider | None = None) -> SiteProfile | None:
+def site_profile(engine: Engine, month: str, site_code: str, res: Provider | None = None,
+                 scope: Scope | None = None) -> SiteProfile | None:
+    """The site's profile; None without scores this month; OutOfScope for a site of a county outside `scope`."""
+    check_site(engine, site_code, scope)
     res = provider(engine, res)
     r = res(month)
     row = r.sites[r.sites["site_code"] == site_code]
@@ -229,7 +233,34 @@ def rectification_table(rect: pd.DataFrame, month: str) -> pd.DataFrame:
                          "是否逾期": np.where(state["overdue"], "逾期", "")}).reset_index(drop=True)
 
 
-def county_profile(engine: Engine, month: str, county_code: str, res: Provider | None = None) -> CountyProfile | None:
+def check_site(engine: Engine, site_code: str, scope: Scope | None) -> None:
+    """OutOfScope when the site belongs to a county outside `scope` (an unknown site passes: it shows nothing)."""
+    if scope is None or scope.is_city:
+        return
+    s = repo.sites(engine)
+    hit = s[s["site_code"] == site_code]
+    if len(hit) and not scope.allows(hit["county_code"].iloc[0]):
+        raise OutOfScope("该安置点的数据")
+
+
+def check_county(county_code: str, scope: Scope | None) -> None:
+    if scope is not None and not scope.allows(county_code):
+        raise OutOfScope("该县（市、区）的数据")
+
+
+def check_household(engine: Engine, month: str, household_code: str, scope: Scope | None) -> None:
+    """OutOfScope when the household lives in a site of a county outside `scope`."""
+    if scope is None or scope.is_city:
+        return
+    county = repo.household_county(engine, household_code, month) or repo.household_county(engine, household_code)
+    if county is not None and not scope.allows(county):
+        raise OutOfScope("该搬迁户的数据")
+
+
+def county_profile(engine: Engine, month: str, county_code: str, res: Provider | None = None,
+                   scope: Scope | None = None) -> CountyProfile | None:
+    """The county's profile; OutOfScope for a county outside `scope`."""
+    check_county(county_code, scope)
     res = provider(engine, res)
     r = res(month)
     c = r.counties[r.counties["county_code"] == county_code]

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from data import exports
 from scoring import tables
 from services import settings
-from services.results import MonthView, Provider, catalogue, dimension_labels, grade_names, provider
+from domain.scope import Scope
+from services.results import MonthView, Provider, catalogue, dimension_labels, grade_names, scoped_provider
 
 VIEWS = ("overall", "class")      # 全市排名, 同类排名 (by size class)
 
@@ -39,8 +40,9 @@ class RankingFilters:
     text: str = ""
 
 
-def ranking_frame(engine: Engine, month: str, res: Provider | None = None) -> Ranking:
-    return ranking_of(provider(engine, res)(month))
+def ranking_frame(engine: Engine, month: str, res: Provider | None = None, scope: Scope | None = None) -> Ranking:
+    """The month's sites inside the scope (a county keeps the city ranks of its own sites, sees no others)."""
+    return ranking_of(scoped_provider(engine, res, scope)(month))
 
 
 def ranking_of(r: MonthView, sites: pd.DataFrame | None = None) -> Ranking:

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data import repository as repo
+from domain.scope import CITY_SCOPE, Scope
 from scoring.catalogue import Catalogue, load_catalogue
 from services import store
 from services.store import MonthResults
@@ -64,6 +65,44 @@ class _Memo:
 def provider(engine: Engine, res: Provider | None = None) -> Provider:
     """`res` when given, else a per-call memo over results()."""
     return res if res is not None else _Memo(engine)
+
+
+def scoped(r: MonthView, scope: Scope | None) -> MonthView:
+    """The month's view limited to a scope: that county's sites, indicators, county row, praise and 摘牌预警.
+    Ranks stay the city's ranks; other counties' names, scores and reasons are gone."""
+    scope = scope or CITY_SCOPE
+    if scope.is_city:
+        return r
+    sites = scope.filter(r.sites)
+    counties = scope.filter(r.counties)
+    names = set(counties["county_name"]) if "county_name" in counties else set()
+    warnings = r.warnings
+    if isinstance(warnings, pd.DataFrame) and len(warnings.columns):
+        warnings = (scope.filter(warnings) if "county_code" in warnings
+                    else warnings[warnings["site_code"].isin(sites["site_code"])] if "site_code" in warnings
+                    else warnings.iloc[0:0])
+    return MonthView(r.month, sites, r.indicators[r.indicators["site_code"].isin(sites["site_code"])], counties,
+                     r.catalogue_version, computed_at=r.computed_at, raw=None,
+                     praise=[p for p in r.praise if p in names], warnings=warnings)
+
+
+class _Scoped:
+    """A Provider whose months are limited to a scope."""
+
+    def __init__(self, inner: Provider, scope: Scope):
+        self.inner, self.scope = inner, scope
+
+    def __call__(self, month: str) -> MonthView:
+        return scoped(self.inner(month), self.scope)
+
+    def months(self) -> list[str]:
+        return self.inner.months()
+
+
+def scoped_provider(engine: Engine, res: Provider | None, scope: Scope | None) -> Provider:
+    """provider(engine, res) limited to `scope` (the same provider for the city)."""
+    p = provider(engine, res)
+    return p if scope is None or scope.is_city else _Scoped(p, scope)
 
 
 def months_of(engine: Engine, res: Provider | None) -> list[str]:

@@ -25,12 +25,12 @@ from data.exports.circular_docx import circular_docx
 from data.exports.circular_xlsx import circular_workbook
 from data.exports.layout import (CIRCULAR_SITE_COLUMNS, COMPLETENESS_NOTE, COUNTY_COLUMNS, DEMO_MARK, DIMENSIONS,
                                  ISSUER, RANK_INTERVAL_NOTE, RANKING_COLUMNS, column_kind, display_text,
-                                 mask_id_columns, text_width)
+                                 mask_id_columns, table_csv, text_width)
 from data.exports.ranking import ranking_csv, ranking_workbook
 from data.exports.sheet import SheetLayout, write_table_sheet
 
 __all__ = ["CircularData", "circular_workbook", "circular_docx", "ranking_workbook", "ranking_csv",
            "standard_title", "write_table_sheet", "SheetLayout", "mask_id_columns", "column_kind", "display_text",
-           "text_width", "log_export", "save_circular", "RANKING_COLUMNS", "COUNTY_COLUMNS",
+           "text_width", "table_csv", "log_export", "save_circular", "RANKING_COLUMNS", "COUNTY_COLUMNS",
            "CIRCULAR_SITE_COLUMNS", "RANK_INTERVAL_NOTE", "COMPLETENESS_NOTE", "DEFAULT_REQUIREMENTS", "DIMENSIONS",
            "DEMO_MARK", "ISSUER"]

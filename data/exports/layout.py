@@ -190,3 +190,45 @@ def legend(default_rule: bool, flagged_col: str | None) -> str:
     if default_rule and flagged_col:
         return f"浅红底色：{flagged_col}为“否”的行。"
     return "浅红底色：需重点关注的行。"
+
+
+# ---- formula injection (CSV/Excel) ----------------------------------------------------------------------------------
+# A text cell starting with one of these is read by Excel/WPS as a formula (or DDE); exports neutralise every such
+# value: Excel cells become explicit text cells with a quote prefix, CSV values get a leading apostrophe.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith(FORMULA_TRIGGERS)
+
+
+def csv_safe_value(v: Any) -> Any:
+    """A CSV value that no spreadsheet evaluates: text starting with = + - @ tab CR gets a leading ' ."""
+    return "'" + v if formula_like(v) else v
+
+
+def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text value (and column name) made inert for CSV (numbers stay numbers)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(csv_safe_value)
+    out.columns = [csv_safe_value(c) for c in out.columns]
+    return out
+
+
+def neutralise_workbook(wb) -> None:
+    """Every cell of an openpyxl workbook that would be a formula or starts like one becomes an explicit text
+    cell (data_type 's', quotePrefix), its value unchanged. Exports never write formulas on purpose."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if cell.data_type == "f" or formula_like(v):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
+def table_csv(df: pd.DataFrame) -> bytes:
+    """A table as CSV (UTF-8 with BOM, opens in Excel), formula-like text neutralised. Every CSV export uses it."""
+    return csv_safe_frame(df).to_csv(index=False).encode("utf-8-sig")

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from data.exports.layout import (BOOL, DELTA, DEMO_MARK, NUM, PCT, RANGE, RANK_INTERVAL_NOTE, SCORE, column_kind,
                                  completeness_note, display_text, highlight_mask, is_numeric_series, legend,
-                                 mask_id_columns, range_text, subtitle_line)
+                                 mask_id_columns, range_text, subtitle_line, table_csv)
 from data.exports.sheet import ensure_month, save, write_table_sheet
 from data.formatting import date_cn, fmt_num, is_missing
 from domain.calendar import period_end
@@ -63,4 +63,4 @@ def ranking_csv(table: pd.DataFrame, *, allow_full_ids: bool = False) -> bytes:
             digits = 1 if kind == PCT else 2
             out[c] = pd.to_numeric(out[c], errors="coerce").map(
                 lambda v: None if is_missing(v) else float(fmt_num(v, digits)))
-    return out.to_csv(index=False).encode("utf-8-sig")
+    return table_csv(out)

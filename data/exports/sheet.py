@@ -16,7 +16,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from data.exports.layout import (DELTA, INT, NUM, PCT, PEOPLE, RANK_DELTA, SCORE, TEXT, column_kind, display_text,
-                                 text_width)
+                                 neutralise_workbook, text_width)
 from data.formatting import DASH, is_missing, month_cn
 
 _NUMBER_FORMATS = {
@@ -183,6 +183,8 @@ def ensure_month(title: str, month: str) -> str:
 
 
 def save(wb: Workbook) -> bytes:
+    """The workbook's bytes, every formula-like text cell made an explicit text cell (layout.neutralise_workbook)."""
+    neutralise_workbook(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
