@@ -46,7 +46,8 @@ def test_helpers():
 
 def test_ranking_workbook_and_csv_inert():
     t = site_table(12)
-    t.loc[0, "安置点"], t.loc[1, "安置点"], t.loc[2, "县"], t.loc[3, "短板"] = HOSTILE[0], HOSTILE[1], HOSTILE[3], HOSTILE[2]
+    t.loc[0, "安置点"], t.loc[1, "安置点"] = HOSTILE[0], HOSTILE[1]
+    t.loc[2, "县"], t.loc[3, "短板"] = HOSTILE[3], HOSTILE[2]
     data = ranking_workbook(t, title="排名", month="2026-10", catalogue_version="v1", note=HOSTILE[6])
     _assert_inert(data, [HOSTILE[0], HOSTILE[1], HOSTILE[2], HOSTILE[3]])
     # the note line (a footnote cell) is text too
