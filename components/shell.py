@@ -38,6 +38,8 @@ PAGES = [
     ("pages/county.py", "县区画像", ":material/account_balance:"),
     ("pages/circular.py", "月度通报", ":material/campaign:"),
     ("pages/gaps.py", "权益缺口", ":material/assignment_late:"),
+    ("pages/rights.py", "权益保障", ":material/grid_on:"),
+    ("pages/household.py", "一户一档", ":material/family_restroom:"),
     ("pages/upload.py", "数据导入", ":material/upload_file:"),
 ]
 

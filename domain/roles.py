@@ -124,6 +124,8 @@ PAGE_ACTIONS: dict[str, str] = {
     "pages/county.py": VIEW.key,
     "pages/circular.py": CIRCULAR.key,
     "pages/gaps.py": VIEW.key,
+    "pages/rights.py": VIEW.key,
+    "pages/household.py": VIEW.key,
     "pages/upload.py": UPLOAD.key,
 }
 

@@ -1,0 +1,111 @@
+"""UI pieces of the 权益保障 page: filters, the coloured matrix, the cell chooser and the paged household list."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from domain.organisation import PLATFORMS
+from domain.rights import RIGHTS, RIGHTS_CODES, SIDES
+from services.rights import KINDS
+
+
+_NAMES = {r.code: r.name for r in RIGHTS}
+
+
+@dataclass(frozen=True)
+class Filters:
+    by: str
+    side: str | None
+    platform: str | None
+    value: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    site: str | None
+    item: str | None
+    kind: str
+
+
+def filters(ctx) -> Filters:
+    c1, c2, c3, c4 = st.columns(4)
+    by = c1.radio("汇总层级", ["site", "county"], format_func={"site": "安置点", "county": "县（市、区）"}.get,
+                  horizontal=True, key="rv_by")
+    side = c2.selectbox("责任方", [None, *SIDES], format_func=lambda s: s or "全部", key="rv_side")
+    plat = c3.selectbox("服务平台", [None, *[p[1] for p in PLATFORMS]], format_func=lambda s: s or "全部",
+                        key="rv_platform")
+    value = c4.radio("显示", ["coverage", "gaps", "open", "blank"], horizontal=True, key="rv_value",
+                     format_func={"coverage": "覆盖率", "gaps": "缺口数", "open": "未落实", "blank": "漏项"}.get)
+    return Filters(by=by, side=side, platform=plat, value=value)
+
+
+def _coverage_colour(v) -> str:
+    if v is None or pd.isna(v):
+        return "color:#90A4AE"
+    if v >= 95:
+        return "background-color:#C8E6C9"
+    if v >= 85:
+        return "background-color:#FFF3CD"
+    return "background-color:#F8C9C4"
+
+
+def _count_colour(v, top: float) -> str:
+    if v is None or pd.isna(v) or top <= 0 or v <= 0:
+        return ""
+    alpha = 0.15 + 0.65 * float(v) / top
+    return f"background-color:rgba(211,47,47,{alpha:.2f})"
+
+
+def matrix(view, f: Filters) -> None:
+    t: pd.DataFrame = getattr(view, f.value)
+    names = {r.code: f"{r.code} {r.name}" for r in RIGHTS}
+    t = t.rename(columns=names)
+    if f.value == "coverage":
+        sty = t.style.format("{:.1f}", na_rep="—").map(_coverage_colour)
+    else:
+        top = float(t.max().max()) if t.size and t.notna().any().any() else 0.0
+        sty = t.style.format("{:.0f}", na_rep="—").map(lambda v: _count_colour(v, top))
+    st.dataframe(sty, use_container_width=True, height=min(38 * (len(t) + 1), 560), key="rv_matrix")
+    st.caption(f"{len(t)} 行 × {len(RIGHTS_CODES)} 项；“—”表示该单元格无属于所选责任方/平台的事项。")
+
+
+def cell_chooser(ctx, view, f: Filters) -> Cell | None:
+    st.subheader("查看单元格背后的搬迁户")
+    qp = st.query_params
+    groups = list(view.names) if f.by == "site" else []
+    present = sorted(set(view.long["group"]))
+    c1, c2, c3 = st.columns(3)
+    opts = [None, *present] if f.by == "site" else [None]
+    site0 = qp.get("cell_site")
+    site = c1.selectbox("安置点", opts, index=opts.index(site0) if site0 in opts else 0, key="rv_cell_site",
+                        format_func=lambda s: "全部" if s is None else f"{view.names.get(s, s)}（{s}）")
+    items = [None, *RIGHTS_CODES]
+    item0 = qp.get("cell_item")
+    item = c2.selectbox("事项", items, index=items.index(item0) if item0 in items else 0, key="rv_cell_item",
+                        format_func=lambda c: "全部事项" if c is None else f"{c} {_NAMES[c]}")
+    kind = c3.radio("类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="rv_cell_kind")
+    del groups
+    return Cell(site=site, item=item, kind=kind)
+
+
+def pager_state() -> int:
+    return int(st.session_state.get("rv_page", 0))
+
+
+def household_table(ctx, hp, page: int, size: int) -> None:
+    pages = max(1, -(-hp.total // size))
+    page = min(page, pages - 1)
+    st.markdown(f"共 **{hp.total}** 户，第 {page + 1} / {pages} 页（每页 {size} 户）")
+    df = hp.rows.copy()
+    df.insert(0, "一户一档", [f"/household?household={c}&month={ctx.month}" for c in hp.codes])
+    st.dataframe(df, hide_index=True, use_container_width=True, key="rv_households",
+                 column_config={"一户一档": st.column_config.LinkColumn("一户一档", display_text="查看")})
+    c1, c2, _ = st.columns([1, 1, 6])
+    if c1.button("上一页", disabled=page == 0, key="rv_prev"):
+        st.session_state["rv_page"] = page - 1
+        st.rerun()
+    if c2.button("下一页", disabled=page >= pages - 1, key="rv_next"):
+        st.session_state["rv_page"] = page + 1
+        st.rerun()

@@ -1,0 +1,109 @@
+"""Household queries for the rights matrix, paged household lists and the 一户一档 page. Everything is filtered
+and aggregated in SQL: the matrix reads (site, 户籍, item, status) counts, lists read one page (LIMIT/OFFSET)."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, literal, or_, select, true, union_all
+
+from data import models as m
+from domain.rights import DEST, OPEN, ORIGIN, RIGHTS, RIGHTS_CODES, SIDE_PLATFORM, STATUS_BY_STORED
+
+LIST_COLUMNS = ["household_code", "site_code", "head_name", "head_id", "family_size", "labour_count",
+                "origin_county", "origin_town", "origin_village", "hukou_moved"]
+
+
+def _scope(stmt, county: str | None, site: str | None = None):
+    h = m.Household
+    if county:
+        stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county)))
+    if site:
+        stmt = stmt.where(h.site_code == site)
+    return stmt
+
+
+def rights_counts(engine: Engine, month: str, county: str | None = None) -> pd.DataFrame:
+    """(group=site_code, moved, item, status, n) counted in SQL; blank status → -1."""
+    h = m.Household
+    moved = func.coalesce(h.hukou_moved, False)
+    parts = []
+    for code in RIGHTS_CODES:
+        col = getattr(h, code.lower())
+        st = func.coalesce(col, -1)
+        q = select(h.site_code.label("group"), moved.label("moved"), literal(code).label("item"),
+                   st.label("status"), func.count().label("n")).where(h.month == month)
+        parts.append(_scope(q, county).group_by(h.site_code, moved, st))
+    with engine.connect() as conn:
+        res = conn.execute(union_all(*parts))
+        return pd.DataFrame(res.fetchall(), columns=["group", "moved", "item", "status", "n"])
+
+
+def _item_condition(code: str, kind: str, side: str | None, platform: str | None):
+    """SQL condition: item ``code`` is a gap of ``kind`` (gap / open / blank / done) on the side/platform."""
+    h = m.Household
+    col = getattr(h, code.lower())
+    cond = {"gap": or_(col.is_(None), col == OPEN.stored), "open": col == OPEN.stored, "blank": col.is_(None),
+            "done": col == 1}[kind]
+    it = next(r for r in RIGHTS if r.code == code)
+    moved = h.hukou_moved.is_(True)
+    parts = [cond]
+    for want, sides_of in ((side, lambda s: s), (platform, lambda s: SIDE_PLATFORM[s].label)):
+        if not want:
+            continue
+        if it.side is not None:
+            fixed = it.side if want == side else it.platform.label
+            if fixed != want:
+                return None
+        else:
+            ok = [s for s in (DEST, ORIGIN) if sides_of(s) == want]
+            if not ok:
+                return None
+            if len(ok) == 1:
+                parts.append(moved if ok[0] == DEST else ~moved.self_group())
+    return and_(*parts)
+
+
+def household_page(engine: Engine, month: str, *, county: str | None = None, site: str | None = None,
+                   item: str | None = None, kind: str = "gap", side: str | None = None,
+                   platform: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, pd.DataFrame]:
+    """(total, one page) of the month's households with ``item`` (or any item) in ``kind``, ordered by code."""
+    h = m.Household
+    codes = [item] if item else RIGHTS_CODES
+    conds = [c for c in (_item_condition(x, kind, side, platform) for x in codes) if c is not None]
+    where = or_(*conds) if conds else ~true()
+    base = _scope(select(h.id).where(h.month == month, where), county, site)
+    cols = [getattr(h, c) for c in LIST_COLUMNS] + [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
+    page = _scope(select(*cols).where(h.month == month, where), county, site) \
+        .order_by(h.household_code).limit(limit).offset(offset)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        res = conn.execute(page)
+        df = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    return int(total), _labels(df)
+
+
+def _labels(df: pd.DataFrame) -> pd.DataFrame:
+    for c in RIGHTS_CODES:
+        if c in df:
+            df[c] = [None if v is None or pd.isna(v) else STATUS_BY_STORED[int(v)].label for v in df[c]]
+    return df
+
+
+def household_history(engine: Engine, code: str, county: str | None = None) -> pd.DataFrame:
+    """Every month's row of one household (in scope), oldest first."""
+    h = m.Household
+    cols = [h.month] + [getattr(h, c) for c in LIST_COLUMNS] + [h.income_prev, h.income_curr, h.monitored] \
+        + [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
+    stmt = _scope(select(*cols).where(h.household_code == code), county).order_by(h.month)
+    with engine.connect() as conn:
+        res = conn.execute(stmt)
+        return _labels(pd.DataFrame(res.fetchall(), columns=list(res.keys())))
+
+
+def household_labour(engine: Engine, code: str, month: str) -> pd.DataFrame:
+    lb = m.Labourer
+    cols = [lb.person_id, lb.name, lb.gender, lb.trained, lb.certified, lb.employed, lb.employment_form,
+            lb.monthly_income]
+    stmt = select(*cols).where(lb.household_code == code, lb.month == month).order_by(lb.person_id)
+    with engine.connect() as conn:
+        res = conn.execute(stmt)
+        return pd.DataFrame(res.fetchall(), columns=list(res.keys()))

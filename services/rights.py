@@ -1,0 +1,79 @@
+"""权益保障 view models: the sites × items matrix (coverage and gap counts, by side and platform) and the paged
+list of households behind one cell (ID numbers masked). Every function takes the user's county scope."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from data import households as hh_sql
+from data import repository as repo
+from domain.idnumber import mask_many
+from domain.rights import RIGHTS, RIGHTS_CODES
+from scoring.rights_matrix import matrix, wide
+
+KINDS = {"gap": "缺口（未落实＋漏项）", "open": "未落实", "blank": "漏项（未填报）"}
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    long: pd.DataFrame          # group, group_name, item, counts, coverage
+    coverage: pd.DataFrame      # 安置点/县 × R01..R15 (percent)
+    gaps: pd.DataFrame
+    open: pd.DataFrame
+    blank: pd.DataFrame
+    names: dict[str, str]       # group code -> name
+
+
+def rights_matrix(engine: Engine, month: str, county_code: str | None = None, *, by: str = "site",
+                  side: str | None = None, platform: str | None = None) -> MatrixView:
+    counts = hh_sql.rights_counts(engine, month, county_code)
+    sites = repo.sites(engine)
+    if by == "county":
+        to_county = dict(zip(sites["site_code"], sites["county_code"]))
+        counts["group"] = counts["group"].map(to_county)
+        names = dict(zip(sites["county_code"], sites["county_name"]))
+    else:
+        names = dict(zip(sites["site_code"], sites["site_name"]))
+    mx = matrix(counts, side=side, platform=platform)
+    mx.insert(1, "group_name", mx["group"].map(names))
+
+    def w(v: str) -> pd.DataFrame:
+        t = wide(mx, v)
+        t.index = [f"{names.get(g, g)}（{g}）" for g in t.index]
+        return t
+    return MatrixView(long=mx, coverage=w("coverage"), gaps=w("gaps"), open=w("open"), blank=w("blank"),
+                      names=names)
+
+
+@dataclass(frozen=True)
+class HouseholdPage:
+    total: int
+    rows: pd.DataFrame          # Chinese headers, IDs masked
+    codes: list[str]
+
+
+def household_list(engine: Engine, month: str, county_code: str | None = None, *, site: str | None = None,
+                   item: str | None = None, kind: str = "gap", side: str | None = None,
+                   platform: str | None = None, page: int = 0, size: int = 50) -> HouseholdPage:
+    total, df = hh_sql.household_page(engine, month, county=county_code, site=site, item=item, kind=kind,
+                                      side=side, platform=platform, limit=size, offset=page * size)
+    names = {r.code: r.name for r in RIGHTS}
+    shown = item and [item] or RIGHTS_CODES
+
+    def missing(row) -> str:
+        out = []
+        for c in shown:
+            v = row[c]
+            if v is None:
+                out.append(f"{names[c]}（漏项）")
+            elif v == "未落实":
+                out.append(names[c])
+        return "、".join(out)
+    rows = pd.DataFrame({
+        "户编码": df["household_code"], "安置点": df["site_code"], "户主": df["head_name"],
+        "身份证号": mask_many(df["head_id"]) if len(df) else [], "家庭人口": df["family_size"],
+        "迁出村": df["origin_village"], "缺口事项": [missing(r) for _, r in df.iterrows()] if len(df) else [],
+    })
+    return HouseholdPage(total=total, rows=rows, codes=list(df["household_code"]))
