@@ -1,7 +1,9 @@
 """Queries that take an engine and return pandas frames (the month-frame contract of scoring.frames)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
@@ -134,6 +136,32 @@ def data_updated_at(engine: Engine, month: str) -> dt.datetime | None:
     return row[0] if row else None
 
 
+class _OneConnection:
+    """Stands in for an Engine: every `connect()` yields the same open connection (one transaction, one snapshot)."""
+
+    def __init__(self, conn):
+        self.conn, self.dialect, self.url = conn, conn.dialect, conn.engine.url
+
+    def connect(self):
+        return contextlib.nullcontext(self.conn)
+
+
+def _one_snapshot(fn):
+    """Run a reader of several queries within one transaction, REPEATABLE READ on PostgreSQL: an import committing
+    meanwhile is seen entirely or not at all (never the new households beside the old organisation)."""
+    @functools.wraps(fn)
+    def wrapper(engine, *args, **kwargs):
+        if isinstance(engine, _OneConnection):
+            return fn(engine, *args, **kwargs)
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                return fn(_OneConnection(conn), *args, **kwargs)
+    return wrapper
+
+
+@_one_snapshot
 def load_month(engine: Engine, month: str, slim: bool = False) -> MonthData:
     """Everything scoring needs for one month, as of that month (history is kept, so a past month reloads
     exactly as it was). slim=True leaves out names, ID numbers and places of households and labourers."""
