@@ -267,6 +267,12 @@ def cmd_rank(args) -> int:
     if len(scores.sites) == 0:
         return _fail(f"{args.month}没有任何安置点的评分结果")
     table = site_ranking_table(scores, mr.mc)
+    if args.county:       # one county's sites only (their city ranks); without --county the command is city-wide
+        cf = county_frame(engine)
+        hit = cf[(cf["county_code"] == args.county) | (cf["county_name"] == args.county)]
+        if hit.empty:
+            return _fail(f"县（市、区）“{args.county}”不存在，请使用县名或县级行政区划代码")
+        table = table[table["县"] == hit["county_name"].iloc[0]].reset_index(drop=True)
     city = get_setting(engine, "city_name") or "本市"
     if out.suffix.lower() == ".csv":
         data = ranking_csv(table)
@@ -304,6 +310,8 @@ def scoring_main(argv: list[str] | None = None) -> int:
     r.add_argument("--month", required=True, help="月份，YYYY-MM")
     r.add_argument("--out", required=True, help="输出文件（.xlsx 或 .csv）")
     r.add_argument("--database", default=None, help="数据库 URL（默认 DATABASE_URL 或内置 SQLite）")
+    r.add_argument("--county", default=None,
+                   help="只导出该县（市、区）的安置点（县名或代码）；不指定时为全市（管理员命令行，全市范围）")
     r.set_defaults(fn=cmd_rank)
     c = sub.add_parser("catalogue", help="校验并显示指标目录")
     c.add_argument("version", nargs="?", default="v1", help="版本号（如 v1）或 TOML 文件路径")

@@ -13,6 +13,7 @@ import inspect
 import pandas as pd
 import pytest
 
+from cli import scoring_main
 from data import repository as repo
 from data.db import get_engine
 from domain.scope import OutOfScope, Scope
@@ -218,3 +219,15 @@ def test_upload_with_another_countys_rows_is_refused(engine):
     assert not out.ok and out.n_errors >= 1
     assert out.messages["问题说明"].str.contains("管辖范围").any()
     assert db_fingerprint(engine) == before
+
+
+def test_rank_command_takes_a_county(demo_db, eng, own, foreign, tmp_path):
+    """`python -m scoring rank --county` exports one county's sites; the admin command without it is city-wide."""
+    out = tmp_path / "r.csv"
+    assert scoring_main(["rank", "--month", MONTH, "--out", str(out), "--database", demo_db, "--county", own[1]]) == 0
+    t = pd.read_csv(out, encoding="utf-8-sig")
+    assert len(t) == int((repo.sites(eng)["county_code"] == own[0]).sum()) and set(t["县"]) == {own[1]}
+    assert not set(t["安置点"]) & foreign[1]
+    assert scoring_main(["rank", "--month", MONTH, "--out", str(out), "--database", demo_db, "--county", "无此县"]) != 0
+    assert scoring_main(["rank", "--month", MONTH, "--out", str(out), "--database", demo_db]) == 0
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == 68
