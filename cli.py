@@ -7,6 +7,7 @@
     python -m data upgrade                                                      # schema upgrade (Alembic)
     python -m data purge-originals [--days N] [--user NAME]                     # drop expired import originals
     python -m scoring rank --month YYYY-MM --out FILE.xlsx|.csv [--database URL]
+    python -m scoring circular --month YYYY-MM --out FILE.xlsx|FILE.docx [--issue] [--user NAME] [--database URL]
     python -m scoring catalogue [VERSION_OR_PATH]                               # validate and list a catalogue
 
 ``data/__main__.py`` and ``scoring/__main__.py`` only hand over to ``data_main`` / ``scoring_main``. This module
@@ -38,6 +39,7 @@ from data.workbook.template import template_bytes
 from domain.calendar import is_month
 from scoring.catalogue import CatalogueError, list_versions, load_catalogue
 from scoring.tables import site_ranking_table
+from services import circular as circular_service
 from services import store
 
 # ------------------------------------------------------------------------------------------------ argparse in Chinese
@@ -290,6 +292,34 @@ def cmd_rank(args) -> int:
     return 0
 
 
+def cmd_circular(args) -> int:
+    """The month's circular as the page makes it (Excel or Word); with --issue it is issued (印发) as on the page:
+    both files kept in the circulars table with an audit entry, and the issued file written. Audited either way."""
+    if not is_month(args.month or ""):
+        return _fail(f"月份“{args.month}”格式不正确，应为 YYYY-MM（例如 2026-10）")
+    out = Path(args.out)
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in circular_service.KINDS:
+        return _fail("输出文件应为 .xlsx 或 .docx")
+    engine = get_engine(args.database)
+    user = args.user or os.environ.get("USER") or "命令行"
+    try:
+        if args.issue:
+            row_id = circular_service.issue(engine, args.month, user)
+            data = circular_service.download(engine, row_id, kind)
+        else:
+            data = circular_service.draft_file(circular_service.circular_data(engine, args.month), kind)
+    except LookupError as exc:
+        return _fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    with Session(engine) as session, session.begin():  # every export is audited (domain.md §10)
+        log_export(session, username=user, what=f"月度通报{circular_service.KINDS[kind].label}（命令行）",
+                   month=args.month, detail=out.name)
+    print(f"已{'印发' if args.issue else '导出'}{args.month}月度通报 → {out}")
+    return 0
+
+
 def cmd_catalogue(args) -> int:
     try:
         cat = load_catalogue(args.version)
@@ -313,6 +343,13 @@ def scoring_main(argv: list[str] | None = None) -> int:
     r.add_argument("--county", default=None,
                    help="只导出该县（市、区）的安置点（县名或代码）；不指定时为全市（管理员命令行，全市范围）")
     r.set_defaults(fn=cmd_rank)
+    ci = sub.add_parser("circular", help="导出（或印发）某月月度通报（Excel 或 Word）")
+    ci.add_argument("--month", required=True, help="月份，YYYY-MM")
+    ci.add_argument("--out", required=True, help="输出文件（.xlsx 或 .docx）")
+    ci.add_argument("--issue", action="store_true", help="印发：保存两种文件并记入审计日志")
+    ci.add_argument("--user", default=None, help="操作人（默认当前系统用户）")
+    ci.add_argument("--database", default=None, help="数据库 URL（默认 DATABASE_URL 或内置 SQLite）")
+    ci.set_defaults(fn=cmd_circular)
     c = sub.add_parser("catalogue", help="校验并显示指标目录")
     c.add_argument("version", nargs="?", default="v1", help="版本号（如 v1）或 TOML 文件路径")
     c.set_defaults(fn=cmd_catalogue)

@@ -33,8 +33,9 @@ from data import circulars
 from data import repository as repo
 from data.exports import ISSUER, CircularData, circular_docx, circular_workbook, save_circular, standard_title
 from data.formatting import fmt_int, fmt_num, fmt_pct, fmt_people
-from domain.calendar import period_end
+from domain.calendar import period_end, previous_month
 from domain.scope import OutOfScope, Scope
+from scoring import followup as fu
 from scoring.progress import rectification_state
 from scoring.tables import county_table, site_ranking_table
 from services import settings
@@ -130,6 +131,25 @@ def require_city(scope: Scope | None) -> None:
         raise OutOfScope("月度通报（全市各县区排名与预警）")
 
 
+def _suggested_before(engine: Engine, month: str) -> list[str]:
+    """County codes the previous month's results suggested for 约谈 (none when that month has no data)."""
+    try:
+        prev = results(engine, previous_month(month)).raw.county.counties
+    except LookupError:
+        return []
+    esc = prev["escalation"]
+    return [str(x) for x in prev.loc[esc.map(lambda v: isinstance(v, str) and bool(v)), "county_code"]]
+
+
+def followup_section(engine: Engine, month: str, counties: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """四个跟进 for the circular: the per-county checklist (scoring.followup.checklist) and its paragraphs."""
+    f = repo.followups(engine, month)
+    table = fu.checklist(counties, f, repo.rectifications(engine, month), month)
+    names = dict(zip(table["county_code"], table["county_name"]))
+    pending = fu.pending_interviews(_suggested_before(engine, month), f, previous_month(month), month)
+    return table, fu.summary_lines(table, [names.get(c, c) for c in pending])
+
+
 def circular_data(engine: Engine, month: str, issue_no: int | None = None,
                   issue_date: dt.date | None = None, scope: Scope | None = None) -> CircularData:
     """Everything §8 shows for `month`, from stored results (nothing is rescored here); city scope only."""
@@ -151,7 +171,9 @@ def circular_data(engine: Engine, month: str, issue_no: int | None = None,
     interviews = [(str(x.county_name), str(x.escalation)) for x in ordered.itertuples()
                   if isinstance(x.escalation, str) and x.escalation]
 
+    _, followup_lines = followup_section(engine, month, cm.counties)
     return CircularData(
+        followup=followup_lines,
         city_name=city, month=month, issue_no=no, title=standard_title(city, month, no),
         cutoff_date=period_end(month), catalogue_version=mr.catalogue_version,
         county_table=counties, county_flagged=flagged,

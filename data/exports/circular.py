@@ -40,6 +40,7 @@ class CircularData:
     demo: bool = False
     issue_date: Any = None                 # date printed under the title (default: cutoff_date)
     requirements: list[str] | None = None  # 五、下步要求 paragraphs (default: DEFAULT_REQUIREMENTS)
+    followup: list[str] = field(default_factory=list)   # 四个跟进 paragraphs (scoring.followup.summary_lines)
     site_scope: str = "auto"               # Word: 'all' | 'top_bottom' | 'auto' (all when ≤ 20 sites)
 
     @property

@@ -453,7 +453,18 @@ def circular_docx(c: CircularData) -> bytes:
         _para(doc, "根据连续滞后情况，提出约谈建议如下：" +
               "；".join(f"{level}：{'、'.join(counties)}" for level, counties in groups) + "。")
 
-    _heading(doc, "五、下步要求")
+    next_no = "五"
+    if c.followup:
+        _heading(doc, "五、四个跟进落实情况")
+        for i, text in enumerate(c.followup):
+            head, sep, rest = text.partition("：")
+            num = f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）"
+            if sep:
+                _lead_para(doc, f"{num}{head}。", rest)
+            else:
+                _para(doc, num + text)
+        next_no = "六"
+    _heading(doc, f"{next_no}、下步要求")
     for i, text in enumerate(c.requirements if c.requirements is not None else DEFAULT_REQUIREMENTS):
         head, sep, rest = text.partition("。")
         num = f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）"

@@ -87,6 +87,11 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
     else:
         para("本月无。")
 
+    if c.followup:
+        heading("五、四个跟进落实情况")
+        for i, text in enumerate(c.followup, start=1):
+            para(f"{i}. {text}")
+
     heading("附表")
     para("附表1：各县（市、区）进展情况（见“县区进展”工作表）；附表2：安置点五好社区创建排名（见“安置点排名”工作表）。")
     page_setup(ws, title_rows=None, last_row=r, last_col=n)
