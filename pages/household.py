@@ -1,11 +1,11 @@
 """一户一档: one household (deep link ?household=CODE&month=YYYY-MM)."""
 import streamlit as st
 
-from components import household_view, shell
+from components import cache, household_view, profile, shell
 from services import households
 
 ctx = shell.page("一户一档", "pages/household.py")
-if ctx:
+if ctx and not profile.scope_gate(ctx, cache.user_scope(ctx.user)):
     with shell.guard("一户一档"):
         code = household_view.code_input()
         shell.title(f"一户一档 {code or ''}", ctx)

@@ -1,11 +1,11 @@
 """权益保障: sites (or counties) × R01–R15 coverage and gaps, by side and platform; a cell → its households."""
 import streamlit as st
 
-from components import rights_view, shell
+from components import cache, profile, rights_view, shell
 from services import rights
 
 ctx = shell.page("权益保障", "pages/rights.py")
-if ctx:
+if ctx and not profile.scope_gate(ctx, cache.user_scope(ctx.user)):
     with shell.guard("权益保障"):
         shell.title("搬迁群众权益保障矩阵", ctx)
         f = rights_view.filters(ctx)
