@@ -40,7 +40,9 @@ from domain.calendar import is_month
 from scoring.catalogue import CatalogueError, list_versions, load_catalogue
 from scoring.tables import site_ranking_table
 from services import circular as circular_service
+from domain.scope import Scope
 from services import store
+from services.worklist import worklist, worklist_xlsx
 
 # ------------------------------------------------------------------------------------------------ argparse in Chinese
 
@@ -320,6 +322,31 @@ def cmd_circular(args) -> int:
     return 0
 
 
+def cmd_worklist(args) -> int:
+    """Work lists per service platform for one county (or the city); the export is audited."""
+    if not is_month(args.month or ""):
+        return _fail(f"月份“{args.month}”格式不正确，应为 YYYY-MM（例如 2026-10）")
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        return _fail("输出文件应为 .xlsx")
+    engine = get_engine(args.database)
+    county = None
+    if args.county:
+        cf = county_frame(engine)
+        hit = cf[(cf["county_name"] == args.county) | (cf["county_code"] == args.county)]
+        if hit.empty:
+            return _fail(f"未找到县（市、区）“{args.county}”")
+        county = str(hit["county_code"].iloc[0])
+    wl = worklist(engine, args.month, county, Scope.city())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(worklist_xlsx(wl, args.month))
+    with Session(engine) as session, session.begin():
+        log_export(session, username=os.environ.get("USER") or "命令行", what="走访工作清单（命令行）",
+                   month=args.month, detail=f"{wl.county_name}；{out.name}")
+    print(f"已导出{args.month}{wl.county_name}走访工作清单：{wl.households}户 → {out}")
+    return 0
+
+
 def cmd_catalogue(args) -> int:
     try:
         cat = load_catalogue(args.version)
@@ -350,6 +377,12 @@ def scoring_main(argv: list[str] | None = None) -> int:
     ci.add_argument("--user", default=None, help="操作人（默认当前系统用户）")
     ci.add_argument("--database", default=None, help="数据库 URL（默认 DATABASE_URL 或内置 SQLite）")
     ci.set_defaults(fn=cmd_circular)
+    w = sub.add_parser("worklist", help="导出某月权益事项走访工作清单（按服务平台分表的 Excel）")
+    w.add_argument("--month", required=True, help="月份，YYYY-MM")
+    w.add_argument("--county", default=None, help="县（市、区）名称或代码（默认全市）")
+    w.add_argument("--out", required=True, help="输出文件（.xlsx）")
+    w.add_argument("--database", default=None, help="数据库 URL（默认 DATABASE_URL 或内置 SQLite）")
+    w.set_defaults(fn=cmd_worklist)
     c = sub.add_parser("catalogue", help="校验并显示指标目录")
     c.add_argument("version", nargs="?", default="v1", help="版本号（如 v1）或 TOML 文件路径")
     c.set_defaults(fn=cmd_catalogue)

@@ -6,8 +6,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from components import widgets
+from domain import roles
 from domain.organisation import PLATFORMS
+from domain.scope import Scope
 from domain.rights import RIGHTS, RIGHTS_CODES, SIDES
+from services import worklist as wl_svc
 from services.rights import KINDS
 
 
@@ -109,3 +113,25 @@ def household_table(ctx, hp, page: int, size: int) -> None:
     if c2.button("下一页", disabled=page >= pages - 1, key="rv_next"):
         st.session_state["rv_page"] = page + 1
         st.rerun()
+
+
+def worklist_download(ctx) -> None:
+    """Work list workbook for the user's county (a city user picks a county), built and audited when clicked."""
+    if not (ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN)):
+        return
+    scope = Scope.county(ctx.scope_county) if ctx.scope_county else Scope.city()
+    counties = ctx.allowed_counties()
+    opts = [c for c, _ in counties] if ctx.scope_county else [None, *[c for c, _ in counties]]
+    names = dict(counties)
+    c1, c2 = st.columns([2, 3])
+    county = c1.selectbox("工作清单范围", opts, format_func=lambda c: "全市" if c is None else names.get(c, c),
+                          key="rv_wl_county")
+
+    def build() -> bytes:
+        return wl_svc.worklist_xlsx(wl_svc.worklist(ctx.engine, ctx.month, county, scope), ctx.month)
+    label = names.get(county, "全市")
+    c2.download_button("导出走访工作清单（Excel，按服务平台分表）",
+                       widgets.audited(ctx, "走访工作清单", label, build),
+                       file_name=f"走访工作清单_{label}_{ctx.month}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", key="dl_worklist")

@@ -12,6 +12,7 @@ if ctx and not profile.scope_gate(ctx, cache.user_scope(ctx.user)):
         view = rights.rights_matrix(ctx.engine, ctx.month, ctx.scope_county, by=f.by, side=f.side,
                                     platform=f.platform)
         rights_view.matrix(view, f)
+        rights_view.worklist_download(ctx)
         cell = rights_view.cell_chooser(ctx, view, f)
         if cell:
             page = rights_view.pager_state()
