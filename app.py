@@ -24,13 +24,14 @@ if ctx:
                             key="county_rank")
         with right:
             st.plotly_chart(charts.qualified_trend(ov.trend, height=380), config=theme.PLOTLY_CONFIG, key="trend")
+        vetoed = widgets.vetoes(cache.ranking(ctx.engine, ctx.month).sites)
         best, worst, flags = st.columns([1, 1, 1.1])
         with best:
             st.markdown("##### 得分最高的安置点")
-            widgets.site_list(ov.best, ctx.month)
+            widgets.site_list(ov.best, ctx.month, vetoed)
         with worst:
             st.markdown("##### 得分最低的安置点")
-            widgets.site_list(ov.worst, ctx.month)
+            widgets.site_list(ov.worst, ctx.month, vetoed)
         with flags:
             st.markdown("##### 进度滞后的县（市、区）")
             widgets.flag_cards(ov.flags)

@@ -45,8 +45,8 @@ def _county_name(counties, code):
 def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | None:
     """The signed-in user, or None (then the caller shows the login form and stops)."""
     if demo:
-        role = st.session_state.get("demo_role", DEMO_DEFAULT_ROLE)
-        county = st.session_state.get("demo_county") or (counties[0][0] if counties else None)
+        role = st.session_state.get(DEMO_ROLE_KEY, DEMO_DEFAULT_ROLE)
+        county = st.session_state.get(DEMO_COUNTY_KEY) or (counties[0][0] if counties else None)
         if not roles.county_only(role):
             county = None
         return User(username=f"demo_{roles.ROLES.index(role)}", display_name=DEMO_NAMES[role], role=role,
@@ -57,15 +57,33 @@ def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | 
     return User(**u)
 
 
+# The demo role and county live in ONE place each: these non-widget keys. The switcher's widgets (keys demo_role,
+# demo_county) are seeded from them on every run and write back only through on_change — Streamlit deletes a
+# widget-bound key when a page without that widget instance runs, which made the role slip back to the default.
+DEMO_ROLE_KEY, DEMO_COUNTY_KEY = "_demo_role_value", "_demo_county_value"
+
+
+def _on_demo_role():
+    st.session_state[DEMO_ROLE_KEY] = st.session_state["demo_role"]
+
+
+def _on_demo_county():
+    st.session_state[DEMO_COUNTY_KEY] = st.session_state["demo_county"]
+
+
 def demo_switcher(counties: list[tuple[str, str]]) -> None:
-    """Sidebar role switcher for the demo database."""
-    st.session_state.setdefault("demo_role", DEMO_DEFAULT_ROLE)
-    st.selectbox("演示角色", roles.ROLES, key="demo_role", help="演示模式下可切换角色，查看不同用户看到的内容")
-    if roles.county_only(st.session_state["demo_role"]) and counties:
+    """Sidebar role switcher for the demo database (the role shown is always the role in force)."""
+    role = st.session_state.setdefault(DEMO_ROLE_KEY, DEMO_DEFAULT_ROLE)
+    st.session_state["demo_role"] = role
+    st.selectbox("演示角色", roles.ROLES, key="demo_role", on_change=_on_demo_role,
+                 help="演示模式下可切换角色，查看不同用户看到的内容")
+    if roles.county_only(role) and counties:
         codes = [c for c, _ in counties]
-        if st.session_state.get("demo_county") not in codes:
-            st.session_state["demo_county"] = codes[0]
-        st.selectbox("所属县（市、区）", codes, key="demo_county", format_func=dict(counties).get)
+        if st.session_state.get(DEMO_COUNTY_KEY) not in codes:
+            st.session_state[DEMO_COUNTY_KEY] = codes[0]
+        st.session_state["demo_county"] = st.session_state[DEMO_COUNTY_KEY]
+        st.selectbox("所属县（市、区）", codes, key="demo_county", format_func=dict(counties).get,
+                     on_change=_on_demo_county)
 
 
 def login_form(engine) -> None:

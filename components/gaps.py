@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import widgets
+from components import links, widgets
 from domain import roles
 from domain.organisation import PLATFORMS_REGISTRY
 from domain.rights import SIDES
@@ -33,6 +33,12 @@ def filters(ctx, df: pd.DataFrame) -> pd.DataFrame:
     site_names = {r[0]: r[1] for r in sites}
     items = sorted(df[["事项编码", "事项"]].drop_duplicates().itertuples(index=False))
     item_names = {r[0]: f"{r[0]} {r[1]}" for r in items}
+    # deep links from the site page (?site=) and from a household link (?household=)
+    qp_site = st.query_params.get("site")
+    if qp_site in site_names and st.session_state.get("_gap_qp_site") != qp_site:
+        st.session_state["gap_sites"] = [qp_site]
+        st.session_state["_gap_qp_site"] = qp_site
+    household = st.query_params.get("household")
     c1, c2, c3, c4 = st.columns([1.6, 1.6, 1, 1.2])
     with c1:
         sel_sites = st.multiselect("安置点", list(site_names), key="gap_sites", format_func=site_names.get,
@@ -45,6 +51,14 @@ def filters(ctx, df: pd.DataFrame) -> pd.DataFrame:
     with c4:
         platform = st.selectbox("服务平台", ["全部", *(p.label for p in PLATFORMS_REGISTRY)], key="gap_platform")
     out = df
+    if household:
+        hh = out[out["户编码"] == household]
+        if hh.empty:
+            st.warning("链接中的搬迁户本月没有权益缺口，或不在您的权限范围内。", icon=":material/warning:")
+        else:
+            st.info(f"仅显示搬迁户 {household}（{hh['户主'].iloc[0]}，{hh['安置点'].iloc[0]}）的权益缺口。",
+                    icon=":material/person:")
+        out = hh
     if sel_sites:
         out = out[out["site_code"].isin(sel_sites)]
     if sel_items:
@@ -66,13 +80,20 @@ def summary(df: pd.DataFrame) -> None:
             f'迁入地负责 {by_side.get("迁入地", 0)} 项，迁出地负责 {by_side.get("迁出地", 0)} 项。</div>')
 
 
-def table(df: pd.DataFrame) -> None:
-    show = df.drop(columns=["site_code", "county_code"])
+def table(df: pd.DataFrame, month: str | None = None) -> None:
+    show = df.drop(columns=["county_code"])
+    if month:
+        show["户编码"] = [links.household_url(c, month) for c in show["户编码"]]
+        show = links.add_site_links(show.rename(columns={"site_code": "安置点编码"}), month)
+    show = show.drop(columns=["site_code", "安置点编码"], errors="ignore")
     if len(show) > 5000:
         st.caption("表格仅显示前5000项，完整清单请导出。")
         show = show.head(5000)
     st.dataframe(show, hide_index=True, width="stretch", height=520, key="gaps_table",
-                 column_config={"身份证号": st.column_config.TextColumn("身份证号（已脱敏）")})
+                 column_config={"身份证号": st.column_config.TextColumn("身份证号（已脱敏）", width=150),
+                                "安置点": links.link_column("安置点", width=150),
+                                "户编码": links.link_column("户编码", width=130, pinned=True,
+                                                            help="点击户编码只看该户的缺口（新标签页）")})
 
 
 def downloads(ctx, df: pd.DataFrame, scope) -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components import fmt, theme, widgets
+from domain import roles
 from domain.scope import OutOfScope, Scope
 from services.flags import CountyFlag
 from services.profiles import CountyProfile, SiteProfile, check_county, check_household, check_site
@@ -63,6 +64,13 @@ def site_header(p: SiteProfile) -> None:
     for c, (lab, val) in zip(cols, tiles):
         with c:
             st.html(_fact(lab, val))
+
+
+def household_link(ctx, site: str) -> None:
+    """The site's households: its rights-gap list (one household per row, each a link to that household)."""
+    if ctx.user.can(roles.page_action("pages/gaps.py")):
+        st.page_link("pages/gaps.py", label="查看本安置点搬迁户权益缺口清单", icon=":material/groups:",
+                     query_params={"month": ctx.month, "site": site})
 
 
 def indicator_section(p: SiteProfile) -> None:

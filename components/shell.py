@@ -77,10 +77,12 @@ BASE_CSS = """
   -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
 .kpi .dl { font-size: .82rem; }
 .sites { width: 100%; border-collapse: collapse; font-size: .9rem; table-layout: fixed; }
-.sites td, .sites th { padding: .28rem .3rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap;
+.sites td, .sites th { padding: .28rem .25rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
 .sites th:nth-child(1) { width: 2.6rem; } .sites th:nth-child(3) { width: 3.6rem; }
-.sites th:nth-child(4) { width: 3.4rem; } .sites th:nth-child(5) { width: 3.6rem; }
+.sites th:nth-child(4) { width: 3.2rem; } .sites th:nth-child(5) { width: 4.6rem; }
+.sites .veto-tag { display:inline-block; margin-left:.3rem; padding:0 .3rem; border-radius:3px; font-size:.72rem;
+  color:#fff; background:#C62828; line-height:1.4; vertical-align: middle; }
 .sites th { color: #607D8B; font-weight: 500; text-align: left; font-size: .8rem; }
 .sites td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .sites a { color: #1f2d3d; text-decoration: none; } .sites a:hover { color: #B22222; text-decoration: underline; }
@@ -176,6 +178,10 @@ def _month_from_state(months: list[str]) -> str | None:
         st.session_state["_month_qp"] = qp
     if st.session_state.get("month") not in months:
         st.session_state["month"] = months[-1]
+    if st.query_params.get("month") != st.session_state["month"]:
+        # the URL always names the month shown (links copied from the address bar keep it)
+        st.query_params["month"] = st.session_state["month"]
+        st.session_state["_month_qp"] = st.session_state["month"]
     return st.session_state["month"]
 
 
@@ -196,7 +202,9 @@ def _sidebar(engine, user, demo, counties, months, month_selector: bool, current
         for script, label, icon in PAGES:
             if not user.can(roles.page_action(script)):
                 continue
-            st.page_link(script, label=label, icon=icon)
+            # every menu link carries the month, so the URL after navigation still says which month is shown
+            st.page_link(script, label=label, icon=icon,
+                         query_params={"month": st.session_state["month"]} if st.session_state.get("month") else None)
         st.divider()
         if demo:
             auth.demo_switcher(counties)

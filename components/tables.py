@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cache, theme, widgets
+from components import cache, links, theme, widgets
 from domain import roles
 from services import ranking as ranking_svc
 from services.ranking import Ranking, RankingFilters
@@ -63,30 +63,34 @@ def ranking_summary(ranking: Ranking, total: int) -> None:
             f'五好达标 <b>{int(shown["qualified"].sum())}</b> 个　{chips}</div>')
 
 
-def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str]) -> None:
+def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str], month: str | None = None,
+                 counties: list[tuple[str, str]] | None = None) -> None:
     show = table.copy()
-    show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
+    show["达标"] = show["达标"].map(widgets.QUALIFIED_TEXT)
+    if month:
+        show = links.add_site_links(show, month, {n: c for c, n in (counties or [])})
     cfg = {
         "排名": st.column_config.NumberColumn("排名", width=50, help="全市排名（总分相同名次并列）", pinned=True),
         "同类排名": st.column_config.NumberColumn("同类排名", width=70, help="同规模安置点中的排名"),
         "安置点编码": None,
-        "安置点": st.column_config.TextColumn("安置点", width=190, pinned=True),
-        "县": st.column_config.TextColumn("县", width=62),
+        "安置点": links.link_column("安置点", width=190, pinned=True),
+        "县": links.link_column("县", width=70),
         "规模": st.column_config.TextColumn("规模", width=52),
         "等次": st.column_config.TextColumn("等次", width=56),
         "达标": st.column_config.TextColumn("达标", width=74),
         "短板": st.column_config.TextColumn("短板", width=84),
-        "总分": st.column_config.NumberColumn("总分", format="%.2f"),
+        "总分": st.column_config.NumberColumn("总分", format="%.2f", width=62),
         "指标完整度": st.column_config.TextColumn("指标完整度", width=78, help="本月未缺报的指标数/指标总数"),
         "缺报": st.column_config.TextColumn("缺报", width=110, help="本月缺报（计0分）的指标；空白为指标齐全"),
-        "较上月": st.column_config.TextColumn("较上月", help="全市名次较上月变化：↑上升、↓下降、—不变、新为新增"),
-        "总分较上月": st.column_config.NumberColumn("总分较上月", format="%+.2f", help="总分较上月变化"),
-        "排名区间": st.column_config.TextColumn("排名区间", help=INTERVAL_HELP),
+        "较上月": st.column_config.TextColumn("较上月名次", width=80,
+                                             help="全市名次较上月变化：↑上升、↓下降、—不变、新为新增"),
+        "总分较上月": st.column_config.NumberColumn("较上月得分", format="%+.2f", width=80, help="总分较上月变化"),
+        "排名区间": st.column_config.TextColumn("排名区间", width=80, help=INTERVAL_HELP),
     }
     for d in dimensions:
-        cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width=78)
+        cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width=64)
     sty = widgets.style_grades(show)
-    st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 640),
+    st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 38 + 35 * 25),
                  column_config=cfg, key="ranking_table")
     st.caption("注：排名区间为权重与目标值随机扰动下的5%–95%名次区间，相差两三位的名次差异不具有实际意义；"
                "短板为得分率最低的维度；“缺报”栏列出本月缺报（计0分）的指标。")

@@ -47,9 +47,34 @@ def show_result(res: imports.ImportOutcome) -> None:
                  icon=":material/error:")
     msgs: pd.DataFrame = res.messages
     if len(msgs):
-        st.dataframe(msgs, hide_index=True, width="stretch", key="imp_msgs",
-                     column_config={"问题说明": st.column_config.TextColumn(width="large")})
+        message_table(msgs)
     if res.marked:
         st.download_button("下载标注错误的副本", res.marked, file_name="标注错误_" + res.file_name,
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="dl_marked")
+
+
+WRAPPED_ROWS = 300      # up to this many messages are shown as a wrapping table (问题说明 never cut off)
+
+
+def message_table(msgs: pd.DataFrame) -> None:
+    """The validation messages: blank (not None) where a message has no row, 问题说明 wide and wrapped."""
+    show = msgs.copy()
+    if "行号" in show.columns:
+        show["行号"] = [("" if pd.isna(v) else str(int(v))) for v in show["行号"]]
+    show = show.fillna("")
+    if len(show) <= WRAPPED_ROWS:
+        sty = (show.style.hide(axis="index")
+               .set_table_styles([{"selector": "th", "props": "white-space: nowrap; text-align: left"},
+                                  {"selector": "td", "props": "white-space: nowrap; vertical-align: top"}])
+               .set_properties(subset=["问题说明"], **{"white-space": "normal", "min-width": "24rem"})
+               .set_properties(subset=["单元格内容"], **{"white-space": "normal", "max-width": "14rem",
+                                                       "word-break": "break-all"}))
+        st.table(sty)
+    else:
+        st.dataframe(show, hide_index=True, width="stretch", key="imp_msgs", height=38 + 35 * 20,
+                     column_config={"级别": st.column_config.TextColumn(width=56, pinned=True),
+                                    "工作表": st.column_config.TextColumn(width=110, pinned=True),
+                                    "行号": st.column_config.TextColumn(width=56, pinned=True),
+                                    "列": st.column_config.TextColumn(width=90),
+                                    "问题说明": st.column_config.TextColumn(width=640)})

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from components import fmt, theme
+from components import fmt, links, theme
 from services.audit import log_export
 from services.flags import CountyFlag
 from services.overview import Kpi
@@ -83,24 +83,56 @@ def style_grades(df: pd.DataFrame, cols=("等次",)):
         if c in df.columns:
             sty = sty.map(grade_text_color, subset=[c])
     if "达标" in df.columns:
-        sty = sty.map(lambda v: f"color: {theme.QUALIFIED_COLORS[True]}" if v in (True, "是", "✓")
-                      else f"color: {theme.QUALIFIED_COLORS[False]}", subset=["达标"])
+        sty = sty.map(qualified_style, subset=["达标"])
     return sty
 
 
-def site_list(df: pd.DataFrame, month: str) -> None:
-    """Compact site list (排名/安置点/总分/等次/较上月); names link to the site profile."""
+QUALIFIED_TEXT = {True: "✓ 达标", False: "✗ 未达标"}
+
+
+def qualified_value(v) -> bool | None:
+    """The one reading of a 达标 cell (bool, 是/否, ✓/✗ with or without words) -> True / False / None."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bool) or hasattr(v, "dtype"):
+        return bool(v)
+    t = str(v).strip()
+    if t.startswith("✓") or t in ("是", "达标", "已达标"):
+        return True
+    if t.startswith("✗") or t in ("否", "未达标"):
+        return False
+    return None
+
+
+def qualified_style(v) -> str:
+    """Cell style of a 达标 value: green for 达标, red for 未达标, nothing for blank."""
+    q = qualified_value(v)
+    return "" if q is None else f"color: {theme.QUALIFIED_COLORS[q]}; font-weight: 600"
+
+
+def vetoes(sites: pd.DataFrame) -> dict[str, str]:
+    """site_code -> 一票否决 reason of the vetoed sites in a ranking frame."""
+    v = sites[sites["veto"].fillna(False).astype(bool)]
+    return {str(c): (str(w) if not fmt.is_missing(w) else "一票否决") for c, w in zip(v["site_code"], v["veto_reason"])}
+
+
+def site_list(df: pd.DataFrame, month: str, vetoed: dict[str, str] | None = None) -> None:
+    """Compact site list (排名/安置点/总分/等次/较上月得分); names link to the site profile; a vetoed site (不合格
+    whatever its score) is tagged 一票否决 with its reason on hover."""
     rows = []
     for r in df.itertuples(index=False):
         color = theme.grade_color(r.等次)
         href = html.escape(f"/site?site={quote(str(r.site_code))}&month={quote(str(month))}")
+        why = (vetoed or {}).get(str(r.site_code))
+        tag = (f'<span class="veto-tag" title="不合格原因：{html.escape(why)}">一票否决</span>' if why else "")
+        name = html.escape(str(r.安置点))
         rows.append(f'<tr><td class="num">{fmt.fmt_int(r.排名)}</td>'
-                    f'<td><a href="{href}" target="_self">{html.escape(str(r.安置点))}</a></td>'
+                    f'<td title="{name}"><a href="{href}" target="_self">{name}</a>{tag}</td>'
                     f'<td class="num">{fmt.fmt_num(r.总分, 2)}</td>'
                     f'<td style="color:{color};font-weight:600">{html.escape(str(r.等次))}</td>'
                     f'<td class="num">{fmt.fmt_delta(r.较上月)}</td></tr>')
     st.html('<table class="sites"><tr><th>排名</th><th>安置点</th><th style="text-align:right">总分</th>'
-            '<th>等次</th><th style="text-align:right">较上月</th></tr>' + "".join(rows) + "</table>")
+            '<th>等次</th><th style="text-align:right">较上月得分</th></tr>' + "".join(rows) + "</table>")
 
 
 def flag_legend() -> None:
@@ -109,11 +141,17 @@ def flag_legend() -> None:
         + "</div>")
 
 
-def site_table(table: pd.DataFrame, key: str, height: int | None = None) -> None:
-    """A §8-style site table (from services.ranking.ranking_table) with grades coloured."""
+def site_table(table: pd.DataFrame, key: str, height: int | None = None, month: str | None = None) -> None:
+    """A §8-style site table (from services.ranking.ranking_table) with grades coloured; with `month`, site
+    names link to their profiles."""
     show = table.copy()
-    show["达标"] = show["达标"].map({True: "✓ 达标", False: "✗ 未达标"})
-    cfg = {"安置点编码": None, "总分": st.column_config.NumberColumn(format="%.2f"),
-           "总分较上月": st.column_config.NumberColumn(format="%+.2f")}
+    show["达标"] = show["达标"].map(QUALIFIED_TEXT)
+    cfg = {"安置点编码": None, "总分": st.column_config.NumberColumn(format="%.2f", width=62),
+           "较上月": st.column_config.TextColumn("较上月名次", width=80),
+           "总分较上月": st.column_config.NumberColumn("较上月得分", format="%+.2f", width=80),
+           "排名区间": st.column_config.TextColumn(width=80)}
+    if month:
+        show = links.add_site_links(show, month)
+        cfg["安置点"] = links.link_column("安置点", width=180, pinned=True)
     st.dataframe(style_grades(show), hide_index=True, width="stretch", key=key, column_config=cfg,
-                 height=height or min(38 + 35 * len(show), 460))
+                 height=height or min(38 + 35 * len(show), 38 + 35 * 25))

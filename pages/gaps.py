@@ -11,5 +11,5 @@ if ctx and not profile.scope_gate(ctx, scope):
         df = cache.gaps(ctx.engine, ctx.month, scope, county)
         shown = gaps.filters(ctx, df)
         gaps.summary(shown)
-        gaps.table(shown)
+        gaps.table(shown, ctx.month)
         gaps.downloads(ctx, shown, scope)

@@ -13,5 +13,5 @@ if ctx and not profile.scope_gate(ctx, scope):
         shown = filter_ranking(ranking, f)
         table = ranking_table(shown, f.view)
         tables.ranking_summary(shown, len(ranking))
-        tables.ranking_grid(table, f.view, list(ranking.dimensions.values()))
+        tables.ranking_grid(table, f.view, list(ranking.dimensions.values()), ctx.month, ctx.counties)
         tables.ranking_downloads(ctx, table, f, scope)

@@ -15,6 +15,7 @@ if ctx and not profile.scope_gate(ctx, scope):
             s = p.site
             shell.title(s["site_name"], ctx)
             profile.site_header(p)
+            profile.household_link(ctx, site)
             a, b = st.columns([1, 1.25])
             with a:
                 st.plotly_chart(charts.radar(p.dims, p.site_dims, p.city_dims, p.target_dims),

@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from domain.calendar import period_end, previous_month
+from domain.designation import change_text
 from domain.followup import RECT_CLOSED, RECT_IN_PROGRESS
 from domain.rights import DEST, ORIGIN
 
@@ -303,7 +304,8 @@ def county_month(md: MonthData, scores: MonthScores, history: Sequence[CountyMon
         if has[i]:
             lower = int((sc[has] < sc[i]).sum())
             if lower < cs.lowest_n and finite[i] and dcents[i] < med_c:
-                fl.append(("F2", f"县均得分{score[i]:.2f}分，居全市倒数第{lower + 1}位，较上月{deltas[i]:+.2f}分，"
+                fl.append(("F2", f"县均得分{score[i]:.2f}分，居全市倒数第{lower + 1}位，"
+                                 f"较上月{change_text(deltas[i])}，"
                                  f"低于各县变化中位数（{_signed2(med_c)}分）"))
         if r.zero_emp > 0:
             fl.append(("F3", f"存在零就业家庭{int(r.zero_emp)}户"))

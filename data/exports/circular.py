@@ -9,6 +9,7 @@ import pandas as pd
 
 from data.exports.layout import DEMO_MARK, ISSUER, highlight_mask, subtitle_line
 from data.formatting import date_cn, month_cn
+from domain.designation import designation, localize
 
 
 @dataclass
@@ -42,6 +43,23 @@ class CircularData:
     requirements: list[str] | None = None  # 五、下步要求 paragraphs (default: DEFAULT_REQUIREMENTS)
     followup: list[str] = field(default_factory=list)   # 四个跟进 paragraphs (scoring.followup.summary_lines)
     site_scope: str = "auto"               # Word: 'all' | 'top_bottom' | 'auto' (all when ≤ 20 sites)
+
+    @property
+    def area(self) -> str:
+        """The city's own designation for sentences (州/市/地区/盟)."""
+        return designation(self.city_name)
+
+    @property
+    def whole(self) -> str:
+        """'全州' for a 自治州, '全市' for a 市 (used in every sentence instead of a literal 全市)."""
+        return "全" + self.area
+
+    def say(self, text: str) -> str:
+        """A sentence in the city's own designation (全市 -> 全州, 报市 -> 报州 ...)."""
+        return localize(text, self.city_name)
+
+    def requirement_paragraphs(self) -> list[str]:
+        return [self.say(t) for t in (self.requirements if self.requirements is not None else DEFAULT_REQUIREMENTS)]
 
     @property
     def month_cn(self) -> str:

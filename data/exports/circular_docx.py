@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from data.exports.circular import DEFAULT_REQUIREMENTS, CircularData, interview_groups, reason_text
+from data.exports.circular import CircularData, interview_groups, reason_text
 from data.exports.layout import (CIRCULAR_SITE_COLUMNS, GRADES, RANK_INTERVAL_NOTE, column_kind, completeness_note,
                                  display_text, mask_id_columns, text_width)
 from data.formatting import DASH, fmt_score
@@ -325,6 +325,13 @@ def _sorted_by_rank(t: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------------------------
 
+def _signature_pt(issuer: str, usable) -> float:
+    """Largest size up to BODY_PT (half-point steps) at which the issuer plus a 2-character indent fits one line."""
+    chars = text_width(issuer) / 2 + 2 + 0.5            # CJK characters incl. the indent and a safety margin
+    fit = usable.pt / chars
+    return float(min(BODY_PT, max(12.0, int(fit * 2) / 2)))
+
+
 def circular_docx(c: CircularData) -> bytes:
     """Editable Word draft of the circular: 一、总体情况 二、各县（市、区）进展 三、安置点排名 四、进度滞后县（市、区）
     及原因 五、下步要求, with the county and site tables in a landscape section."""
@@ -366,18 +373,18 @@ def circular_docx(c: CircularData) -> bytes:
     _para(doc, c.meta_line, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, size=12, line=20, after=6,
           color=RED if c.demo else None)
 
-    _para(doc, f"为全面掌握全市易地搬迁后续扶持工作进展，推动安置点五好社区创建任务落实，现将{c.month_cn}"
+    _para(doc, f"为全面掌握{c.whole}易地搬迁后续扶持工作进展，推动安置点五好社区创建任务落实，现将{c.month_cn}"
                f"各县（市、区）工作进展情况通报如下。")
 
     # --- 一、总体情况
     _heading(doc, "一、总体情况")
     totals = "，".join(f"{k}{v}" for k, v in c.city_totals.items())
-    _para(doc, f"截至{c.cutoff_cn}，全市{totals}。" if totals else f"截至{c.cutoff_cn}，本月数据见附表。")
+    _para(doc, f"截至{c.cutoff_cn}，{c.whole}{totals}。" if totals else f"截至{c.cutoff_cn}，本月数据见附表。")
     st = mask_id_columns(c.site_table.reset_index(drop=True))
     if "等次" in st.columns and len(st):
         counts = st["等次"].value_counts()
         parts = [f"{g}{int(counts.get(g, 0))}个" for g in GRADES]
-        txt = f"从安置点五好社区创建评价看，全市{len(st)}个安置点中，等次为" + "、".join(parts)
+        txt = f"从安置点五好社区创建评价看，{c.whole}{len(st)}个安置点中，等次为" + "、".join(parts)
         if "达标" in st.columns:
             ok = int(sum(1 for v in st["达标"] if v is True or v == "是" or (not isinstance(v, str) and v == 1)))
             txt += f"；达到五好社区标准的{ok}个"
@@ -398,7 +405,7 @@ def circular_docx(c: CircularData) -> bytes:
     sentences.append(f"本月有{n_flag}个县（市、区）进度滞后（表中浅红底色标注），具体原因见第四部分"
                      if n_flag else "本月无进度滞后的县（市、区）")
     if c.praise:
-        sentences.append(f"{'、'.join(c.praise)}县均得分较上月提升较大，争先进位成效明显，予以通报表扬")
+        sentences.append(f"{'、'.join(c.praise)}县均得分较上月上升较多，争先进位成效明显，予以通报表扬")
     _para(doc, "；".join(sentences) + "。")
     _caption(doc, f"表1　{c.city_name}各县（市、区）易地搬迁后续扶持工作进展情况（{c.month_cn}）")
     _table(doc, ct, cflags, usable_mm=usable_land, font_pt=10)
@@ -416,7 +423,7 @@ def circular_docx(c: CircularData) -> bytes:
         ordered = _sorted_by_rank(sv)
         top3 = _names_with(sv, "安置点", "总分", ordered.head(3))
         bottom3 = _names_with(sv, "安置点", "总分", ordered.tail(3).iloc[::-1])
-        _para(doc, f"本月全市{len(sv)}个安置点参与排名，总分前三的是{top3}；排名靠后的是{bottom3}。")
+        _para(doc, f"本月{c.whole}{len(sv)}个安置点参与排名，总分前三的是{top3}；排名靠后的是{bottom3}。")
     if scope == "all" or len(sv) <= 20:
         _caption(doc, f"表2　{c.city_name}易地搬迁安置点五好社区创建排名（{c.month_cn}）")
         _table(doc, sv, sflags, usable_mm=usable_land, font_pt=9)
@@ -445,7 +452,7 @@ def circular_docx(c: CircularData) -> bytes:
     _heading(doc, "四、进度滞后县（市、区）及原因")
     if c.lagging:
         for i, (county, reasons) in enumerate(c.lagging):
-            _lead_para(doc, f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）{county}。", reason_text(reasons))
+            _lead_para(doc, f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）{county}。", c.say(reason_text(reasons)))
     else:
         _para(doc, "本月无进度滞后的县（市、区）。")
     groups = interview_groups(c)
@@ -465,7 +472,7 @@ def circular_docx(c: CircularData) -> bytes:
                 _para(doc, num + text)
         next_no = "六"
     _heading(doc, f"{next_no}、下步要求")
-    for i, text in enumerate(c.requirements if c.requirements is not None else DEFAULT_REQUIREMENTS):
+    for i, text in enumerate(c.requirement_paragraphs()):
         head, sep, rest = text.partition("。")
         num = f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）"
         if sep and rest and len(head) <= 20:
@@ -475,12 +482,15 @@ def circular_docx(c: CircularData) -> bytes:
 
     _para(doc)
     _para(doc)
-    # signature: issuer right-aligned with a 2-character right indent, date centred under it
-    sig = _para(doc, c.issuer, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    sig.paragraph_format.right_indent = Pt(BODY_PT * 2)
-    date_p = _para(doc, c.issue_date_cn, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    # signature: issuer right-aligned with a 2-character right indent on ONE line (a long issuer such as a full
+    # autonomous-prefecture name is set a little smaller instead of wrapping 办公室 onto its own line), the date
+    # centred under it in the same size
+    sig_pt = _signature_pt(c.issuer, usable_portrait)
+    sig = _para(doc, c.issuer, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT, size=sig_pt)
+    sig.paragraph_format.right_indent = Pt(sig_pt * 2)
+    date_p = _para(doc, c.issue_date_cn, indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT, size=sig_pt)
     pad = max(0, text_width(c.issuer) - text_width(c.issue_date_cn)) / 4 + 2   # in 2-unit CJK characters
-    date_p.paragraph_format.right_indent = Pt(BODY_PT * pad)
+    date_p.paragraph_format.right_indent = Pt(sig_pt * pad)
 
     buf = io.BytesIO()
     doc.save(buf)

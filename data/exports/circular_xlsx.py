@@ -50,26 +50,41 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
                      height=18 * lines_needed(text, total_w - 4) + 4)
 
     heading("一、总体情况")
-    para(f"截至{c.cutoff_cn}，全市易地搬迁后续扶持主要指标如下：")
+    para(f"截至{c.cutoff_cn}，{c.whole}易地搬迁后续扶持主要指标如下：")
     items = list(c.city_totals.items())
-    for k in range(0, len(items), n // 2):
+    per_row = max(1, n // 2)
+    n_rows = -(-len(items) // per_row)
+    per_row = -(-len(items) // n_rows) if n_rows else per_row      # balanced rows (5+5, not 8+2)
+    for k in range(0, len(items), per_row):
         r += 1
-        for p, (label, value) in enumerate(items[k:k + n // 2]):
-            lc = ws.cell(row=r, column=2 * p + 1, value=str(label))
-            vc = ws.cell(row=r, column=2 * p + 2, value=str(value))
+        row_items = items[k:k + per_row]
+        # the pairs of a row share all n columns (a short last row is widened, never left with empty cells)
+        bounds = [round(i * n / len(row_items)) for i in range(len(row_items) + 1)]
+        for p, (label, value) in enumerate(row_items):
+            first, last = bounds[p] + 1, bounds[p + 1]
+            mid = first + max(1, (last - first + 1) // 2) - 1
+            lc = ws.cell(row=r, column=first, value=str(label))
+            vc = ws.cell(row=r, column=mid + 1, value=str(value))
             lc.fill = FILL_LABEL
             lc.font = cell_font(10.5, True)
             vc.font = cell_font(10.5)
-            for cell in (lc, vc):
+            for col in range(first, last + 1):
+                cell = ws.cell(row=r, column=col)
                 cell.border = BORDER
+                if col <= mid:
+                    cell.fill = FILL_LABEL
                 cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        lines = max(lines_needed(str(x), 15) for pair in items[k:k + n // 2] for x in pair)
+            if mid > first:
+                ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=mid)
+            if last > mid + 1:
+                ws.merge_cells(start_row=r, start_column=mid + 1, end_row=r, end_column=last)
+        lines = max(lines_needed(str(x), 15) for pair in row_items for x in pair)
         ws.row_dimensions[r].height = 16 * lines + 6
 
     heading("二、进度滞后县（市、区）及原因")
     if c.lagging:
         for i, (county, reasons) in enumerate(c.lagging, start=1):
-            para(f"{i}. {county}：{reason_text(reasons)}")
+            para(f"{i}. {county}：{c.say(reason_text(reasons))}")
     else:
         para("本月无进度滞后的县（市、区）。")
 
@@ -83,7 +98,7 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
 
     heading("四、争先进位")
     if c.praise:
-        para(f"本月县均得分较上月提升较大的县（市、区）：{'、'.join(c.praise)}，予以通报表扬。")
+        para(f"本月县均得分较上月上升较多的县（市、区）：{'、'.join(c.praise)}，予以通报表扬。")
     else:
         para("本月无。")
 
