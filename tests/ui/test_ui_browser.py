@@ -94,7 +94,8 @@ def _hits(img: np.ndarray, hex_color: str, tol: int = 40) -> int:
 
 
 def test_qualified_cell_is_green_not_red(server, browser, ui_db, city: SmallCity):
-    """At 1920×1080 (the whole table in view). Rows whose 等次 is drawn in neither green nor red (良好 blue, 合格 amber): the only green text in such a row
+    """At 1920×1080 (the whole table in view). Rows whose 等次 is drawn in neither green nor red (良好 blue,
+    合格 amber): the only green text in such a row
     can be its 达标 cell, the only red text its 未达标 cell."""
     sites = store.month_results(get_engine(ui_db), city.end_month).scores.sites
     ranked = sites.sort_values(["rank", "site_code"]).reset_index(drop=True)
