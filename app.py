@@ -24,7 +24,7 @@ if ctx:
                             key="county_rank")
         with right:
             st.plotly_chart(charts.qualified_trend(ov.trend, height=380), config=theme.PLOTLY_CONFIG, key="trend")
-        vetoed = widgets.vetoes(cache.ranking(ctx.engine, ctx.month).sites)
+        vetoed = widgets.vetoes(cache.ranking(ctx.engine, ctx.month, scope).sites)
         best, worst, flags = st.columns([1, 1, 1.1])
         with best:
             st.markdown("##### 得分最高的安置点")
