@@ -20,16 +20,24 @@ _STORED = {DONE.label: DONE.stored, OPEN.label: OPEN.stored, NOT_APPLICABLE.labe
 def counts_from_households(hh: pd.DataFrame, group: str = "site_code") -> pd.DataFrame:
     """Counts frame from a households frame whose R01..R15 hold labels (已落实/未落实/不适用/None) or stored ints."""
     moved = hh["hukou_moved"].eq(True).to_numpy() if len(hh) else np.zeros(0, bool)
+    gi, groups = pd.factorize(hh[group], sort=False)
+    key = gi.astype(np.int64) * 2 + moved
+    stored = np.array([DONE.stored, OPEN.stored, NOT_APPLICABLE.stored, -1], dtype=np.int64)
+    size = max(1, len(groups) * 2)
     parts = []
     for code in RIGHTS_CODES:
         col = hh[code]
         if not pd.api.types.is_numeric_dtype(col):
             col = col.astype(object).map(_STORED)
-        st = pd.to_numeric(col, errors="coerce").fillna(-1).astype(np.int64).to_numpy()
-        g = pd.DataFrame({"group": hh[group].to_numpy(), "moved": moved, "status": st})
-        c = g.groupby(["group", "moved", "status"], sort=False).size().rename("n").reset_index()
-        c["item"] = code
-        parts.append(c)
+        v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+        st = np.full(len(v), 3, dtype=np.int64)
+        st[v == DONE.stored] = 0
+        st[v == OPEN.stored] = 1
+        st[v == NOT_APPLICABLE.stored] = 2
+        cnt = np.bincount(key * 4 + st, minlength=size * 4)
+        nz = np.flatnonzero(cnt)
+        parts.append(pd.DataFrame({"group": groups.to_numpy()[nz // 8], "moved": (nz // 4) % 2 == 1,
+                                   "item": code, "status": stored[nz % 4], "n": cnt[nz]}))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COUNT_COLUMNS)
     return _normalise(out)
 
