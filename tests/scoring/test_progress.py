@@ -89,7 +89,8 @@ def test_F2_lowest_two_and_below_median_delta_and_praise():
     assert c["rank"].to_dict() == {"K1": 3, "K2": 1, "K3": 5, "K4": 4, "K5": 2}
     # two lowest: K3 (90) and K4 (92); median Δ = 2. K3: −7 < 2 → F2. K4: 2 is not below 2 → no F2.
     assert c.loc["K3", "flag_codes"] == "F2"
-    assert c.loc["K3", "reasons"] == ["县均得分90.00分，居全市倒数第1位，较上月下降7.00分，低于各县变化中位数（+2.00分）"]
+    assert c.loc["K3", "reasons"] == ["县均得分90.00分，居全市倒数第1位，较上月下降7.00分，"
+                                      "低于各县变化中位数（+2.00分）"]
     assert c.loc["K4", "flag_codes"] == "" and c.loc["K1", "flag_codes"] == ""
     # praise: the three largest Δ: K2 +7, K1 +4, K4 +2
     assert june.praise_codes == ["K2", "K1", "K4"] and june.praise == ["县K2", "县K1", "县K4"]
