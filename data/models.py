@@ -40,8 +40,13 @@ class County(Base):
 
 
 class Site(Base):
+    """A version of a site's attributes (安置点): holds from month `valid_from` until `valid_to` (exclusive; NULL =
+    still holding). A site exists from the first month a ledger reported it (domain.md §11 "History is frozen")."""
     __tablename__ = "sites"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[str] = mapped_column(String(7))
+    valid_to: Mapped[str | None] = mapped_column(String(7), nullable=True)
     name: Mapped[str] = mapped_column(String(128))
     county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
     town: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -54,13 +59,16 @@ class Site(Base):
     built_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("code", "valid_from", name="uq_sites_code_from"),)
 
 
 class Household(Base):
-    """Monthly snapshot of a relocated household (搬迁户), one row per (month, household_code)."""
+    """A version of a relocated household (搬迁户): holds from `valid_from` until `valid_to` (exclusive, NULL = open).
+    Written by the import of a month only where the household changed (data.versions)."""
     __tablename__ = "households"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    month: Mapped[str] = mapped_column(String(7))
+    valid_from: Mapped[str] = mapped_column(String(7))
+    valid_to: Mapped[str | None] = mapped_column(String(7), nullable=True)
     household_code: Mapped[str] = mapped_column(String(32))
     site_code: Mapped[str] = mapped_column(String(32))
     head_name: Mapped[str] = mapped_column(String(64))
@@ -76,8 +84,8 @@ class Household(Base):
     income_curr: Mapped[float | None] = mapped_column(Float, nullable=True)
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    __table_args__ = (UniqueConstraint("month", "household_code", name="uq_households_month_code"),
-                      Index("ix_households_month_site", "month", "site_code"))
+    __table_args__ = (UniqueConstraint("household_code", "valid_from", name="uq_households_code_from"),
+                      Index("ix_households_site", "site_code"), Index("ix_households_from", "valid_from"))
 
 
 for _code in RIGHTS_CODES:  # one compact status column per rights item: r01 .. r15
@@ -86,10 +94,11 @@ for _code in RIGHTS_CODES:  # one compact status column per rights item: r01 .. 
 
 
 class Labourer(Base):
-    """Monthly snapshot of a labourer (劳动力), one row per (month, person_id)."""
+    """A version of a labourer (劳动力), holding from `valid_from` until `valid_to` (exclusive, NULL = open)."""
     __tablename__ = "labourers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    month: Mapped[str] = mapped_column(String(7))
+    valid_from: Mapped[str] = mapped_column(String(7))
+    valid_to: Mapped[str | None] = mapped_column(String(7), nullable=True)
     person_id: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
     household_code: Mapped[str] = mapped_column(String(32))
@@ -102,22 +111,24 @@ class Labourer(Base):
     monthly_income: Mapped[float | None] = mapped_column(Float, nullable=True)
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    __table_args__ = (UniqueConstraint("month", "person_id", name="uq_labourers_month_person"),
-                      Index("ix_labourers_month_site", "month", "site_code"))
+    __table_args__ = (UniqueConstraint("person_id", "valid_from", name="uq_labourers_person_from"),
+                      Index("ix_labourers_site", "site_code"), Index("ix_labourers_from", "valid_from"))
 
 
 class SiteOrganisation(Base):
-    """Monthly organisation status of a site (组织建设): three platforms and the ten 双五级 posts."""
+    """A version of a site's organisation (组织建设: three platforms and the ten 双五级 posts), holding from
+    `valid_from` until `valid_to` (exclusive, NULL = open)."""
     __tablename__ = "site_organisation"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    month: Mapped[str] = mapped_column(String(7))
+    valid_from: Mapped[str] = mapped_column(String(7))
+    valid_to: Mapped[str | None] = mapped_column(String(7), nullable=True)
     site_code: Mapped[str] = mapped_column(String(32))
     platform_party: Mapped[bool] = mapped_column(Boolean)
     platform_resident: Mapped[bool] = mapped_column(Boolean)
     platform_convenience: Mapped[bool] = mapped_column(Boolean)
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    __table_args__ = (UniqueConstraint("month", "site_code", name="uq_site_organisation_month_site"),)
+    __table_args__ = (UniqueConstraint("site_code", "valid_from", name="uq_site_organisation_site_from"),)
 
 
 for _post, _ in POSTS:
@@ -148,9 +159,14 @@ class ReportedIndicator(Base):
 
 
 class Rectification(Base):
-    """问题整改台账: one row per item; its state at a past month follows from its dates."""
+    """问题整改台账: one row per recorded version of an item. A version holds from month `valid_from` (the month of
+    the import or edit that recorded it) until the item's next version; an item's state at a month's end is its
+    latest version at or before that month (domain.md §11 "Rectification items"), so a later edit never changes an
+    earlier month."""
     __tablename__ = "rectifications"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[str] = mapped_column(String(7))
     county_code: Mapped[str] = mapped_column(String(12))
     site_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source: Mapped[str] = mapped_column(String(16))
@@ -160,8 +176,21 @@ class Rectification(Base):
     deadline: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(8))
     closed_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)                # e.g. 销号说明
+    recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("code", "valid_from", name="uq_rectifications_code_from"),)
+
+
+class LedgerSnapshot(Base):
+    """Which snapshot sheet (households / labour / organisation) of which site a month's import stated. A version
+    written for month m holds until the next month whose import stated the same site again (data.versions)."""
+    __tablename__ = "ledger_snapshots"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
 
 
 class FollowUp(Base):
@@ -174,6 +203,7 @@ class FollowUp(Base):
     site_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     title: Mapped[str] = mapped_column(String(256))
     content: Mapped[str | None] = mapped_column(Text, nullable=True)
+    valid_from: Mapped[str | None] = mapped_column(String(7), nullable=True)   # month of the import that recorded it
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
     __table_args__ = (UniqueConstraint("kind", "date", "county_code", "title", name="uq_followups_key"),)

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,12 @@ from scoring.frames import (COUNTY_COLUMNS, FOLLOWUP_COLUMNS, HOUSEHOLD_COLUMNS,
                             ORGANISATION_COLUMNS, RECTIFICATION_COLUMNS, REPORTED_COLUMNS, RIGHTS_CODES,
                             SITE_COLUMNS, MonthData, period_end)
 
-STATIC = "static"  # data_versions key for sites/counties/rectifications/follow-ups
+STATIC = "static"  # data_versions key for what holds in every month (counties and their boundaries)
+
+
+def holding(model, month: str):
+    """SQL condition: the version of `model` (a versioned ledger table, data.versions) holds at `month`."""
+    return and_(model.valid_from <= month, or_(model.valid_to.is_(None), model.valid_to > month))
 
 
 def _frame(engine: Engine, stmt, columns: list[str], raw: bool = False) -> pd.DataFrame:
@@ -41,12 +46,15 @@ def counties(engine: Engine) -> pd.DataFrame:
     return _frame(engine, stmt, COUNTY_COLUMNS)
 
 
-def sites(engine: Engine) -> pd.DataFrame:
+def sites(engine: Engine, month: str | None = None) -> pd.DataFrame:
+    """The sites existing in `month` with the attributes holding then (domain.md §11 "History is frozen"); without
+    a month, every site with its latest attributes."""
     s, c = m.Site, m.County
     stmt = (select(s.code.label("site_code"), s.name.label("site_name"), s.county_code,
                    c.name.label("county_name"), s.town, s.site_type, s.lon, s.lat, s.households, s.population,
                    s.batch_year, s.built_year)
             .join(c, c.code == s.county_code).order_by(c.sort_order, s.code))
+    stmt = stmt.where(holding(s, month) if month else s.valid_to.is_(None))
     df = _frame(engine, stmt, SITE_COLUMNS)
     df["built_year"] = df["built_year"].astype("Int64")
     return df
@@ -64,7 +72,7 @@ def households(engine: Engine, month: str, site_codes: list[str] | None = None, 
     cols = [getattr(h, c) for c in HOUSEHOLD_COLUMNS
             if c not in RIGHTS_CODES and (not slim or c in SCORING_HOUSEHOLD)]
     rights = [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
-    stmt = select(*cols, *rights).where(h.month == month).order_by(h.household_code)
+    stmt = select(*cols, *rights).where(holding(h, month)).order_by(h.household_code)
     if site_codes is not None:
         stmt = stmt.where(h.site_code.in_(site_codes))
     df = _frame(engine, stmt, HOUSEHOLD_COLUMNS, raw=True)
@@ -81,7 +89,7 @@ def households(engine: Engine, month: str, site_codes: list[str] | None = None, 
 def labour(engine: Engine, month: str, site_codes: list[str] | None = None, slim: bool = False) -> pd.DataFrame:
     lab = m.Labourer
     cols = [getattr(lab, c) for c in LABOUR_COLUMNS if not slim or c in SCORING_LABOUR]
-    stmt = select(*cols).where(lab.month == month).order_by(lab.person_id)
+    stmt = select(*cols).where(holding(lab, month)).order_by(lab.person_id)
     if site_codes is not None:
         stmt = stmt.where(lab.site_code.in_(site_codes))
     df = _frame(engine, stmt, LABOUR_COLUMNS, raw=True)
@@ -93,7 +101,8 @@ def labour(engine: Engine, month: str, site_codes: list[str] | None = None, slim
 
 def organisation(engine: Engine, month: str) -> pd.DataFrame:
     o = m.SiteOrganisation
-    stmt = select(*[getattr(o, c) for c in ORGANISATION_COLUMNS]).where(o.month == month).order_by(o.site_code)
+    stmt = (select(*[getattr(o, c) for c in ORGANISATION_COLUMNS]).where(holding(o, month))
+            .order_by(o.site_code))
     return _frame(engine, stmt, ORGANISATION_COLUMNS)
 
 
@@ -107,18 +116,26 @@ def reported(engine: Engine, month: str) -> pd.DataFrame:
 
 
 def rectifications(engine: Engine, month: str | None = None) -> pd.DataFrame:
+    """Every item found by the end of `month` in the version holding then: its latest version recorded at or
+    before `month` (domain.md §11 "Rectification items"); without a month, every item's latest version."""
     r = m.Rectification
-    stmt = select(r.code.label("item_code"), *[getattr(r, c) for c in RECTIFICATION_COLUMNS[1:]]).order_by(r.code)
+    latest = select(r.code, func.max(r.valid_from).label("vf")).group_by(r.code)
+    if month:
+        latest = latest.where(r.valid_from <= month)
+    latest = latest.subquery()
+    stmt = (select(r.code.label("item_code"), *[getattr(r, c) for c in RECTIFICATION_COLUMNS[1:]])
+            .join(latest, and_(latest.c.code == r.code, latest.c.vf == r.valid_from)).order_by(r.code))
     if month:
         stmt = stmt.where(r.found_date <= period_end(month))
     return _frame(engine, stmt, RECTIFICATION_COLUMNS)
 
 
 def followups(engine: Engine, month: str | None = None) -> pd.DataFrame:
+    """Follow-up records dated by the end of `month` and recorded by an import of `month` or earlier."""
     f = m.FollowUp
     stmt = select(*[getattr(f, c) for c in FOLLOWUP_COLUMNS]).order_by(f.date, f.id)
     if month:
-        stmt = stmt.where(f.date <= period_end(month))
+        stmt = stmt.where(f.date <= period_end(month), or_(f.valid_from.is_(None), f.valid_from <= month))
     return _frame(engine, stmt, FOLLOWUP_COLUMNS)
 
 
@@ -165,31 +182,33 @@ def _one_snapshot(fn):
 def load_month(engine: Engine, month: str, slim: bool = False) -> MonthData:
     """Everything scoring needs for one month, as of that month (history is kept, so a past month reloads
     exactly as it was). slim=True leaves out names, ID numbers and places of households and labourers."""
-    return MonthData(month=month, sites=sites(engine), counties=counties(engine),
+    return MonthData(month=month, sites=sites(engine, month), counties=counties(engine),
                      households=households(engine, month, slim=slim), labour=labour(engine, month, slim=slim),
                      organisation=organisation(engine, month), reported=reported(engine, month),
                      rectifications=rectifications(engine, month), followups=followups(engine, month))
 
 
-def _distinct_months(conn, table: str) -> set[str]:
-    """Distinct months of a snapshot table by a loose index scan (one index probe per month instead of a scan of
-    millions of rows); works on SQLite and PostgreSQL."""
+def _distinct_months(conn, table: str, column: str = "month") -> set[str]:
+    """Distinct months of a table by a loose index scan (one index probe per month instead of a scan of every
+    row); works on SQLite and PostgreSQL."""
     sql = text(f"""
         WITH RECURSIVE ms(month) AS (
-            SELECT MIN(month) FROM {table}
+            SELECT MIN({column}) FROM {table}
             UNION ALL
-            SELECT (SELECT MIN(t.month) FROM {table} t WHERE t.month > ms.month) FROM ms WHERE ms.month IS NOT NULL
+            SELECT (SELECT MIN(t.{column}) FROM {table} t WHERE t.{column} > ms.month) FROM ms
+            WHERE ms.month IS NOT NULL
         )
         SELECT month FROM ms WHERE month IS NOT NULL""")
     return {r[0] for r in conn.execute(sql)}
 
 
 def months(engine: Engine) -> list[str]:
-    """Months that have any monthly data, ascending."""
+    """Months that have any monthly data (reported indicators, or a household / labour / organisation sheet
+    stated by that month's import), ascending."""
     found: set[str] = set()
     with engine.connect() as conn:
-        for model in (m.ReportedIndicator, m.SiteOrganisation, m.Household, m.Labourer):
-            found |= _distinct_months(conn, model.__tablename__)
+        found |= _distinct_months(conn, m.ReportedIndicator.__tablename__)
+        found |= set(conn.execute(select(m.LedgerSnapshot.month).distinct()).scalars())
     return sorted(found)
 
 
@@ -205,14 +224,19 @@ def data_versions(engine: Engine) -> dict[str, int]:
         return {k: v for k, v in conn.execute(select(m.DataVersion.month, m.DataVersion.version))}
 
 
-def bump_data_version(session: Session, keys: list[str] | set[str]) -> None:
-    """Increment the data version of each key (a month or STATIC), inside the caller's transaction.
+def bump_data_version(session: Session, keys: list[str] | set[str], *, from_month: str | None = None) -> None:
+    """Increment the data version of each key (a month or STATIC), inside the caller's transaction. `from_month`:
+    also every known month from it on (a version written for a month holds into the later months).
 
     One atomic upsert per key (INSERT .. ON CONFLICT DO UPDATE SET version = version + 1): two imports of the same
     new month at once both land; a read-then-insert let the second one fail with a duplicate key."""
+    keys = set(keys)
+    if from_month:
+        known = set(session.execute(select(m.DataVersion.month)).scalars())
+        keys |= {k for k in known if k != STATIC and k >= from_month}
     dialect = session.get_bind().dialect.name
     table = m.DataVersion.__table__
-    for key in sorted(set(keys)):
+    for key in sorted(keys):
         ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(month=key, version=1)
         session.execute(ins.on_conflict_do_update(index_elements=[table.c.month],
                                                   set_={"version": table.c.version + 1}))

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, or_, select
 
 from data import models as m
+from data.repository import holding
 from domain.rights import DEST, DONE, NOT_APPLICABLE, OPEN, ORIGIN, RIGHTS, RIGHTS_CODES, STATUS_BY_STORED
 from scoring.frames import HOUSEHOLD_COLUMNS
 
@@ -33,7 +34,7 @@ class CoverageTotals:
 def _in_county(stmt, county: str | None):
     if county:
         h = m.Household
-        stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county)))
+        stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county).distinct()))
     return stmt
 
 
@@ -59,7 +60,7 @@ def coverage_totals(engine: Engine, month: str, county: str | None = None) -> Co
                 exprs[f"appl_{side}"].append(func.sum(case((side_of[side] & applicable, 1), else_=0)))
     keys = list(exprs)
     flat = [e for k in keys for e in exprs[k]]
-    stmt = _in_county(select(*flat).where(h.month == month), county)
+    stmt = _in_county(select(*flat).where(holding(h, month)), county)
     with engine.connect() as conn:
         row = [int(x or 0) for x in conn.execute(stmt).one()]
     sums, i = {}, 0
@@ -82,7 +83,7 @@ def households_with_gaps(engine: Engine, month: str, county: str | None = None) 
     rights = [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
     any_gap = or_(*[getattr(h, c.lower()).is_(None) for c in RIGHTS_CODES],
                   *[getattr(h, c.lower()) == OPEN.stored for c in RIGHTS_CODES])
-    stmt = _in_county(select(*cols, *rights).where(h.month == month, any_gap).order_by(h.household_code), county)
+    stmt = _in_county(select(*cols, *rights).where(holding(h, month), any_gap).order_by(h.household_code), county)
     with engine.connect() as conn:
         res = conn.execute(stmt)
         df = pd.DataFrame(res.fetchall(), columns=list(res.keys()))

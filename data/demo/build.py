@@ -21,6 +21,7 @@ from data.demo.plan import make_plan, required_posts
 from data.demo.records import demo_users, followups, rectifications
 from data.demo.story import make_story
 from data.repository import STATIC, bump_data_version
+from data.versions import HOUSEHOLDS, LABOUR, ORGANISATION, MonthlyVersions
 from domain.calendar import previous_month
 
 
@@ -102,8 +103,6 @@ def build_demo(engine: Engine, city: str = DEFAULT_CITY, scale: str = "city", mo
                   lab_hh_code=[pp.hh_code[h] for h in pp.lab_hh.tolist()],
                   month_index={x: i for i, x in enumerate(month_names)})
     static["lab_site_code"] = [static["hh_site_code"][h] for h in pp.lab_hh.tolist()]
-    # labour rows go in person_id order: the (month, person_id) unique index then grows by appending
-    lab_order = sorted(range(len(pp.lab_id)), key=pp.lab_id.__getitem__)
     ledger_months = set(month_names if scale == "city" else month_names[-2:])
 
     with engine.begin() as conn:
@@ -120,23 +119,36 @@ def build_demo(engine: Engine, city: str = DEFAULT_CITY, scale: str = "city", mo
                                         for c in plan.counties])
             S = len(plan.site_code)
             w.insert("sites", ["code", "name", "county_code", "town", "site_type", "lon", "lat", "households",
-                               "population", "batch_year", "built_year"],
+                               "population", "batch_year", "built_year", "valid_from"],
                      [(plan.site_code[s], plan.site_name[s], plan.counties[plan.site_county[s]]["code"],
                        plan.site_town[s], plan.site_type[s], float(plan.lon[s]), float(plan.lat[s]),
-                       int(plan.households[s]), int(plan.population[s]), int(plan.batch[s]), int(plan.built[s]))
+                       int(plan.households[s]), int(plan.population[s]), int(plan.batch[s]), int(plan.built[s]),
+                       month_names[0])
                       for s in range(S)])
+            # households, labourers and organisation are kept as versions (data.versions): a month writes only
+            # what changed since the month before
+            hh_v, lab_v, org_v = MonthlyVersions(0), MonthlyVersions(0), MonthlyVersions(0)
+            stated: list[tuple] = []
             for t, month in enumerate(month_names):
                 if month in ledger_months:
-                    w.insert("households", HH_COLS, list(zip(*household_rows(t, month, plan, pp, st, years, static))))
-                    lab_rows = list(zip(*labour_rows(t, month, plan, pp, st, static)))
-                    w.insert("labourers", LAB_COLS, [lab_rows[i] for i in lab_order])
-                w.insert("site_organisation", ORG_COLS, org_rows(t, month, plan, st, rng_org, required))
+                    hh_v.add(month, list(zip(*household_rows(t, month, plan, pp, st, years, static)[1:])))
+                    lab_v.add(month, list(zip(*labour_rows(t, month, plan, pp, st, static)[1:])))
+                    stated += [(kind, code, month) for kind in (HOUSEHOLDS, LABOUR) for code in plan.site_code]
+                org_v.add(month, [r[1:] for r in org_rows(t, month, plan, st, rng_org, required)])
+                stated += [(ORGANISATION, code, month) for code in plan.site_code]
                 w.insert("reported_indicators", REP_COLS, reported_rows(t, month, plan, st, rng_rep))
-                say(f"{month} 已写入")
+                say(f"{month} 已生成")
                 if on_month is not None:
                     on_month(t + 1, len(month_names))
-            w.insert_dicts("rectifications", rect)
-            w.insert_dicts("followups", fups)
+            versioned = ["valid_from", "valid_to"]
+            w.insert("households", HH_COLS[1:] + versioned, hh_v.rows())
+            w.insert("labourers", LAB_COLS[1:] + versioned, lab_v.rows())
+            w.insert("site_organisation", ORG_COLS[1:] + versioned, org_v.rows())
+            w.insert("ledger_snapshots", ["kind", "scope", "month"], stated)
+            w.insert_dicts("rectifications", [dict(r, valid_from=max(r["found_date"].strftime("%Y-%m"),
+                                                                     month_names[0])) for r in rect])
+            w.insert_dicts("followups", [dict(f, valid_from=max(f["date"].strftime("%Y-%m"), month_names[0]))
+                                         for f in fups])
             existing_users = set(conn.execute(select(m.User.username)).scalars())
             w.insert_dicts("users", [u for u in demo_users(plan) if u["username"] not in existing_users])
             settings = {"city_code": plan.city_code, "city_name": plan.city_name, "province": plan.province,

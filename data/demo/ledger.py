@@ -116,8 +116,9 @@ def labour_rows(t: int, month: str, plan: Plan, pp: People, st: Story, static: d
     form_idx = np.where(ws, pp.form_ws, pp.form_other)
     form = np.array(FORMS, object)[form_idx]
     form[~employed] = None
-    months_in = static["month_index"][month]
-    wage = np.round(FORM_WAGE[form_idx] * pp.wage_factor * (1 + 0.004 * months_in), -1)
+    # wages move once a year (so a labourer's ledger row changes only when something about them changes)
+    years_in = int(month[:4]) - int(min(static["month_index"])[:4])
+    wage = np.round(FORM_WAGE[form_idx] * pp.wage_factor * (1 + 0.05 * years_in), -1)
     wage_l = wage.astype(object)
     wage_l[~employed] = None
     L = len(pp.lab_hh)

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from data import models as m
+from data.repository import holding
 from data.workbook import spec as S
 
 
@@ -21,7 +22,8 @@ class DbContext:
             self.counties = {r.code: r for r in c.execute(
                 select(m.County.code, m.County.name, m.County.boundary_geojson, m.County.sort_order)
                 .order_by(m.County.sort_order, m.County.code))}
-            self.sites = {r.code: r.county_code for r in c.execute(select(m.Site.code, m.Site.county_code))}
+            self.sites = {r.code: r.county_code for r in c.execute(
+                select(m.Site.code, m.Site.county_code).order_by(m.Site.valid_from))}  # latest version wins
         self.county_lookup: dict[str, str] = {}
         for code, r in self.counties.items():
             self.county_lookup[re.sub(r"\s+", "", S.nfkc(r.name))] = code
@@ -46,7 +48,7 @@ class DbContext:
     def households_outside(self, month: str, sites: set[str]) -> pd.DataFrame:
         """household_code, site_code of the month's households on sites other than `sites`."""
         h = m.Household
-        stmt = select(h.household_code, h.site_code).where(h.month == month)
+        stmt = select(h.household_code, h.site_code).where(holding(h, month))
         if sites:
             stmt = stmt.where(h.site_code.not_in(sorted(sites)))
         return self._rows(stmt, ["household_code", "site_code"])
@@ -55,7 +57,7 @@ class DbContext:
         """household_code, site_code, labour_count of the month's households with these codes."""
         h = m.Household
         cols = ["household_code", "site_code", "labour_count"]
-        base = select(h.household_code, h.site_code, h.labour_count).where(h.month == month)
+        base = select(h.household_code, h.site_code, h.labour_count).where(holding(h, month))
         if len(codes) > 5000:  # many codes: one scan of the month is cheaper than IN lists
             df = self._rows(base, cols)
             return df[df["household_code"].isin(codes)]
@@ -64,7 +66,7 @@ class DbContext:
     def labour_outside(self, month: str, sites: set[str]) -> pd.DataFrame:
         """person_id, site_code of the month's labourers on sites other than `sites`."""
         lab = m.Labourer
-        stmt = select(lab.person_id, lab.site_code).where(lab.month == month)
+        stmt = select(lab.person_id, lab.site_code).where(holding(lab, month))
         if sites:
             stmt = stmt.where(lab.site_code.not_in(sorted(sites)))
         return self._rows(stmt, ["person_id", "site_code"])

@@ -7,7 +7,6 @@ import gc
 import hashlib
 import json
 import logging
-import operator
 import threading
 from dataclasses import dataclass, field
 
@@ -17,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from data import audit
 from data import models as m
+from data import versions
 from data.bulk import BulkWriter, chunks
 from data.geo import point_in_county
-from data.repository import STATIC, bump_data_version
+from data.repository import bump_data_version
 from data.workbook import spec as S
 from data.workbook import marked
 from data.workbook.messages import ERROR, WARNING, Message, listed
@@ -105,8 +105,10 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
             max_bytes: int) -> ImportResult:
     """Validate the workbook and, when it has no error, write it in one transaction.
 
-    Snapshot sheets (搬迁户, 劳动力) replace the month's rows of the sites the file covers; 安置点, 组织建设,
-    月度指标, 问题整改 and 跟进记录 are upserted by key. Every attempt is recorded in `imports` and `audit_log`.
+    安置点, 搬迁户, 劳动力 and 组织建设 are written as versions from the import's month (data.versions: only what
+    changed; a snapshot sheet states its sites as a whole); 问题整改 items as recorded versions; 月度指标 and
+    跟进记录 are upserted by key. Months before the import's month are never changed. Every attempt is recorded
+    in `imports` and `audit_log`.
     """
     data = bytes(file_bytes or b"")
     sha = hashlib.sha256(data).hexdigest()
@@ -178,16 +180,21 @@ def _import(engine: Engine, file_bytes: bytes, file_name: str, month: str | None
     if out.has_errors:
         return fail(rows)
 
+    # the month the file's versions hold from: the import's month, else the earliest month its rows name
+    vmonth = month or (min(res.months) if res.months else None)
+    if vmonth is None:
+        out.sheet(None, "未指定导入月份：安置点、问题整改和跟进记录按月保留历史版本，请指定导入月份（YYYY-MM）后再导入")
+        return fail(rows)
     plan = _plan(res, month)
-    if _unchanged(engine, sha, month, plan):
-        # the original is kept by the successful import of the same file
+    try:
+        iid = _write(engine, user, file_name, sha, month, vmonth, rows, out.messages, data, plan, res)
+    except Exception:  # a database error: nothing was written (the transaction rolled back)
+        log.exception("import of %r failed while writing", file_name)
+        out.sheet(None, "写入数据库失败，未导入任何数据。请稍后重试；如仍失败，请联系管理员查看系统日志。")
+        return fail(rows)
+    if iid is None:  # nothing changed; the original is kept by the import that wrote the data
         iid = _record(engine, user, file_name, sha, month, rows, UNCHANGED, out.messages, None)
         return ImportResult(True, UNCHANGED, out.messages, rows, iid, file_bytes=data, **base)
-    try:
-        iid = _write(engine, user, file_name, sha, month, rows, out.messages, data, plan, res)
-    except Exception as e:  # a database error: nothing was written
-        out.sheet(None, f"写入数据库失败，未导入任何数据：{type(e).__name__}: {str(e)[:300]}")
-        return fail(rows)
     return ImportResult(True, SUCCESS, out.messages, rows, iid, file_bytes=data, **base)
 
 
@@ -231,10 +238,10 @@ class TablePlan:
     columns: list[str]             # business columns (written and compared)
     data: list[list]               # one list of Python values per business column
     source_rows: list[int]
-    mode: str                      # "replace" or "upsert"
+    mode: str                      # "versions" (data.versions kinds), "rect", "upsert" or "followups"
     key_cols: list[str]
-    replace_where: list = field(default_factory=list)   # (column, values) pairs: delete rows matching any
-    month: str | None = None
+    kind: str | None = None        # data.versions kind for mode "versions"
+    scopes: set = field(default_factory=set)    # what a snapshot sheet states as a whole (its sites)
     sheet: str = ""
 
     @property
@@ -276,30 +283,23 @@ def _plan(res: Validated, month: str | None) -> list[TablePlan]:
              ("lat", "lat", S.FLOAT), ("households", "households", S.INT), ("population", "population", S.INT),
              ("batch_year", "batch_year", S.INT), ("built_year", "built_year", S.INT)]
         cols, rows, src = build(S.SITES, f)
-        plans.append(TablePlan(m.Site.__table__, cols, rows, src, "upsert", ["code"], sheet=S.SITES.name))
+        plans.append(TablePlan(m.Site.__table__, cols, rows, src, "versions", ["code"], versions.SITES,
+                               {x for x in rows[0] if x is not None}, S.SITES.name))
     if S.HOUSEHOLDS.name in T:
-        f = [("month", None, None)] + [(c.key.lower() if c.kind == S.RIGHT else c.key, c.key, c.kind)
-                                       for c in S.HOUSEHOLDS.columns]
+        f = [(c.key.lower() if c.kind == S.RIGHT else c.key, c.key, c.kind) for c in S.HOUSEHOLDS.columns]
         cols, rows, src = build(S.HOUSEHOLDS, f)
-        where = [("site_code", sorted(res.household_sites))]
-        if res.moved_households:
-            where.append(("household_code", sorted(set(res.moved_households))))
-        plans.append(TablePlan(m.Household.__table__, cols, rows, src, "replace", ["month", "household_code"],
-                               where, month, S.HOUSEHOLDS.name))
+        plans.append(TablePlan(m.Household.__table__, cols, rows, src, "versions", ["household_code"],
+                               versions.HOUSEHOLDS, set(res.household_sites), S.HOUSEHOLDS.name))
     if S.LABOUR.name in T:
-        f = [("month", None, None)] + [(c.key, c.key, c.kind) for c in S.LABOUR.columns] + \
-            [("site_code", "site_code", S.CODE)]
+        f = [(c.key, c.key, c.kind) for c in S.LABOUR.columns] + [("site_code", "site_code", S.CODE)]
         cols, rows, src = build(S.LABOUR, f)
-        where = [("site_code", sorted(res.labour_sites))]
-        if res.moved_labour:
-            where.append(("person_id", sorted(set(res.moved_labour))))
-        plans.append(TablePlan(m.Labourer.__table__, cols, rows, src, "replace", ["month", "person_id"],
-                               where, month, S.LABOUR.name))
+        plans.append(TablePlan(m.Labourer.__table__, cols, rows, src, "versions", ["person_id"], versions.LABOUR,
+                               set(res.labour_sites), S.LABOUR.name))
     if S.ORGANISATION.name in T:
-        f = [("month", None, None)] + [(c.key, c.key, c.kind) for c in S.ORGANISATION.columns]
+        f = [(c.key, c.key, c.kind) for c in S.ORGANISATION.columns if c.key != "month"]
         cols, rows, src = build(S.ORGANISATION, f)
-        plans.append(TablePlan(m.SiteOrganisation.__table__, cols, rows, src, "upsert", ["month", "site_code"],
-                               sheet=S.ORGANISATION.name))
+        plans.append(TablePlan(m.SiteOrganisation.__table__, cols, rows, src, "versions", ["site_code"],
+                               versions.ORGANISATION, set(), S.ORGANISATION.name))
     if S.REPORTED.name in T:
         f = [(c.key, c.key, c.kind) for c in S.REPORTED.columns]
         cols, rows, src = build(S.REPORTED, f, float_model=True)
@@ -312,34 +312,24 @@ def _plan(res: Validated, month: str | None) -> list[TablePlan]:
              ("found_date", "found_date", S.DATE), ("deadline", "deadline", S.DATE),
              ("status", "status", S.ENUM), ("closed_date", "closed_date", S.DATE)]
         cols, rows, src = build(S.RECTIFICATIONS, f)
-        plans.append(TablePlan(m.Rectification.__table__, cols, rows, src, "upsert", ["code"],
+        plans.append(TablePlan(m.Rectification.__table__, cols, rows, src, "rect", ["code"],
                                sheet=S.RECTIFICATIONS.name))
     if S.FOLLOWUPS.name in T:
         f = [("kind", "kind", S.ENUM), ("date", "date", S.DATE), ("county_code", "county_code", S.CODE),
              ("site_code", "site_code", S.CODE), ("title", "title", S.TEXT), ("content", "content", S.TEXT)]
         cols, rows, src = build(S.FOLLOWUPS, f)
-        plans.append(TablePlan(m.FollowUp.__table__, cols, rows, src, "upsert",
-                               ["kind", "date", "county_code", "title"],
-                               sheet=S.FOLLOWUPS.name))
+        plans.append(TablePlan(m.FollowUp.__table__, cols, rows, src, "followups",
+                               ["kind", "date", "county_code", "title"], sheet=S.FOLLOWUPS.name))
     return plans
 
 
-# ---- idempotency ----
+# ---- comparing with what is stored ----
 
-def _stored_rows(conn, plan: TablePlan) -> list[tuple]:
+def _stored_rows(conn, plan: TablePlan, columns: list[str]) -> list[tuple]:
+    """The stored rows with the plan's keys (columns in `columns` order)."""
     tb = plan.table
-    cols = [tb.c[c] for c in plan.columns]
+    cols = [tb.c[c] for c in columns]
     out: list[tuple] = []
-    if plan.mode == "replace":
-        seen = set()
-        for col, values in plan.replace_where:
-            for chunk in chunks(values):
-                stmt = select(tb.c.id, *cols).where(tb.c.month == plan.month, tb.c[col].in_(chunk))
-                for r in conn.execute(stmt):
-                    if r[0] not in seen:
-                        seen.add(r[0])
-                        out.append(tuple(r[1:]))
-        return out
     keys = sorted({tuple(r[plan.columns.index(k)] for k in plan.key_cols) for r in plan.rows}, key=repr)
     key_cols = [tb.c[k] for k in plan.key_cols]
     for chunk in chunks(keys, 200):
@@ -351,55 +341,65 @@ def _stored_rows(conn, plan: TablePlan) -> list[tuple]:
     return out
 
 
-def _unchanged(engine: Engine, sha: str, month: str | None, plans: list[TablePlan]) -> bool:
-    """True when a previous successful import of the same file and month exists and the database still
-    holds exactly the rows this file would write."""
-    with engine.connect() as conn:
-        rec = m.ImportRecord
-        stmt = select(rec.id).where(rec.sha256 == sha, rec.result.in_(["成功", "无变化"]))
-        stmt = stmt.where(rec.month.is_(None) if month is None else rec.month == month)
-        if conn.execute(stmt.limit(1)).first() is None:
-            return False
-        for plan in plans:
-            stored = _stored_rows(conn, plan)
-            if collections.Counter(stored) != collections.Counter(plan.rows):
-                return False
-    return True
+class _NothingChanged(Exception):
+    """Raised inside the write transaction to roll it back when the file changes nothing."""
 
 
 # ---- writing ----
 
-def _write(engine, user, file_name, sha, month, rows_count, messages, data, plans: list[TablePlan],
-           res: Validated) -> int:
-    with Session(engine) as s, s.begin():
-        rec = m.ImportRecord(username=user.username, file_name=file_name[:256], sha256=sha, month=month,
-                             rows_json=json.dumps(rows_count, ensure_ascii=False), result=SUCCESS,
-                             messages_json=_messages_json(messages), file_blob=data)
-        s.add(rec)
-        s.flush()
-        iid = rec.id
-        writer = BulkWriter(s.connection())
-        for plan in plans:
-            tb = plan.table
-            cols = plan.columns + ["import_id", "source_row"]
-            rows = plan.write_rows(iid)
-            if plan.mode == "replace":
-                for col, values in plan.replace_where:
-                    for chunk in chunks(values):
-                        writer.conn.execute(delete(tb).where(tb.c.month == plan.month, tb.c[col].in_(chunk)))
-                # in key order: the unique index grows at its end instead of at random places (faster)
-                k = cols.index(plan.key_cols[-1])
-                rows.sort(key=operator.itemgetter(k))
-                writer.insert(tb, cols, rows)
-            else:
-                writer.upsert(tb, cols, rows, plan.key_cols)
-        keys = set(res.months)
-        if res.static:
-            keys.add(STATIC)
-        bump_data_version(s, keys)
-        audit.record(s, user=user.username, action=audit.IMPORT,
-                     detail=_audit_detail(iid, file_name, month, SUCCESS, rows_count, messages))
-    return iid
+def _apply(writer: BulkWriter, plan: TablePlan, iid: int, vmonth: str) -> bool:
+    """Write one sheet's plan for version month `vmonth`; True when anything changed."""
+    tb = plan.table
+    cols = plan.columns + ["import_id", "source_row"]
+    rows = plan.write_rows(iid)
+    conn = writer.conn
+    if plan.mode == "versions":
+        vk = versions.KINDS[plan.kind]
+        deletes, inserts, ch = versions.plan_month(conn, vk, vmonth, cols, rows, plan.scopes)
+        new_statements = versions.unstated(conn, vk.kind, vmonth, ch.stated_scopes)
+        versions.apply(writer, vk, vmonth, deletes, inserts, ch.stated_scopes)
+        return ch.any or bool(new_statements)
+    if plan.mode == "rect":
+        deletes, inserts = versions.plan_rectifications(conn, vmonth, cols, rows)
+        for chunk in chunks(deletes, 500):
+            conn.execute(delete(tb).where(tb.c.id.in_(chunk)))
+        writer.insert_dicts(tb, inserts)
+        return bool(inserts)
+    stored = collections.Counter(_stored_rows(conn, plan, plan.columns))
+    if stored == collections.Counter(plan.rows):
+        return False
+    if plan.mode == "followups":   # a record keeps the month of the import that first recorded it
+        have = {tuple(r[:-1]): r[-1] for r in _stored_rows(conn, plan, [*plan.key_cols, "valid_from"])}
+        kidx = [cols.index(k) for k in plan.key_cols]
+        cols = cols + ["valid_from"]
+        rows = [(*r, have.get(tuple(r[i] for i in kidx)) or vmonth) for r in rows]
+    writer.upsert(tb, cols, rows, plan.key_cols)
+    return True
+
+
+def _write(engine, user, file_name, sha, month, vmonth, rows_count, messages, data, plans: list[TablePlan],
+           res: Validated) -> int | None:
+    """Write every plan in one transaction; None (and nothing written) when the file changes nothing."""
+    try:
+        with Session(engine) as s, s.begin():
+            rec = m.ImportRecord(username=user.username, file_name=file_name[:256], sha256=sha, month=month,
+                                 rows_json=json.dumps(rows_count, ensure_ascii=False), result=SUCCESS,
+                                 messages_json=_messages_json(messages), file_blob=data)
+            s.add(rec)
+            s.flush()
+            iid = rec.id
+            writer = BulkWriter(s.connection())
+            changed = False
+            for plan in plans:
+                changed |= _apply(writer, plan, iid, vmonth)
+            if not changed:
+                raise _NothingChanged
+            bump_data_version(s, set(res.months) | {vmonth}, from_month=vmonth)
+            audit.record(s, user=user.username, action=audit.IMPORT,
+                         detail=_audit_detail(iid, file_name, month, SUCCESS, rows_count, messages))
+        return iid
+    except _NothingChanged:
+        return None
 
 
 def _messages_json(messages: list[Message]) -> str:

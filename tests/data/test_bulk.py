@@ -32,10 +32,10 @@ def test_types_binary_copy_and_text_fallback(engine):
         w = BulkWriter(conn)
         w.insert("counties", ["code", "name", "city_code", "sort_order"], [("522301", "兴义市", "522300", 1)])
         w.insert("audit_log", ["at", "username", "action", "detail"], [(at, "admin", "导入", "测试")])
-        w.insert("rectifications", ["code", "county_code", "site_code", "source", "description", "unit",
-                                    "found_date", "deadline", "status", "closed_date"],
-                 [("ZG1", "522301", None, "督导督查", "问题", "单位", dt.date(2026, 9, 1), dt.date(2026, 10, 1),
-                   "整改中", None)])
+        w.insert("rectifications", ["code", "valid_from", "county_code", "site_code", "source", "description",
+                                    "unit", "found_date", "deadline", "status", "closed_date"],
+                 [("ZG1", "2026-09", "522301", None, "督导督查", "问题", "单位", dt.date(2026, 9, 1),
+                   dt.date(2026, 10, 1), "整改中", None)])
     with engine.connect() as c:
         assert c.execute(select(m.AuditLog.at, m.AuditLog.detail)).one() == (at, "测试")
         assert c.execute(select(m.Rectification.found_date, m.Rectification.closed_date)).one() == \
