@@ -253,7 +253,9 @@ def test_province_scale(sqlite_engine):
     assert 950 <= r.sites <= 1050 and r.city_name == "贵州省"
     assert r.counties > 80
     with sqlite_engine.connect() as c:
-        ledger_months = [x for (x,) in c.execute(select(m.Household.month).distinct().order_by(m.Household.month))]
+        ledger_months = [x for (x,) in c.execute(select(m.LedgerSnapshot.month).distinct()
+                                                 .where(m.LedgerSnapshot.kind == "households")
+                                                 .order_by(m.LedgerSnapshot.month))]
         pop = c.execute(select(func.sum(m.Site.population))).scalar_one()
     assert ledger_months == ["2026-09", "2026-10"]
     assert abs(pop / demo.PEOPLE_PER_HOUSEHOLD - demo.PROVINCE_HOUSEHOLDS) < 0.05 * demo.PROVINCE_HOUSEHOLDS
@@ -291,7 +293,7 @@ def test_init_demo_refuses_non_empty_database(sqlite_engine):
 
     run_init(sqlite_engine, "522300", demo=False)
     with Session(sqlite_engine) as s, s.begin():
-        s.add(m.Site(code="X1", name="某安置点", county_code="522301", site_type=demo.URBAN, lon=104.9, lat=25.09,
-                     households=10, population=40, batch_year=2026))
+        s.add(m.Site(code="X1", valid_from="2026-10", name="某安置点", county_code="522301", site_type=demo.URBAN,
+                     lon=104.9, lat=25.09, households=10, population=40, batch_year=2026))
     with pytest.raises(InitError, match="已有安置点"):
         run_init(sqlite_engine, "522300", demo=True)
