@@ -129,7 +129,7 @@ def test_filled_workbook_imports_and_reads_back_equal(db):
         assert json.loads(rec.rows_json)["搬迁户"] == 4
         audit = s.scalars(select(m.AuditLog)).all()
         assert len(audit) == 1 and audit[0].action == "导入" and "台账.xlsx" in audit[0].detail
-    assert repo.data_versions(db) == {MONTH: 1, "static": 1}
+    assert repo.data_versions(db) == {MONTH: 1}
 
 
 def test_every_row_traces_to_file_sheet_and_row(db):
@@ -139,7 +139,7 @@ def test_every_row_traces_to_file_sheet_and_row(db):
         rows = s.execute(select(m.Household.household_code, m.Household.import_id, m.Household.source_row)
                          .order_by(m.Household.household_code)).all()
         lab = s.execute(select(m.Labourer.import_id, m.Labourer.source_row).order_by(m.Labourer.source_row)).all()
-        site = s.get(m.Site, "S002")
+        site = s.execute(select(m.Site).where(m.Site.code == "S002")).scalar_one()
     assert [(c, i, r) for c, i, r in rows] == [("H001", res.import_id, 4), ("H002", res.import_id, 5),
                                               ("H003", res.import_id, 6), ("H004", res.import_id, 7)]
     assert [r for _, r in lab] == [2, 3, 4, 5, 6]
@@ -190,7 +190,8 @@ def test_other_months_are_kept(db):
     tables = {k: sheet_table(k, recs[k]) for k in ("搬迁户", "劳动力", "组织建设")}
     ok(run(db, build_xlsx(tables), month="2026-10"))
     assert len(repo.households(db, MONTH)) == 4 and len(repo.households(db, "2026-10")) == 4
-    assert repo.data_versions(db) == {MONTH: 1, "2026-10": 1, "static": 1}
+    # the October import bumps October only: September's stored results stay valid
+    assert repo.data_versions(db) == {MONTH: 1, "2026-10": 1}
 
 
 # ---- lenient inputs ----
@@ -355,7 +356,7 @@ def test_formula_cached_value_from_libreoffice(db, libreoffice_files):  # noqa: 
 
 
 def test_monthly_indicators_of_several_months_without_import_month(db):
-    ok(run(db, good_workbook(sheets=["安置点"]), month=None))
+    ok(run(db, good_workbook(sheets=["安置点"]), month=PREV_MONTH))
     recs = good_records()["月度指标"]
     prev = [dict(r, month=PREV_MONTH) for r in recs]
     data = build_xlsx({"月度指标": sheet_table("月度指标", prev + recs)})
@@ -365,10 +366,16 @@ def test_monthly_indicators_of_several_months_without_import_month(db):
     assert res.warnings == [] or all(w.level == "警告" for w in res.warnings)
 
 
-def test_sites_only_file_needs_no_month(db):
-    res = ok(run(db, good_workbook(sheets=["安置点", "问题整改", "跟进记录"]), month=None))
+def test_sites_only_file_needs_a_month(db):
+    """Sites, rectification items and follow-up records are kept as versions from the month of their import
+    (domain.md §11 "History is frozen"), so a file of only those sheets must name its month."""
+    res = run(db, good_workbook(sheets=["安置点", "问题整改", "跟进记录"]), month=None)
+    assert not res.ok and "未指定导入月份" in res.errors[0].reason
+    assert repo.sites(db).empty
+    res = ok(run(db, good_workbook(sheets=["安置点", "问题整改", "跟进记录"]), month=MONTH))
     assert res.rows == {"安置点": 2, "问题整改": 2, "跟进记录": 2}
-    assert repo.data_versions(db) == {"static": 1}
+    assert repo.sites(db, PREV_MONTH).empty and len(repo.sites(db, MONTH)) == 2
+    assert repo.data_versions(db) == {MONTH: 1}
 
 
 # ---- scope ----
@@ -447,7 +454,7 @@ def test_county_operator_without_county_is_rejected(db):
 def test_warnings_do_not_block(db):
     # previous month's indicators for the jump check
     prev = [dict(r, month=PREV_MONTH) for r in good_records()["月度指标"]]
-    ok(run(db, good_workbook(sheets=["安置点"]), month=None))
+    ok(run(db, good_workbook(sheets=["安置点"]), month=PREV_MONTH))
     ok(run(db, build_xlsx({"月度指标": sheet_table("月度指标", prev)}), month=PREV_MONTH))
     recs = with_changes({
         "安置点": {1: {"lon": 106.5}},                         # inside China, outside 甲县's boundary
