@@ -6,6 +6,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, or_, select, true, union_all
 
 from data import models as m
+from data.repository import holding, months as data_months
 from domain.rights import DEST, OPEN, ORIGIN, RIGHTS, RIGHTS_CODES, SIDE_PLATFORM, STATUS_BY_STORED
 
 LIST_COLUMNS = ["household_code", "site_code", "head_name", "head_id", "family_size", "labour_count",
@@ -15,7 +16,7 @@ LIST_COLUMNS = ["household_code", "site_code", "head_name", "head_id", "family_s
 def _scope(stmt, county: str | None, site: str | None = None):
     h = m.Household
     if county:
-        stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county)))
+        stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county).distinct()))
     if site:
         stmt = stmt.where(h.site_code == site)
     return stmt
@@ -30,7 +31,7 @@ def rights_counts(engine: Engine, month: str, county: str | None = None) -> pd.D
         col = getattr(h, code.lower())
         st = func.coalesce(col, -1)
         q = select(h.site_code.label("group"), moved.label("moved"), literal(code).label("item"),
-                   st.label("status"), func.count().label("n")).where(h.month == month)
+                   st.label("status"), func.count().label("n")).where(holding(h, month))
         parts.append(_scope(q, county).group_by(h.site_code, moved, st))
     with engine.connect() as conn:
         res = conn.execute(union_all(*parts))
@@ -70,9 +71,9 @@ def household_page(engine: Engine, month: str, *, county: str | None = None, sit
     codes = [item] if item else RIGHTS_CODES
     conds = [c for c in (_item_condition(x, kind, side, platform) for x in codes) if c is not None]
     where = or_(*conds) if conds else ~true()
-    base = _scope(select(h.id).where(h.month == month, where), county, site)
+    base = _scope(select(h.id).where(holding(h, month), where), county, site)
     cols = [getattr(h, c) for c in LIST_COLUMNS] + [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
-    page = _scope(select(*cols).where(h.month == month, where), county, site) \
+    page = _scope(select(*cols).where(holding(h, month), where), county, site) \
         .order_by(h.household_code).limit(limit).offset(offset)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
@@ -89,21 +90,29 @@ def _labels(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def household_history(engine: Engine, code: str, county: str | None = None) -> pd.DataFrame:
-    """Every month's row of one household (in scope), oldest first."""
+    """One row per month with data in which a version of the household held (in scope), oldest first: the
+    household's versions (data.versions) spread over the months they hold."""
     h = m.Household
-    cols = [h.month] + [getattr(h, c) for c in LIST_COLUMNS] + [h.income_prev, h.income_curr, h.monitored] \
-        + [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
-    stmt = _scope(select(*cols).where(h.household_code == code), county).order_by(h.month)
+    cols = [h.valid_from, h.valid_to] + [getattr(h, c) for c in LIST_COLUMNS] \
+        + [h.income_prev, h.income_curr, h.monitored] + [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
+    stmt = _scope(select(*cols).where(h.household_code == code), county).order_by(h.valid_from)
     with engine.connect() as conn:
         res = conn.execute(stmt)
-        return _labels(pd.DataFrame(res.fetchall(), columns=list(res.keys())))
+        versions = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    rows = []
+    known = data_months(engine)
+    for v in versions.to_dict(orient="records"):
+        start, end = v.pop("valid_from"), v.pop("valid_to")
+        rows += [dict(month=mo, **v) for mo in known if mo >= start and (end is None or mo < end)]
+    out = pd.DataFrame(rows, columns=["month", *[c for c in versions.columns if c not in ("valid_from", "valid_to")]])
+    return _labels(out)
 
 
 def household_labour(engine: Engine, code: str, month: str) -> pd.DataFrame:
     lb = m.Labourer
     cols = [lb.person_id, lb.name, lb.gender, lb.trained, lb.certified, lb.employed, lb.employment_form,
             lb.monthly_income]
-    stmt = select(*cols).where(lb.household_code == code, lb.month == month).order_by(lb.person_id)
+    stmt = select(*cols).where(lb.household_code == code, holding(lb, month)).order_by(lb.person_id)
     with engine.connect() as conn:
         res = conn.execute(stmt)
         return pd.DataFrame(res.fetchall(), columns=list(res.keys()))

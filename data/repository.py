@@ -269,6 +269,6 @@ def household_county(engine: Engine, household_code: str, month: str | None = No
     h, s = m.Household, m.Site
     stmt = select(s.county_code).join(h, h.site_code == s.code).where(h.household_code == household_code)
     if month is not None:
-        stmt = stmt.where(h.month == month)
+        stmt = stmt.where(holding(h, month), holding(s, month))
     with engine.connect() as conn:
-        return conn.execute(stmt.order_by(h.month.desc()).limit(1)).scalar()
+        return conn.execute(stmt.order_by(h.valid_from.desc(), s.valid_from.desc()).limit(1)).scalar()
