@@ -103,6 +103,7 @@ def household_history(engine: Engine, code: str, county: str | None = None) -> p
     known = data_months(engine)
     for v in versions.to_dict(orient="records"):
         start, end = v.pop("valid_from"), v.pop("valid_to")
+        end = None if end is None or pd.isna(end) else end
         rows += [dict(month=mo, **v) for mo in known if mo >= start and (end is None or mo < end)]
     out = pd.DataFrame(rows, columns=["month", *[c for c in versions.columns if c not in ("valid_from", "valid_to")]])
     return _labels(out)

@@ -141,8 +141,8 @@ def _suggested_before(engine: Engine, month: str) -> list[str]:
     return [str(x) for x in prev.loc[esc.map(lambda v: isinstance(v, str) and bool(v)), "county_code"]]
 
 
-def followup_section(engine: Engine, month: str, counties: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """四个跟进 for the circular: the per-county checklist (scoring.followup.checklist) and its paragraphs."""
+def _followup_section(engine: Engine, month: str, counties: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """四个跟进 for the circular (part of circular_data, which is city-wide): the per-county checklist (scoring.followup.checklist) and its paragraphs."""
     f = repo.followups(engine, month)
     table = fu.checklist(counties, f, repo.rectifications(engine, month), month)
     names = dict(zip(table["county_code"], table["county_name"]))
@@ -171,7 +171,7 @@ def circular_data(engine: Engine, month: str, issue_no: int | None = None,
     interviews = [(str(x.county_name), str(x.escalation)) for x in ordered.itertuples()
                   if isinstance(x.escalation, str) and x.escalation]
 
-    _, followup_lines = followup_section(engine, month, cm.counties)
+    _, followup_lines = _followup_section(engine, month, cm.counties)
     return CircularData(
         followup=followup_lines,
         city_name=city, month=month, issue_no=no, title=standard_title(city, month, no),
