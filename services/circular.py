@@ -142,7 +142,8 @@ def _suggested_before(engine: Engine, month: str) -> list[str]:
 
 
 def _followup_section(engine: Engine, month: str, counties: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """四个跟进 for the circular (part of circular_data, which is city-wide): the per-county checklist (scoring.followup.checklist) and its paragraphs."""
+    """四个跟进 for the circular (part of circular_data, which is city-wide): the per-county checklist
+    (scoring.followup.checklist) and its paragraphs."""
     f = repo.followups(engine, month)
     table = fu.checklist(counties, f, repo.rectifications(engine, month), month)
     names = dict(zip(table["county_code"], table["county_name"]))

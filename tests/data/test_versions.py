@@ -212,7 +212,8 @@ def test_the_migration_turns_monthly_copies_into_versions_with_identical_months(
                 c.execute(text(f"INSERT INTO households (month, {hh_cols}) VALUES "
                                f"(:m,'H2','S1','乙','y',2,0,'乙县','乡','村',0,80,85,0)"), {"m": mo})
         c.execute(text("INSERT INTO rectifications (code, county_code, source, description, unit, found_date, "
-                       "deadline, status) VALUES ('Z1','520101','督导督查','d','u','2026-08-03','2026-09-01','整改中')"))
+                       "deadline, status) VALUES "
+                       "('Z1','520101','督导督查','d','u','2026-08-03','2026-09-01','整改中')"))
     eng.dispose()
     eng = create(url)                                  # upgrades to head
     with eng.connect() as c:
