@@ -6,6 +6,9 @@
     python -m data boundaries FILE.geojson [--user NAME]                        # replace county boundaries
     python -m data upgrade                                                      # schema upgrade (Alembic)
     python -m data purge-originals [--days N] [--user NAME]                     # drop expired import originals
+    python -m data create-user USERNAME --role ROLE [--county NAME|CODE] [--display-name TEXT]
+    python -m data set-password USERNAME                                        # password asked, never an argument
+    python -m data list-users
     python -m scoring rank --month YYYY-MM --out FILE.xlsx|.csv [--database URL]
     python -m scoring circular --month YYYY-MM --out FILE.xlsx|FILE.docx [--issue] [--user NAME] [--database URL]
     python -m scoring catalogue [VERSION_OR_PATH]                               # validate and list a catalogue
@@ -17,6 +20,7 @@ through ``services.store`` and ``rank`` reads the stored results.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import sys
@@ -37,11 +41,12 @@ from data.workbook.messages import listed
 from data.workbook.retention import purge_originals
 from data.workbook.template import template_bytes
 from domain.calendar import is_month
+from domain.roles import ROLES
 from scoring.catalogue import CatalogueError, list_versions, load_catalogue
 from scoring.tables import site_ranking_table
 from services import circular as circular_service
 from domain.scope import Scope
-from services import store
+from services import accounts, store
 from services.worklist import worklist, worklist_xlsx
 
 # ------------------------------------------------------------------------------------------------ argparse in Chinese
@@ -124,7 +129,69 @@ def build_parser() -> argparse.ArgumentParser:
                                      "保留期默认取环境变量 LEDGER_KEEP_ORIGINALS_DAYS（未设置为 1095 天）。")
     prg.add_argument("--days", type=int, metavar="天数", help="成功导入的原件保留天数")
     prg.add_argument("--user", default="命令行", metavar="用户名", help="记录在审计日志中的用户名")
+
+    cu = sub.add_parser("create-user", help="创建账号（密码在提示时输入，或取标准输入的第一行）",
+                        description="创建账号。密码在提示时输入两次；标准输入不是终端时取其第一行。密码不能作为参数。")
+    cu.add_argument("username", metavar="用户名")
+    cu.add_argument("--role", required=True, metavar="角色", help="、".join(ROLES))
+    cu.add_argument("--county", metavar="县名或代码", help="所属县（市、区），县级填报员必填")
+    cu.add_argument("--display-name", metavar="姓名", help="显示名称（默认同用户名）")
+    sp = sub.add_parser("set-password", help="设置（重置）账号密码，并解除锁定",
+                        description="设置账号密码：在提示时输入两次；标准输入不是终端时取其第一行。")
+    sp.add_argument("username", metavar="用户名")
+    sub.add_parser("list-users", help="列出全部账号", description="列出全部账号：用户名、姓名、角色、县区、状态。")
     return p
+
+
+CLI_USER = "命令行"
+
+
+def _read_password() -> str:
+    """The new password: asked twice at a terminal, else the first line of standard input."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("新密码：")
+    if getpass.getpass("再次输入新密码：") != first:
+        raise accounts.AccountError("两次输入的密码不一致")
+    return first
+
+
+def cmd_create_user(args) -> int:
+    engine = get_engine()
+    try:
+        acc = accounts.create_account(engine, args.username, _read_password(), args.role, county=args.county,
+                                      display_name=args.display_name, by=CLI_USER)
+    except accounts.AccountError as e:
+        print(f"未创建账号：{e}", file=sys.stderr)
+        return 2
+    where = f"，{acc.county_name}" if acc.county_name else ""
+    print(f"已创建账号 {acc.username}（{acc.role}{where}）")
+    return 0
+
+
+def cmd_set_password(args) -> int:
+    engine = get_engine()
+    try:
+        accounts.set_password(engine, args.username, _read_password(), by=CLI_USER)
+    except accounts.AccountError as e:
+        print(f"未设置密码：{e}", file=sys.stderr)
+        return 2
+    print(f"已设置账号 {args.username} 的密码（锁定已解除，该账号的已登录会话已结束）")
+    return 0
+
+
+def cmd_list_users(args) -> int:
+    rows = accounts.list_accounts(get_engine())
+    if not rows:
+        print("还没有任何账号。请用 create-user 创建第一个管理员。")
+        return 0
+    print("用户名\t姓名\t角色\t县（市、区）\t状态")
+    now = accounts.utcnow()
+    for u in rows:
+        state = "已停用" if not u.active else ("锁定中" if u.locked_until and u.locked_until > now else
+                                              ("未设密码" if not u.password_hash else "正常"))
+        print(f"{u.username}\t{u.display_name}\t{u.role}\t{u.county_name or '—'}\t{state}")
+    return 0
 
 
 def cmd_init(args) -> int:
@@ -227,7 +294,8 @@ def cmd_purge_originals(args) -> int:
 
 
 _DATA_COMMANDS = {"init": cmd_init, "template": cmd_template, "import": cmd_import, "upgrade": cmd_upgrade,
-                  "boundaries": cmd_boundaries, "purge-originals": cmd_purge_originals}
+                  "boundaries": cmd_boundaries, "purge-originals": cmd_purge_originals,
+                  "create-user": cmd_create_user, "set-password": cmd_set_password, "list-users": cmd_list_users}
 
 
 def data_main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,11 @@ EXPORT = "导出"
 CIRCULAR = "通报"
 LOGIN = "登录"
 CONFIG = "配置变更"
-ACTIONS = (IMPORT, EXPORT, CIRCULAR, LOGIN, CONFIG)
+LOGIN_FAILED = "登录失败"
+LOCKOUT = "账号锁定"
+LOGOUT = "退出登录"
+ACCOUNT = "账号变更"          # accounts created, disabled/enabled, role/county changed, passwords set or changed
+ACTIONS = (IMPORT, EXPORT, CIRCULAR, LOGIN, CONFIG, LOGIN_FAILED, LOCKOUT, LOGOUT, ACCOUNT)
 
 
 def record(where: Session | Engine, *, user: str, action: str, detail: str = "") -> None:

@@ -233,6 +233,17 @@ class User(Base):
     county_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # wrong passwords in a row
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)    # UTC, naive
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie's signed token names this row; sign-out deletes it (everywhere)."""
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)        # random, URL-safe
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)            # UTC, naive
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)             # UTC, naive; idle expiry counts from here
 
 
 class AuditLog(Base):

@@ -171,7 +171,7 @@ def test_rights_gaps_masked_and_complete(eng):
 
 def test_passwords_and_authenticate(login_db):
     h = accounts.hash_password("秘密pw")
-    assert h.startswith("pbkdf2_sha256$") and accounts.verify_password("秘密pw", h)
+    assert h.startswith("$argon2id$") and accounts.verify_password("秘密pw", h)
     assert not accounts.verify_password("wrong", h) and not accounts.verify_password("x", None)
     e = get_engine(login_db)
     before = repo.table_counts(e)["audit_log"]
@@ -179,7 +179,7 @@ def test_passwords_and_authenticate(login_db):
     assert repo.table_counts(e)["audit_log"] == before + 1            # a sign-in is audited
     assert accounts.authenticate(e, "supervisor", "nope") is None
     assert accounts.authenticate(e, "nobody", "督导2026") is None
-    assert repo.table_counts(e)["audit_log"] == before + 1
+    assert repo.table_counts(e)["audit_log"] == before + 3            # and so are both failures
     u = accounts.authenticate(e, "op_test", "填报2026")
     assert u.role == "县级填报员" and u.county_code and u.county_name
 
