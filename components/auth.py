@@ -1,10 +1,22 @@
 """Sign-in, demo roles and data scope (domain.md §10, §11).
 
 On the demo database the session starts signed in as a demo 市级督导 and the sidebar offers a role switcher;
-on any other database nothing but the login form is shown until a user signs in against the users table.
+on any other database nothing but the sign-in form is shown until a user signs in against the users table.
+
+A sign-in survives a reload and a deep link in another tab of the same browser: the session's signed token
+(services.accounts.make_token) is kept in a cookie written by a small same-origin script (Streamlit 1.67 reads
+cookies through ``st.context.cookies`` but has no API to set one). The token names a server-side session row,
+so signing out ends it in every tab, and a session idle for longer than the configured time ends by itself.
+
+Optional single sign-on (off by default): with the environment variable ``AUTH_PROXY_HEADER`` set (e.g.
+``X-Remote-User``), a reverse proxy that authenticates users passes the user name in that header; the account
+must exist and be active in the product, whose role and county apply. Only enable this when the server is reachable
+through that proxy alone (it listens on 127.0.0.1 by default), or anyone could send the header.
 """
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import asdict, dataclass
 
 import streamlit as st
@@ -15,6 +27,8 @@ from services import accounts
 DEMO_NAMES = {roles.ROLE_LEADER: "演示市领导", roles.ROLE_SUPERVISOR: "演示督导", roles.ROLE_COUNTY: "演示填报员",
               roles.ROLE_ADMIN: "演示管理员"}
 DEMO_DEFAULT_ROLE = roles.ROLE_SUPERVISOR
+COOKIE = "ydbq_session"
+PROXY_HEADER_ENV = "AUTH_PROXY_HEADER"
 
 
 @dataclass(frozen=True)
@@ -42,8 +56,40 @@ def _county_name(counties, code):
     return None
 
 
+def _token() -> str | None:
+    """This session's token: the one issued at sign-in here, else the browser's cookie (sent at connect)."""
+    if st.session_state.get("_auth_signed_out"):
+        return None
+    return st.session_state.get("_auth_token") or st.context.cookies.get(COOKIE)
+
+
+def _write_cookie(token: str | None) -> None:
+    """Set (or with None clear) the session cookie in the browser, from a same-origin script."""
+    if token:
+        value = f"{COOKIE}={token}; path=/; max-age={int(accounts.TOKEN_LIFETIME.total_seconds())}; SameSite=Strict"
+    else:
+        value = f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
+    st.html(f'<script>document.cookie = {json.dumps(value)};</script>', unsafe_allow_javascript=True)
+
+
+def _from_proxy(engine) -> accounts.Account | None:
+    header = os.environ.get(PROXY_HEADER_ENV)
+    if not header:
+        return None
+    name = (st.context.headers.get(header) or "").strip()
+    if not name:
+        return None
+    if st.session_state.get("_auth_proxy_user") == name and st.session_state.get("_auth_token"):
+        return None                                   # already signed in through the proxy this session
+    r = accounts.sign_in_trusted(engine, name)
+    if r.ok:
+        st.session_state["_auth_proxy_user"] = name
+        st.session_state["_auth_token"] = r.token
+    return r.account
+
+
 def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | None:
-    """The signed-in user, or None (then the caller shows the login form and stops)."""
+    """The signed-in user, or None (then the caller shows the sign-in form and stops)."""
     if demo:
         role = st.session_state.get(DEMO_ROLE_KEY, DEMO_DEFAULT_ROLE)
         county = st.session_state.get(DEMO_COUNTY_KEY) or (counties[0][0] if counties else None)
@@ -51,10 +97,15 @@ def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | 
             county = None
         return User(username=f"demo_{roles.ROLES.index(role)}", display_name=DEMO_NAMES[role], role=role,
                     county_code=county, county_name=_county_name(counties, county), demo=True)
-    u = st.session_state.get("user")
-    if not u:
+    _from_proxy(engine)
+    token = _token()
+    account = accounts.resume(engine, token) if token else None
+    if account is None:
+        st.session_state.pop("_auth_token", None)
         return None
-    return User(**u)
+    if st.session_state.get("_auth_token") and st.context.cookies.get(COOKIE) != token:
+        _write_cookie(token)          # issued in this session: the browser has not sent it back yet
+    return User(**asdict(account))
 
 
 # The demo role and county live in ONE place each: these non-widget keys. The switcher's widgets (keys demo_role,
@@ -87,24 +138,67 @@ def demo_switcher(counties: list[tuple[str, str]]) -> None:
 
 
 def login_form(engine) -> None:
-    """Centered login form; on success stores the user and reruns."""
+    """Centered sign-in form; on success keeps the session token (and its cookie) and reruns."""
+    if st.session_state.pop("_auth_clear_cookie", False):
+        _write_cookie(None)
     _, mid, _ = st.columns([1, 1.2, 1])
     with mid:
         st.markdown("### 易地搬迁后续扶持监测督导平台")
         st.caption("请使用本单位分配的账号登录")
+        msg = st.session_state.pop("_auth_message", None)
+        if msg:
+            st.info(msg)
         with st.form("login", clear_on_submit=False):
             username = st.text_input("用户名")
             password = st.text_input("密码", type="password")
             ok = st.form_submit_button("登录", type="primary", width="stretch")
         if ok:
-            account = accounts.authenticate(engine, username.strip(), password)
-            if account is None:
-                st.error("用户名或密码不正确，或账号已停用。")
+            r = accounts.sign_in(engine, username.strip(), password)
+            if not r.ok:
+                st.error(r.message)
             else:
-                st.session_state["user"] = asdict(account)
+                st.session_state["_auth_token"] = r.token
+                st.session_state.pop("_auth_signed_out", None)
                 st.rerun()
 
 
-def logout() -> None:
-    for k in ("user",):
+def logout(engine) -> None:
+    """End the session everywhere (server row deleted) and clear this browser's cookie."""
+    accounts.sign_out(engine, _token())
+    for k in ("_auth_token", "_auth_proxy_user"):
         st.session_state.pop(k, None)
+    st.session_state["_auth_signed_out"] = True
+    st.session_state["_auth_clear_cookie"] = True
+    st.session_state["_auth_message"] = "已退出登录。"
+
+
+def account_menu(engine, user: User) -> None:
+    """Sidebar: 修改密码 and 退出登录 for a signed-in (non-demo) user."""
+    with st.expander("修改密码", icon=":material/key:"):
+        password_form(engine, user)
+    if st.button("退出登录", icon=":material/logout:"):
+        logout(engine)
+        st.rerun()
+
+
+def password_form(engine, user: User) -> None:
+    """修改密码: every signed-in user changes their own password (the old one required)."""
+    with st.form("own_password", clear_on_submit=True):
+        old = st.text_input("原密码", type="password")
+        new = st.text_input("新密码", type="password", help=f"至少{accounts.MIN_PASSWORD_LENGTH}个字符")
+        again = st.text_input("再次输入新密码", type="password")
+        ok = st.form_submit_button("修改密码")
+    if ok:
+        if new != again:
+            st.error("两次输入的新密码不一致。")
+            return
+        try:
+            accounts.change_own_password(engine, user.username, old, new)
+        except accounts.AccountError as e:
+            st.error(f"密码未修改：{e}")
+            return
+        st.session_state.pop("_auth_token", None)
+        st.session_state["_auth_signed_out"] = True
+        st.session_state["_auth_clear_cookie"] = True
+        st.session_state["_auth_message"] = "密码已修改，请用新密码重新登录。"
+        st.rerun()

@@ -41,6 +41,8 @@ PAGES = [
     ("pages/rights.py", "权益保障", ":material/grid_on:"),
     ("pages/household.py", "一户一档", ":material/family_restroom:"),
     ("pages/upload.py", "数据导入", ":material/upload_file:"),
+    ("pages/accounts.py", "账号管理", ":material/manage_accounts:"),
+    ("pages/audit.py", "审计日志", ":material/history:"),
 ]
 
 BASE_CSS = """
@@ -129,7 +131,8 @@ def guard(what: str = "页面"):
                  icon=":material/error:")
 
 
-def page(title: str, script: str, *, wall: bool = False, month_selector: bool = True) -> Ctx | None:
+def page(title: str, script: str, *, wall: bool = False, month_selector: bool = True,
+         needs_data: bool = True) -> Ctx | None:
     """Set up a page. Returns the context, or None when the page must not render (login shown / no data)."""
     st.set_page_config(page_title=f"{title} · 易地搬迁后续扶持", page_icon=FAVICON,
                        layout="wide", initial_sidebar_state="collapsed" if wall else "auto")
@@ -163,7 +166,7 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
                 else f"该功能仅限{'、'.join(names)}使用，如需权限请联系系统管理员。")
         st.warning(f"当前角色（{user.role}）无权使用“{title}”功能。{hint}", icon=":material/lock:")
         return None
-    if not months:
+    if not months and needs_data:
         st.info("数据库中还没有任何月份的台账数据。请县级填报员通过“数据导入”上传月度台账。", icon=":material/info:")
         return None
     return Ctx(engine=engine, user=user, month=month, months=months, demo=demo, counties=counties)
@@ -210,9 +213,8 @@ def _sidebar(engine, user, demo, counties, months, month_selector: bool, current
             auth.demo_switcher(counties)
         scope = f"（{user.county_name}）" if user.county_only and user.county_name else ""
         st.caption(f"当前用户：{user.display_name} · {user.role}{scope}")
-        if not demo and st.button("退出登录", icon=":material/logout:"):
-            auth.logout()
-            st.rerun()
+        if not demo:
+            auth.account_menu(engine, user)
 
 
 def title(text: str, ctx: Ctx | None = None, extra: str = "") -> None:

@@ -127,6 +127,8 @@ PAGE_ACTIONS: dict[str, str] = {
     "pages/rights.py": VIEW.key,
     "pages/household.py": VIEW.key,
     "pages/upload.py": UPLOAD.key,
+    "pages/accounts.py": ACCOUNTS.key,
+    "pages/audit.py": AUDIT.key,
 }
 
 

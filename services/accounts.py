@@ -177,6 +177,20 @@ def sign_in(engine: Engine, username: str, password: str, *, now: dt.datetime | 
     return SignIn(_account(u), token=make_token(engine, sid, now=now))
 
 
+def sign_in_trusted(engine: Engine, username: str, *, now: dt.datetime | None = None) -> SignIn:
+    """Single sign-on: the reverse proxy vouches for `username`; the account must exist, be active and unlocked
+    (its role and county apply). Audited like a password sign-in."""
+    now = now or utcnow()
+    u = users.find_user(engine, username)
+    if u is None or not u.active or (u.locked_until is not None and u.locked_until > now):
+        audit.record(engine, user=username, action=audit.LOGIN_FAILED,
+                     detail="统一认证登录失败：账号不存在、已停用或锁定中")
+        return SignIn(None, message="统一认证的用户在本平台没有可用账号，请联系系统管理员。")
+    sid = secrets.token_urlsafe(24)
+    users.register_success(engine, u.username, now=now, session_id=sid, detail="登录成功（统一认证）")
+    return SignIn(_account(u), token=make_token(engine, sid, now=now))
+
+
 def authenticate(engine: Engine, username: str, password: str, *, now: dt.datetime | None = None) -> Account | None:
     """The account when the user exists, is active, not locked and the password matches, else None."""
     return sign_in(engine, username, password, now=now).account

@@ -3,11 +3,31 @@ audited where they happen (services.accounts, data.workbook, services.circular);
 data.audit."""
 from __future__ import annotations
 
+from pandas import DataFrame
 from sqlalchemy import Engine
 
-from data import audit
+from data import audit, audit_log
+from data.audit_log import AuditQuery
+
+__all__ = ["AuditQuery", "export_log", "log_export", "log_filters", "search_log"]
 
 
 def log_export(engine: Engine, username: str, what: str, month: str | None = None, detail: str = "") -> None:
     """Audit one download ('安置点排名Excel；月份 2026-10；<filters>'), in its own transaction."""
     audit.record(engine, user=username, action=audit.EXPORT, detail=audit.export_detail(what, month, detail))
+
+
+def search_log(engine: Engine, query: AuditQuery, *, page: int = 1, per_page: int = 50) -> tuple[DataFrame, int]:
+    """One page (1-based) of audit entries matching `query`, newest first, and the number of all matches."""
+    return audit_log.search(engine, query, offset=(max(1, page) - 1) * per_page, limit=per_page)
+
+
+def log_filters(engine: Engine) -> tuple[list[str], list[str]]:
+    return audit_log.users_and_actions(engine)
+
+
+def export_log(engine: Engine, username: str, query: AuditQuery, fmt: str) -> bytes:
+    """The matching entries as .xlsx or .csv; the export itself is audited (before the file is handed over)."""
+    data = audit_log.export(engine, query, fmt)
+    log_export(engine, username, "审计日志" + ("CSV" if fmt == "csv" else "Excel"), None, query.describe())
+    return data
