@@ -90,7 +90,8 @@ def edit_form(engine, ctx, rows) -> None:
     with right:
         label = "启用账号" if not u.active else "停用账号"
         if st.button(label, key="acc_toggle"):
-            _do(lambda: accounts.set_active(engine, pick, not u.active, by=ctx.user.username), f"已{label[:2]} {pick}。")
+            _do(lambda: accounts.set_active(engine, pick, not u.active, by=ctx.user.username),
+                f"已{label[:2]} {pick}。")
 
 
 def audit_search(engine, ctx) -> None:

@@ -167,7 +167,8 @@ def sign_in(engine: Engine, username: str, password: str, *, now: dt.datetime | 
         n, until = users.register_failure(engine, username, now=now, limit=MAX_FAILURES, lock=LOCK_DURATION,
                                           detail="登录失败：密码错误")
         if until is not None:
-            return SignIn(None, message=f"连续{n}次密码错误，该账号已被锁定，请于 {_cn_time(until)}（北京时间）后再试。")
+            return SignIn(None, message=f"连续{n}次密码错误，该账号已被锁定，"
+                                        f"请于 {_cn_time(until)}（北京时间）后再试。")
         return SignIn(None, message=WRONG + (f"再错{MAX_FAILURES - n}次账号将被锁定{LOCK_DURATION.seconds // 60}分钟。"
                                              if MAX_FAILURES - n <= 2 else ""))
     if needs_upgrade(u.password_hash):
