@@ -243,3 +243,36 @@ def test_cli_password_is_never_an_argument(db, capsys):
     with pytest.raises(SystemExit) as exc:
         data_main(["create-user", "u1", "--role", "市领导", "--password", "x"])
     assert exc.value.code == 2 and "无法识别的参数" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------ audit log page
+def test_audit_log_search_paged_and_export_formula_safe(eng):
+    import csv
+    import io
+
+    import openpyxl
+
+    from services import audit as audit_service
+    from services.audit import AuditQuery
+
+    for i in range(7):
+        accounts.sign_in(eng, "zhang", "wrong" if i % 2 else PW, now=T0)
+    accounts.sign_in(eng, "=HYPERLINK(\"http://x\")", "pw", now=T0)
+    q = AuditQuery(user="zhang", action="登录失败")
+    page1, total = audit_service.search_log(eng, q, page=1, per_page=2)
+    assert total == 3 and len(page1) == 2 and list(page1.columns) == ["时间", "用户", "操作", "内容"]
+    page2, _ = audit_service.search_log(eng, q, page=2, per_page=2)
+    assert len(page2) == 1 and set(page1["操作"]) | set(page2["操作"]) == {"登录失败"}
+    _, n = audit_service.search_log(eng, AuditQuery(text="不存在"))
+    assert n == 1
+    _, n = audit_service.search_log(eng, AuditQuery(start=T0.date() + dt.timedelta(days=400)))
+    assert n == 0
+    q = AuditQuery(text="HYPERLINK")
+    rows = list(csv.reader(io.StringIO(audit_service.export_log(eng, "admin", q, "csv").decode("utf-8-sig"))))
+    assert [r[1] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")"]
+    wb = openpyxl.load_workbook(io.BytesIO(audit_service.export_log(eng, "admin", q, "xlsx")))
+    users = [c for c in wb.active["B"][1:]]              # the CSV export's own entry matches the text too
+    assert [c.value for c in users] == ["admin", "'=HYPERLINK(\"http://x\")"]
+    assert all(c.data_type == "s" for c in users)
+    exports = audit_rows(eng, "导出")
+    assert [u for u, _, d in exports if "审计日志" in d] == ["admin", "admin"]
