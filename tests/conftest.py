@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from data.db import create  # noqa: E402
+
+# Property tests check outcomes, not speed: on a busy 2-core CI machine hypothesis' default 200 ms deadline per
+# example fails at random (speed targets live in bench/).
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
