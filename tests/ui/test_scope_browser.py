@@ -4,6 +4,7 @@ message, a site name holding HTML shows as text, and no table offers the toolbar
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data import models as m
@@ -32,8 +33,9 @@ def scope_city(ui_db, city: SmallCity, tmp_path_factory):
                      password_hash=hash_password("填报2026"), active=True))
         s.add(m.User(username="lead_scope", display_name="范围领导", role="市领导", county_code=None,
                      password_hash=hash_password("领导2026"), active=True))
-        s.get(m.Site, site).name = HTML_NAME
-        repo.bump_data_version(s, [repo.STATIC])
+        for version in s.execute(select(m.Site).where(m.Site.code == site)).scalars():
+            version.name = HTML_NAME
+        repo.bump_data_version(s, [repo.STATIC], from_month="0000-00")   # every month's results see the new name
     store.precompute(eng)
     eng.dispose()
     return url, own, site

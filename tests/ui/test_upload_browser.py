@@ -109,9 +109,10 @@ def test_operator_upload_bad_then_good(server, upload_db, city, browser, artifac
         page.screenshot(path=str(artifacts / "upload_imported.png"), full_page=True)
     assert f"导入成功（{int(MONTH[:4])}年{int(MONTH[5:])}月）" in ok.first.inner_text()
     with eng.connect() as conn:
-        n = conn.execute(text("select count(*) from households where month = :m and household_code in "
+        held = "valid_from <= :m and (valid_to is null or valid_to > :m)"     # the versions holding in MONTH
+        n = conn.execute(text(f"select count(*) from households where {held} and household_code in "
                               "('H001', 'H002', 'H003', 'H004')"), {"m": MONTH}).scalar_one()
-        size = conn.execute(text("select family_size from households where month = :m and household_code = 'H002'"),
+        size = conn.execute(text(f"select family_size from households where {held} and household_code = 'H002'"),
                             {"m": MONTH}).scalar_one()
     assert (n, size) == (4, 3)
     page.screenshot(path=str(artifacts / "upload_imported.png"), full_page=True)
