@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -28,9 +29,21 @@ class Filters:
 
 @dataclass(frozen=True)
 class Cell:
-    site: str | None
+    group: str | None           # site code (by site) or county code (by county); None = all
     item: str | None
     kind: str
+    by: str = "site"
+
+    @property
+    def site(self) -> str | None:
+        return self.group if self.by == "site" else None
+
+    @property
+    def county(self) -> str | None:
+        return self.group if self.by == "county" else None
+
+
+_CELL_KEYS = ("rv_cell_group", "rv_cell_item", "rv_cell_kind")
 
 
 def filters(ctx) -> Filters:
@@ -63,6 +76,7 @@ def _count_colour(v, top: float) -> str:
 
 
 def matrix(view, f: Filters) -> None:
+    """The coloured matrix; a click on a cell (single-cell selection) picks the households behind it below."""
     t: pd.DataFrame = getattr(view, f.value)
     names = {r.code: f"{r.code} {r.name}" for r in RIGHTS}
     t = t.rename(columns=names)
@@ -71,27 +85,65 @@ def matrix(view, f: Filters) -> None:
     else:
         top = float(t.max().max()) if t.size and t.notna().any().any() else 0.0
         sty = t.style.format("{:.0f}", na_rep="—").map(lambda v: _count_colour(v, top))
-    st.dataframe(sty, use_container_width=True, height=min(38 * (len(t) + 1), 560), key="rv_matrix")
-    st.caption(f"{len(t)} 行 × {len(RIGHTS_CODES)} 项；“—”表示该单元格无属于所选责任方/平台的事项。")
+    event = st.dataframe(sty, use_container_width=True, height=min(38 * (len(t) + 1), 560),
+                         key=f"rv_matrix_{f.by}_{f.value}", on_select="rerun", selection_mode="single-cell")
+    st.caption(f"{len(t)} 行 × {len(RIGHTS_CODES)} 项；“—”表示该单元格无属于所选责任方/平台的事项。"
+               "点击单元格即在下方列出其背后的搬迁户。")
+    _apply_click(event, view, f)
 
 
-def cell_chooser(ctx, view, f: Filters) -> Cell | None:
-    st.subheader("查看单元格背后的搬迁户")
+def _apply_click(event, view, f: Filters) -> None:
+    """A newly clicked cell sets the chooser below (group, item, kind) and the deep link, and goes to page 1."""
+    try:
+        cells = list(event.selection.cells) if event is not None else []
+    except AttributeError:
+        cells = []
+    if not cells:
+        return
+    row, col = cells[0]
+    if not (0 <= int(row) < len(view.groups)):
+        return
+    clicked = (f.by, view.groups[int(row)], str(col).split(" ", 1)[0], f.value)
+    if st.session_state.get("_rv_clicked") == clicked:
+        return                      # the selection stays on reruns: apply it once
+    st.session_state["_rv_clicked"] = clicked
+    _, group, item, value = clicked
+    kind = value if value in ("open", "blank") else "gap"
+    st.session_state.update({"rv_cell_group": group, "rv_cell_item": item if item in RIGHTS_CODES else None,
+                             "rv_cell_kind": kind, "rv_page": 0})
+    st.query_params.update({"cell": group, "item": item, "kind": kind})
+
+
+def cell_chooser(ctx, view, f: Filters) -> Cell:
+    """Which households to list: a group (site or county), an item and a kind; bound to ?cell=&item=&kind=."""
+    st.subheader("单元格背后的搬迁户")
     qp = st.query_params
-    groups = list(view.names) if f.by == "site" else []
-    present = sorted(set(view.long["group"]))
-    c1, c2, c3 = st.columns(3)
-    opts = [None, *present] if f.by == "site" else [None]
-    site0 = qp.get("cell_site")
-    site = c1.selectbox("安置点", opts, index=opts.index(site0) if site0 in opts else 0, key="rv_cell_site",
-                        format_func=lambda s: "全部" if s is None else f"{view.names.get(s, s)}（{s}）")
+    groups = [None, *view.groups]
     items = [None, *RIGHTS_CODES]
-    item0 = qp.get("cell_item")
-    item = c2.selectbox("事项", items, index=items.index(item0) if item0 in items else 0, key="rv_cell_item",
+    if "rv_cell_group" not in st.session_state:        # first run: from the deep link
+        st.session_state["rv_cell_group"] = qp.get("cell") if qp.get("cell") in groups else None
+        st.session_state["rv_cell_item"] = qp.get("item") if qp.get("item") in items else None
+        st.session_state["rv_cell_kind"] = qp.get("kind") if qp.get("kind") in KINDS else "gap"
+    if st.session_state.get("rv_cell_group") not in groups:
+        st.session_state["rv_cell_group"] = None
+    unit = "安置点" if f.by == "site" else "县（市、区）"
+
+    def changed():
+        st.session_state["rv_page"] = 0
+        for k, q in zip(_CELL_KEYS, ("cell", "item", "kind")):
+            v = st.session_state.get(k)
+            if v is None:
+                st.query_params.pop(q, None)
+            else:
+                st.query_params[q] = v
+    c1, c2, c3 = st.columns(3)
+    group = c1.selectbox(unit, groups, key="rv_cell_group", on_change=changed,
+                         format_func=lambda s: "全部" if s is None else f"{view.names.get(s, s)}（{s}）")
+    item = c2.selectbox("事项", items, key="rv_cell_item", on_change=changed,
                         format_func=lambda c: "全部事项" if c is None else f"{c} {_NAMES[c]}")
-    kind = c3.radio("类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="rv_cell_kind")
-    del groups
-    return Cell(site=site, item=item, kind=kind)
+    kind = c3.radio("类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="rv_cell_kind",
+                    on_change=changed)
+    return Cell(group=group, item=item, kind=kind, by=f.by)
 
 
 def pager_state() -> int:
@@ -103,7 +155,7 @@ def household_table(ctx, hp, page: int, size: int) -> None:
     page = min(page, pages - 1)
     st.markdown(f"共 **{hp.total}** 户，第 {page + 1} / {pages} 页（每页 {size} 户）")
     df = hp.rows.copy()
-    df.insert(0, "一户一档", [f"/household?household={c}&month={ctx.month}" for c in hp.codes])
+    df.insert(0, "一户一档", [household_link(c, ctx.month) for c in hp.codes])
     st.dataframe(df, hide_index=True, use_container_width=True, key="rv_households",
                  column_config={"一户一档": st.column_config.LinkColumn("一户一档", display_text="查看")})
     c1, c2, _ = st.columns([1, 1, 6])
@@ -115,13 +167,18 @@ def household_table(ctx, hp, page: int, size: int) -> None:
         st.rerun()
 
 
-def worklist_download(ctx) -> None:
+def household_link(code: str, month: str) -> str:
+    return f"/household?{urlencode({'household': code, 'month': month})}"
+
+
+def worklist_download(ctx, scope: Scope) -> None:
     """Work list workbook for the user's county (a city user picks a county), built and audited when clicked."""
     if not (ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN)):
         return
-    scope = Scope.county(ctx.scope_county) if ctx.scope_county else Scope.city()
-    counties = ctx.allowed_counties()
-    opts = [c for c, _ in counties] if ctx.scope_county else [None, *[c for c, _ in counties]]
+    counties = [x for x in ctx.counties if scope.allows(x[0])]
+    opts = [c for c, _ in counties] if not scope.is_city else [None, *[c for c, _ in counties]]
+    if not opts:
+        return
     names = dict(counties)
     c1, c2 = st.columns([2, 3])
     county = c1.selectbox("工作清单范围", opts, format_func=lambda c: "全市" if c is None else names.get(c, c),

@@ -15,7 +15,7 @@ LIST_COLUMNS = ["household_code", "site_code", "head_name", "head_id", "family_s
 
 def _scope(stmt, county: str | None, site: str | None = None):
     h = m.Household
-    if county:
+    if county is not None:          # "" (a county account without a county) matches nothing
         stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county).distinct()))
     if site:
         stmt = stmt.where(h.site_code == site)

@@ -32,7 +32,7 @@ class CoverageTotals:
 
 
 def _in_county(stmt, county: str | None):
-    if county:
+    if county is not None:          # "" (a county account without a county) matches nothing
         h = m.Household
         stmt = stmt.where(h.site_code.in_(select(m.Site.code).where(m.Site.county_code == county).distinct()))
     return stmt

@@ -1,17 +1,23 @@
-"""一户一档: one household (deep link ?household=CODE&month=YYYY-MM)."""
+"""一户一档: one household (deep link ?household=CODE&month=YYYY-MM); a household of another county → 超出权限."""
 import streamlit as st
 
 from components import cache, household_view, profile, shell
+from domain.scope import OutOfScope
 from services import households
 
 ctx = shell.page("一户一档", "pages/household.py")
-if ctx and not profile.scope_gate(ctx, cache.user_scope(ctx.user)):
+scope = cache.user_scope(ctx.user) if ctx else None
+if ctx and not profile.scope_gate(ctx, scope):
     with shell.guard("一户一档"):
         code = household_view.code_input()
         shell.title(f"一户一档 {code or ''}", ctx)
         if code:
-            hf = households.household_file(ctx.engine, code, ctx.month, ctx.scope_county)
+            try:
+                hf = households.household_file(ctx.engine, code, ctx.month, scope)
+            except OutOfScope as exc:
+                st.error(f"{exc}。", icon=":material/lock:")
+                hf = False
             if hf is None:
-                st.warning(f"未找到户编码为“{code}”的搬迁户（或不在您的管辖范围内）。")
-            else:
+                st.warning(f"未找到户编码为“{code}”的搬迁户。")
+            elif hf:
                 household_view.render(hf)

@@ -1,5 +1,6 @@
 """一户一档: one household's family, origin, labourers (IDs masked), each rights item with status and side, its
-history month by month and the rectification items of its site. Limited to the user's county."""
+history month by month and the rectification items of its site. Read within the user's scope (filtered in the
+query); a household of another county is refused (OutOfScope)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from data import households as hh_sql
 from data import repository as repo
 from domain.idnumber import mask, mask_many
 from domain.rights import RIGHTS, platform_for, side_for
+from domain.scope import OutOfScope, Scope
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,12 @@ class HouseholdFile:
     rectifications: pd.DataFrame
 
 
-def household_file(engine: Engine, code: str, month: str, county_code: str | None = None) -> HouseholdFile | None:
-    hist = hh_sql.household_history(engine, code, county_code)
+def household_file(engine: Engine, code: str, month: str, scope: Scope) -> HouseholdFile | None:
+    """None for an unknown household; OutOfScope for one living in a county outside ``scope``."""
+    hist = hh_sql.household_history(engine, code, scope.county_code)
     if not len(hist):
+        if not scope.is_city and repo.household_county(engine, code) is not None:
+            raise OutOfScope("该搬迁户的数据")
         return None
     now = hist[hist["month"] <= month]
     row = (now if len(now) else hist).iloc[-1]

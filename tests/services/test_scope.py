@@ -17,7 +17,7 @@ from cli import scoring_main
 from data import repository as repo
 from data.db import get_engine
 from domain.scope import OutOfScope, Scope
-from services import circular, gaps, imports, maps, overview, profiles, ranking, results
+from services import circular, gaps, households, imports, maps, overview, profiles, ranking, results, rights, worklist
 from tests.data.fixtures_workbooks import (COUNTY_A, build_xlsx, db_fingerprint, good_records, good_tables,
                                            good_workbook, records_b, seed_counties, sheet_table)
 
@@ -26,7 +26,8 @@ MONTH = "2026-10"
 # every service function that reads county data, and the ones deliberately without a scope (with the reason)
 SCOPED = [overview.overview, overview.wall_data, maps.map_data, ranking.ranking_frame, profiles.site_profile,
           profiles.county_profile, gaps.rights_gaps, circular.circular_data, circular.issued, circular.download,
-          circular.issue]
+          circular.issue, rights.rights_matrix, rights.household_list, households.household_file,
+          worklist.worklist]
 UNSCOPED = {
     # pure: they work on frames a scoped caller already has
     "overview.kpis", "overview.city_trend", "overview.city_figures", "overview.rights_totals", "overview.site_brief",
@@ -38,6 +39,8 @@ UNSCOPED = {
     # the circular's parts, behind circular_data (which refuses a county scope)
     "circular.default_issue_no", "circular.issuer", "circular.rectification_totals", "circular.city_totals",
     "circular.draft_file", "circular.files", "circular.file_name", "circular.require_city",
+    # the work list's workbook writer: it gets a Worklist that worklist() built within the scope
+    "worklist.worklist_xlsx",
     # the import takes the user's role and county and refuses other counties' rows itself (data.workbook)
     "imports.import_month_options", "imports.ledger_template", "imports.import_ledger",
 }
@@ -99,7 +102,7 @@ def _no_leak(obj, foreign) -> None:
 
 
 def test_every_service_reading_county_data_takes_a_scope():
-    mods = [overview, maps, ranking, profiles, gaps, circular, imports]
+    mods = [overview, maps, ranking, profiles, gaps, circular, imports, rights, households, worklist]
     for f in SCOPED:
         assert "scope" in inspect.signature(f).parameters, f.__qualname__
     scoped = {f"{f.__module__.split('.')[-1]}.{f.__name__}" for f in SCOPED}

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from data import repository as repo
 from data.db import get_engine
+from domain.scope import CITY_SCOPE, OutOfScope, Scope
 from scoring.rights import coverage, gap_list
 from services import households, rights
 from tests.ui.conftest import ROOT
@@ -27,7 +28,7 @@ def test_matrix_equals_scoring_coverage_and_gap_list(city):
     eng = _eng()
     month = city.months[-1]
     md = repo.load_month(eng, month)
-    view = rights.rights_matrix(eng, month)
+    view = rights.rights_matrix(eng, month, CITY_SCOPE)
     ref = coverage(md, ["site", "item"])
     got = view.long.set_index(["group", "item"])
     for _, r in ref.iterrows():
@@ -36,12 +37,12 @@ def test_matrix_equals_scoring_coverage_and_gap_list(city):
     gl = gap_list(md)
     site, item = gl.iloc[0]["site_code"], gl.iloc[0]["item"]
     expect = sorted(gl[(gl["site_code"] == site) & (gl["item"] == item)]["household_code"])
-    hp = rights.household_list(eng, month, site=site, item=item, kind="gap", size=10_000)
+    hp = rights.household_list(eng, month, CITY_SCOPE, site=site, item=item, kind="gap", size=10_000)
     assert hp.total == len(expect) and sorted(hp.codes) == expect
     # paging: pages of 3 cover the same households, never more than 3 at once
     seen = []
     for p in range(-(-hp.total // 3)):
-        pg = rights.household_list(eng, month, site=site, item=item, kind="gap", page=p, size=3)
+        pg = rights.household_list(eng, month, CITY_SCOPE, site=site, item=item, kind="gap", page=p, size=3)
         assert len(pg.codes) <= 3
         seen += pg.codes
     assert seen == sorted(expect)
@@ -53,15 +54,51 @@ def test_county_scope_limits_matrix(city):
     month = city.months[-1]
     county = repo.sites(eng)["county_code"].iloc[0]
     sites = set(repo.sites(eng).query("county_code == @county")["site_code"])
-    view = rights.rights_matrix(eng, month, county)
+    view = rights.rights_matrix(eng, month, Scope.county(county))
     assert set(view.long["group"]) <= sites and len(view.long)
+    assert set(view.names) <= sites                        # no other county's site names either
+    # a city user asking for the county gets the same matrix; a county user asking for another one is refused
+    assert view.long.equals(rights.rights_matrix(eng, month, CITY_SCOPE, county=county).long)
+    other = next(c for c in repo.sites(eng)["county_code"] if c != county)
+    with pytest.raises(OutOfScope):
+        rights.rights_matrix(eng, month, Scope.county(county), county=other)
+
+
+def test_county_scope_limits_lists_and_household_file(city):
+    """The household list and the 一户一档 of a county user read their county only (filtered in the query); a
+    household or site of another county is refused; an account without a county sees nothing."""
+    eng = _eng()
+    month = city.months[-1]
+    sites = repo.sites(eng)
+    county = sites["county_code"].iloc[0]
+    mine = set(sites.query("county_code == @county")["site_code"])
+    scope = Scope.county(county)
+    city_list = rights.household_list(eng, month, CITY_SCOPE, size=10_000)
+    own_list = rights.household_list(eng, month, scope, size=10_000)
+    hh = repo.households(eng, month)
+    site_of = dict(zip(hh["household_code"], hh["site_code"]))
+    assert own_list.total == sum(site_of[c] in mine for c in city_list.codes) > 0
+    assert {site_of[c] for c in own_list.codes} <= mine
+    theirs = next(c for c in city_list.codes if site_of[c] not in mine)
+    with pytest.raises(OutOfScope, match="该搬迁户"):
+        households.household_file(eng, theirs, month, scope)
+    with pytest.raises(OutOfScope, match="该安置点"):
+        rights.household_list(eng, month, scope, site=site_of[theirs])
+    assert households.household_file(eng, theirs, month, CITY_SCOPE).code == theirs
+    assert households.household_file(eng, own_list.codes[0], month, scope).code == own_list.codes[0]
+    assert households.household_file(eng, "NO-SUCH-HOUSEHOLD", month, scope) is None
+    nowhere = Scope.of("县级填报员", None)
+    assert rights.household_list(eng, month, nowhere).total == 0
+    assert rights.rights_matrix(eng, month, nowhere).long.empty
+    with pytest.raises(OutOfScope):
+        households.household_file(eng, theirs, month, nowhere)
 
 
 def test_household_file_history_and_masking(city):
     eng = _eng()
     month = city.months[-1]
     code = repo.households(eng, month)["household_code"].iloc[0]
-    hf = households.household_file(eng, code, month)
+    hf = households.household_file(eng, code, month, CITY_SCOPE)
     assert hf is not None and len(hf.rights) == 15
     assert list(hf.history["月份"]) == sorted(hf.history["月份"]) and hf.history["月份"].iloc[-1] == month
     text = pd.concat([hf.labour.astype(str), hf.rights.astype(str)]).to_csv() + str(hf.facts)
@@ -86,3 +123,27 @@ def test_pages_render_and_deep_link(city):
     at2.run()
     assert not at2.exception, [e.value for e in at2.exception]
     assert any(code in t.value for t in at2.text_input) or any(code in m.value for m in at2.markdown)
+
+
+def test_county_user_deep_link_to_another_countys_household_is_refused(city):
+    """The demo's 县级填报员 following ?household= of another county sees 超出权限 and nothing of the household;
+    their own county's household opens."""
+    eng = _eng()
+    month = city.months[-1]
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.selectbox(key="demo_role").set_value("县级填报员").run()
+    chosen = at.selectbox(key="demo_county").value
+    own = next(c for c, n in city.counties if chosen in (c, n))
+    hh = repo.households(eng, month)
+    sites = repo.sites(eng)
+    mine = set(sites.loc[sites["county_code"] == own, "site_code"])
+    theirs = hh[~hh["site_code"].isin(mine)]["household_code"].iloc[0]
+    at.query_params.update({"household": theirs, "month": month})
+    at.switch_page("pages/household.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("不在您的数据权限范围内" in e.value for e in at.error)
+    assert not at.dataframe
+    at.query_params["household"] = hh[hh["site_code"].isin(mine)]["household_code"].iloc[0]
+    at.switch_page("pages/household.py").run()
+    assert not at.error and len(at.dataframe) >= 3
