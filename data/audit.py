@@ -31,7 +31,8 @@ LOGIN_FAILED = "登录失败"
 LOCKOUT = "账号锁定"
 LOGOUT = "退出登录"
 ACCOUNT = "账号变更"          # accounts created, disabled/enabled, role/county changed, passwords set or changed
-ACTIONS = (IMPORT, EXPORT, CIRCULAR, LOGIN, CONFIG, LOGIN_FAILED, LOCKOUT, LOGOUT, ACCOUNT)
+RECTIFICATION = "整改变更"   # rectification items added, edited or closed (销号) in the browser
+ACTIONS = (IMPORT, EXPORT, CIRCULAR, LOGIN, CONFIG, LOGIN_FAILED, LOCKOUT, LOGOUT, ACCOUNT, RECTIFICATION)
 
 
 def record(where: Session | Engine, *, user: str, action: str, detail: str = "") -> None:

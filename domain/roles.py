@@ -7,8 +7,8 @@ in ``ROLES`` and name it in ``PAGE_ACTIONS`` if a page needs it; nothing else ch
 | role       | scope       | actions                                                                 |
 |------------|-------------|-------------------------------------------------------------------------|
 | 市领导     | whole city  | view, wall                                                              |
-| 市级督导   | whole city  | view, wall, export, circular, followup, import                          |
-| 县级填报员 | own county  | view, upload, import, export_own                                        |
+| 市级督导   | whole city  | view, wall, export, circular, followup, import, rectify                 |
+| 县级填报员 | own county  | view, upload, import, export_own, rectify (own county's items only)     |
 | 管理员     | whole city  | every action (incl. accounts, configure, boundaries, audit)             |
 """
 from __future__ import annotations
@@ -35,9 +35,10 @@ ACCOUNTS = Action("accounts", "管理账号")
 CONFIGURE = Action("configure", "管理指标配置")
 BOUNDARIES = Action("boundaries", "更新县级边界")
 AUDIT = Action("audit", "查阅审计日志")
+RECTIFY = Action("rectify", "登记、修改与销号整改问题")   # within the user's scope (a county operator: own county)
 
 ACTIONS: tuple[Action, ...] = (VIEW, WALL, EXPORT, EXPORT_OWN, CIRCULAR, FOLLOWUP, UPLOAD, IMPORT, ACCOUNTS,
-                               CONFIGURE, BOUNDARIES, AUDIT)
+                               CONFIGURE, BOUNDARIES, AUDIT, RECTIFY)
 ACTION_BY_KEY = {a.key: a for a in ACTIONS}
 
 
@@ -68,9 +69,9 @@ def _keys(*actions: Action) -> frozenset[str]:
 
 
 LEADER = Role("市领导", "leader", CITY, _keys(VIEW, WALL), "全市汇总、数据大屏")
-SUPERVISOR = Role("市级督导", "supervisor", CITY, _keys(VIEW, WALL, EXPORT, CIRCULAR, FOLLOWUP, IMPORT),
+SUPERVISOR = Role("市级督导", "supervisor", CITY, _keys(VIEW, WALL, EXPORT, CIRCULAR, FOLLOWUP, IMPORT, RECTIFY),
                   "全市各页面、导出、印发通报、编辑跟进记录")
-COUNTY_OPERATOR = Role("县级填报员", "operator", OWN_COUNTY, _keys(VIEW, UPLOAD, IMPORT, EXPORT_OWN),
+COUNTY_OPERATOR = Role("县级填报员", "operator", OWN_COUNTY, _keys(VIEW, UPLOAD, IMPORT, EXPORT_OWN, RECTIFY),
                        "本县数据、上传本县台账、导出本县工作清单")
 ADMIN = Role("管理员", "admin", CITY, _keys(*ACTIONS), "全部功能，含账号、指标配置与县级边界")
 
@@ -129,6 +130,7 @@ PAGE_ACTIONS: dict[str, str] = {
     "pages/upload.py": UPLOAD.key,
     "pages/accounts.py": ACCOUNTS.key,
     "pages/audit.py": AUDIT.key,
+    "pages/rectification.py": VIEW.key,
 }
 
 

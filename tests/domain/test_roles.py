@@ -6,8 +6,8 @@ from domain import roles as R
 def test_domain_table_of_roles_and_actions():
     assert R.ROLES == ["市领导", "市级督导", "县级填报员", "管理员"]
     assert R.ROLE_ACTIONS["市领导"] == {"view", "wall"}
-    assert R.ROLE_ACTIONS["市级督导"] == {"view", "wall", "export", "circular", "followup", "import"}
-    assert R.ROLE_ACTIONS["县级填报员"] == {"view", "upload", "import", "export_own"}
+    assert R.ROLE_ACTIONS["市级督导"] == {"view", "wall", "export", "circular", "followup", "import", "rectify"}
+    assert R.ROLE_ACTIONS["县级填报员"] == {"view", "upload", "import", "export_own", "rectify"}
     assert R.ROLE_ACTIONS["管理员"] == {a.key for a in R.ACTIONS}
 
 

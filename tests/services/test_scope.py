@@ -17,7 +17,8 @@ from cli import scoring_main
 from data import repository as repo
 from data.db import get_engine
 from domain.scope import OutOfScope, Scope
-from services import circular, gaps, households, imports, maps, overview, profiles, ranking, results, rights, worklist
+from services import (circular, gaps, households, imports, maps, overview, profiles, ranking, rectifications, results,
+                      rights, worklist)
 from tests.data.fixtures_workbooks import (COUNTY_A, build_xlsx, db_fingerprint, good_records, good_tables,
                                            good_workbook, records_b, seed_counties, sheet_table)
 
@@ -27,7 +28,9 @@ MONTH = "2026-10"
 SCOPED = [overview.overview, overview.wall_data, maps.map_data, ranking.ranking_frame, profiles.site_profile,
           profiles.county_profile, gaps.rights_gaps, circular.circular_data, circular.issued, circular.download,
           circular.issue, rights.rights_matrix, rights.household_list, households.household_file,
-          worklist.worklist]
+          worklist.worklist, rectifications.list_items, rectifications.get_item, rectifications.item_history,
+          rectifications.filter_options, rectifications.create_item, rectifications.edit_item,
+          rectifications.close_item, rectifications.export_items]
 UNSCOPED = {
     # pure: they work on frames a scoped caller already has
     "overview.kpis", "overview.city_trend", "overview.city_figures", "overview.rights_totals", "overview.site_brief",
@@ -102,7 +105,7 @@ def _no_leak(obj, foreign) -> None:
 
 
 def test_every_service_reading_county_data_takes_a_scope():
-    mods = [overview, maps, ranking, profiles, gaps, circular, imports, rights, households, worklist]
+    mods = [overview, maps, ranking, profiles, gaps, circular, imports, rights, households, worklist, rectifications]
     for f in SCOPED:
         assert "scope" in inspect.signature(f).parameters, f.__qualname__
     scoped = {f"{f.__module__.split('.')[-1]}.{f.__name__}" for f in SCOPED}
