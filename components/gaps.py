@@ -93,7 +93,7 @@ def table(df: pd.DataFrame, month: str | None = None) -> None:
                  column_config={"身份证号": st.column_config.TextColumn("身份证号（已脱敏）", width=150),
                                 "安置点": links.link_column("安置点", width=150),
                                 "户编码": links.link_column("户编码", width=130, pinned=True,
-                                                            help="点击户编码只看该户的缺口（新标签页）")})
+                                                            help="点击户编码打开该户的一户一档（新标签页）")})
 
 
 def downloads(ctx, df: pd.DataFrame, scope) -> None:

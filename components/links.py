@@ -20,7 +20,8 @@ def county_url(code, month: str, name) -> str:
 
 
 def household_url(code, month: str) -> str:
-    return f"/gaps?{urlencode({'month': month, 'household': code})}#{code}"
+    """The household's 一户一档 page."""
+    return f"/household?{urlencode({'month': month, 'household': code})}#{code}"
 
 
 def link_column(label: str, width=None, pinned: bool | None = None, help: str | None = None):

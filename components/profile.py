@@ -6,7 +6,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from components import fmt, theme, widgets
+from components import cache, fmt, links, theme, widgets
 from domain import roles
 from domain.scope import OutOfScope, Scope
 from services.flags import CountyFlag
@@ -71,6 +71,46 @@ def household_link(ctx, site: str) -> None:
     if ctx.user.can(roles.page_action("pages/gaps.py")):
         st.page_link("pages/gaps.py", label="查看本安置点搬迁户权益缺口清单", icon=":material/groups:",
                      query_params={"month": ctx.month, "site": site})
+
+
+def site_households(ctx, site: str, scope: Scope) -> None:
+    """The site's households with a rights gap this month, most gaps first, each linked (same tab) to its 一户一档
+    with the month kept."""
+    if not ctx.user.can(roles.page_action("pages/household.py")):
+        return
+    df = cache.gaps(ctx.engine, ctx.month, scope, ctx.scope_county)
+    df = df[df["site_code"] == site]
+    if not df.empty:
+        per = (df.groupby(["户编码", "户主"], sort=False)
+                 .agg(缺口=("事项", "size"), 事项=("事项", lambda s: "、".join(dict.fromkeys(s))),
+                      责任方=("责任方", lambda s: "、".join(sorted(set(s)))))
+                 .reset_index().sort_values(["缺口", "户编码"], ascending=[False, True]))
+        shown = per.head(HOUSEHOLDS_SHOWN)
+        rows = []
+        for r in shown.itertuples(index=False):
+            href = html.escape(links.household_url(r.户编码, ctx.month).split("#")[0])
+            items = html.escape(r.事项)
+            rows.append(f'<tr><td><a href="{href}" target="_self">{html.escape(str(r.户编码))}</a></td>'
+                        f'<td>{html.escape(str(r.户主))}</td><td class="num">{r.缺口}</td>'
+                        f'<td title="{items}">{items}</td><td>{html.escape(r.责任方)}</td></tr>')
+        more = f"，列出缺口最多的{len(shown)}户" if len(per) > len(shown) else ""
+        st.markdown(f"##### 存在权益缺口的搬迁户（{len(per)}户{more}，点击户编码查看一户一档）")
+        st.html(HOUSEHOLD_CSS + '<table class="hh"><tr><th>户编码</th><th>户主</th><th class="num">缺口</th>'
+                '<th>缺口事项</th><th>责任方</th></tr>' + "".join(rows) + "</table>")
+    else:
+        st.caption("本月本安置点没有权益未落实的搬迁户。")
+
+
+HOUSEHOLDS_SHOWN = 10
+HOUSEHOLD_CSS = """<style>
+.hh { width: 100%; border-collapse: collapse; font-size: .9rem; table-layout: fixed; }
+.hh td, .hh th { padding: .28rem .4rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; text-align: left; }
+.hh th { color: #607D8B; font-weight: 500; font-size: .8rem; }
+.hh th:nth-child(1) { width: 9rem; } .hh th:nth-child(2) { width: 6rem; } .hh th:nth-child(3) { width: 3.5rem; }
+.hh th:nth-child(5) { width: 8rem; } .hh .num { text-align: right; }
+.hh a { color: #1565C0; text-decoration: none; } .hh a:hover { text-decoration: underline; }
+</style>"""
 
 
 def indicator_section(p: SiteProfile) -> None:

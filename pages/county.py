@@ -22,7 +22,8 @@ if ctx and not profile.scope_gate(ctx, scope):
                 st.markdown("##### 进度预警记录（近12个月）")
                 profile.flag_history(p.flag_history)
             st.markdown("##### 辖区安置点")
-            widgets.site_table(p.sites.drop(columns=["县"]), key="county_sites", month=ctx.month)
+            with st.container(key="county_sites_box"):
+                widgets.site_table(p.sites.drop(columns=["县"]), key="county_sites", month=ctx.month)
             c1, c2 = st.columns([1, 2])
             with c1:
                 st.markdown("##### 创建批次完成情况")

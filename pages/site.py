@@ -27,6 +27,7 @@ if ctx and not profile.scope_gate(ctx, scope):
             t1, t2, t3, t4 = st.tabs(["权益落实", "就业帮扶", "双五级与服务平台", "问题整改"])
             with t1:
                 profile.rights_section(p)
+                profile.site_households(ctx, site, scope)
             with t2:
                 profile.employment_section(p)
             with t3:
