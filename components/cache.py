@@ -15,7 +15,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from data.db import get_engine
-from data.rights import CoverageTotals
+from data.rights import CoverageTotals, GapCounts, GapFilter
 from domain.scope import Scope
 from services import gaps as gaps_svc
 from services import maps as maps_svc
@@ -261,15 +261,32 @@ def wall(eng: Engine, month: str, scope: Scope) -> overview_svc.WallData:
     return _wall(db_key(eng), fingerprint(eng), month, scope.key)
 
 
-# shared read-only (cache_resource): a province's gap list is 200k rows, and cache_data unpickled a fresh copy of it
-# on every view; components/gaps.py only filters it into new frames
-@st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在汇总权益缺口…")
-def _gaps(key, fp, month, county, sk: str):
-    return gaps_svc.rights_gaps(engine_for(key), month, county=county, scope=Scope.from_key(sk))
+# 权益缺口: filtered, counted and paged in the database; only the totals and the pages seen are cached (small)
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner="正在汇总权益缺口…")
+def _gap_summary(key, fp, month, f: GapFilter, sk: str) -> GapCounts:
+    return gaps_svc.gap_summary(engine_for(key), month, f, Scope.from_key(sk))
 
 
-def gaps(eng: Engine, month: str, scope: Scope, county: str | None = None):
-    return _gaps(db_key(eng), fingerprint(eng), month, county, scope.key)
+def gap_summary(eng: Engine, month: str, scope: Scope, f: GapFilter) -> GapCounts:
+    return _gap_summary(db_key(eng), fingerprint(eng), month, f, scope.key)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner="正在读取权益缺口…")
+def _gap_page(key, fp, month, f: GapFilter, page: int, sk: str):
+    return gaps_svc.gap_page(engine_for(key), month, f, page, Scope.from_key(sk))
+
+
+def gap_page(eng: Engine, month: str, scope: Scope, f: GapFilter, page: int):
+    return _gap_page(db_key(eng), fingerprint(eng), month, f, page, scope.key)
+
+
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
+def _gap_sites(key, fp, month, county, sk: str) -> list[tuple[str, str]]:
+    return gaps_svc.site_choices(engine_for(key), month, county, Scope.from_key(sk))
+
+
+def gap_sites(eng: Engine, month: str, scope: Scope, county: str | None) -> list[tuple[str, str]]:
+    return _gap_sites(db_key(eng), fingerprint(eng), month, county, scope.key)
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
@@ -290,5 +307,4 @@ def clear() -> None:
     st.cache_data.clear()
     _results.clear()
     _map_data.clear()
-    _gaps.clear()
     _FPS.clear()

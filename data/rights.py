@@ -8,6 +8,12 @@ expanded to 1.2 million (household, item) pairs in Python).
   Same figures as ``scoring.rights.coverage``.
 * ``households_with_gaps(engine, month, county=None)`` — the month's households having at least one item 未落实
   or blank, as a ``HOUSEHOLD_COLUMNS`` frame.
+* ``gap_rows(engine, month, f, limit=None, offset=0)`` — the 权益缺口 list, one row per (household, item) with a gap,
+  filtered by a ``GapFilter`` (county, sites, items, status, side, platform, household) in SQL and ordered by
+  (household code, item); ``limit``/``offset`` page it in the database (a province's 200k rows are never read
+  to show one page).
+* ``gap_counts(engine, month, f)`` — households, gaps, 未落实 / 漏项 and per-side totals of the same filter, one SQL
+  aggregate over the households (no (household, item) expansion).
 """
 from __future__ import annotations
 
@@ -15,11 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, case, func, or_, select
+from sqlalchemy import Engine, Integer, String, and_, case, false, func, literal, or_, select, true, union_all
 
 from data import models as m
 from data.repository import holding
-from domain.rights import DEST, DONE, NOT_APPLICABLE, OPEN, ORIGIN, RIGHTS, RIGHTS_CODES, STATUS_BY_STORED
+from domain.rights import (BLANK, DEST, DONE, NOT_APPLICABLE, OPEN, ORIGIN, RIGHTS, RIGHTS_CODES, SIDE_PLATFORM,
+                           STATUS_BY_STORED)
 from scoring.frames import HOUSEHOLD_COLUMNS
 
 
@@ -94,3 +101,141 @@ def households_with_gaps(engine: Engine, month: str, county: str | None = None) 
     for c in RIGHTS_CODES:
         df[c] = df[c].map(labels).astype("object").where(df[c].notna(), None)
     return df[HOUSEHOLD_COLUMNS]
+
+
+# ------------------------------------------------------------------------------------------------ gap list in SQL
+GAP_ROW_COLUMNS = ["household_code", "site_code", "head_name", "head_id", "item", "status", "side", "platform"]
+
+
+@dataclass(frozen=True)
+class GapFilter:
+    """What the 权益缺口 list shows; every field narrows it (empty = no restriction). Hashable (a cache key).
+    ``county`` is the scope-narrowed county; ``status`` OPEN.label (未落实) or BLANK.label (未核实, 漏项)."""
+    county: str | None = None
+    sites: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    status: str | None = None
+    side: str | None = None
+    platform: str | None = None
+    household: str | None = None
+
+
+@dataclass(frozen=True)
+class GapCounts:
+    households: int
+    gaps: int
+    open: int           # 未落实
+    blank: int          # 未核实 (漏项)
+    by_side: dict       # side -> gaps
+
+
+def _gap_households(f: GapFilter, month: str) -> list:
+    """WHERE conditions on the households: the month's versions, county, sites, one household."""
+    h = m.Household
+    cond = [holding(h, month)]
+    if f.county is not None:
+        s = m.Site
+        cond.append(h.site_code.in_(select(s.code).where(s.county_code == f.county, holding(s, month))))
+    if f.sites:
+        cond.append(h.site_code.in_(list(f.sites)))
+    if f.household:
+        cond.append(h.household_code == f.household)
+    return cond
+
+
+def _gap_status(col, status: str | None):
+    if status == OPEN.label:
+        return col == OPEN.stored
+    if status == BLANK.label:
+        return col.is_(None)
+    return or_(col.is_(None), col == OPEN.stored)
+
+
+def _item_parts(f: GapFilter):
+    """(item, side condition or None for 'always') for each item the filter can show: an item of a fixed side or
+    platform is kept or dropped here; R01's side follows 户籍 and becomes a condition on the household."""
+    moved = m.Household.hukou_moved.is_(True)
+    parts = []
+    for it in RIGHTS:
+        if f.items and it.code not in f.items:
+            continue
+        if not it.side_by_hukou:
+            if (f.side and it.side != f.side) or (f.platform and it.platform.label != f.platform):
+                continue
+            parts.append((it, None, {it.side: None}))
+            continue
+        sides = [sd for sd in (DEST, ORIGIN) if (not f.side or f.side == sd)
+                 and (not f.platform or SIDE_PLATFORM[sd].label == f.platform)]
+        if not sides:
+            continue
+        when = {DEST: moved, ORIGIN: ~moved.self_group()}
+        cond = None if len(sides) == 2 else when[sides[0]]
+        parts.append((it, cond, {sd: when[sd] for sd in sides}))
+    return parts
+
+
+def _gap_statement(f: GapFilter, month: str):
+    """SELECT of the gap rows (GAP_ROW_COLUMNS, status as its stored code) ordered by (household code, item):
+    the month's households crossed with the catalogue items the filter keeps, keeping the pairs with a gap."""
+    h = m.Household
+    parts = _item_parts(f)
+    if not parts:
+        return None
+    items = union_all(*[select(literal(RIGHTS_CODES.index(it.code), Integer).label("idx"),
+                               literal(it.code, String).label("code"), literal(it.side, String).label("side"),
+                               literal(it.platform.label if it.platform else None, String).label("platform"))
+                        for it, _, _ in parts]).cte("gap_items")
+    status = case({RIGHTS_CODES.index(it.code): getattr(h, it.code.lower()) for it, _, _ in parts},
+                  value=items.c.idx)
+    moved = h.hukou_moved.is_(True)
+    side = func.coalesce(items.c.side, case((moved, literal(DEST)), else_=literal(ORIGIN)))
+    platform = func.coalesce(items.c.platform, case((moved, literal(SIDE_PLATFORM[DEST].label)),
+                                                    else_=literal(SIDE_PLATFORM[ORIGIN].label)))
+    item_cond = [and_(items.c.idx == RIGHTS_CODES.index(it.code), cond) for it, cond, _ in parts if cond is not None]
+    where = [*_gap_households(f, month), _gap_status(status, f.status)]
+    if item_cond:
+        free = [RIGHTS_CODES.index(it.code) for it, cond, _ in parts if cond is None]
+        where.append(or_(items.c.idx.in_(free) if free else false(), *item_cond))
+    return (select(h.household_code, h.site_code, h.head_name, h.head_id, items.c.code.label("item"),
+                   status.label("status"), side.label("side"), platform.label("platform"))
+            .select_from(h).join(items, true()).where(*where)
+            .order_by(h.household_code, items.c.idx))
+
+
+def gap_rows(engine: Engine, month: str, f: GapFilter, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """The gap rows of `f` (GAP_ROW_COLUMNS; status as its label 未落实 / 未核实), a page of them with `limit`."""
+    stmt = _gap_statement(f, month)
+    if stmt is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in GAP_ROW_COLUMNS})
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    cols = list(zip(*rows)) if rows else [()] * len(GAP_ROW_COLUMNS)
+    df = pd.DataFrame({k: pd.Series(list(v), dtype=object) for k, v in zip(GAP_ROW_COLUMNS, cols)})
+    df["status"] = np.where(df["status"].isna(), BLANK.label, OPEN.label) if len(df) else df["status"]
+    return df
+
+
+def gap_counts(engine: Engine, month: str, f: GapFilter) -> GapCounts:
+    """Totals of the gap rows of `f` by one aggregate over the month's households (each item a summed flag)."""
+    h = m.Household
+    parts = _item_parts(f)
+    if not parts:
+        return GapCounts(0, 0, 0, 0, {DEST: 0, ORIGIN: 0})
+    flags, blanks, sides = [], [], {DEST: [], ORIGIN: []}
+    for it, cond, by_side in parts:
+        col = getattr(h, it.code.lower())
+        gap = _gap_status(col, f.status)
+        flags.append(case((and_(gap, cond) if cond is not None else gap, 1), else_=0))
+        b = col.is_(None) if f.status != OPEN.label else false()
+        blanks.append(case((and_(b, cond) if cond is not None else b, 1), else_=0))
+        for sd, when in by_side.items():
+            sides[sd].append(case((and_(gap, when) if when is not None else gap, 1), else_=0))
+    n = sum(flags[1:], flags[0])
+    exprs = [func.count(), func.sum(n), func.sum(sum(blanks[1:], blanks[0]))]
+    exprs += [func.sum(sum(v[1:], v[0])) if v else literal(0) for v in sides.values()]
+    stmt = select(*exprs).where(*_gap_households(f, month), n > 0)
+    with engine.connect() as conn:
+        hh, gaps, blank, dest, origin = (int(x or 0) for x in conn.execute(stmt).one())
+    return GapCounts(households=hh, gaps=gaps, open=gaps - blank, blank=blank, by_side={DEST: dest, ORIGIN: origin})

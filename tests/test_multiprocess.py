@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from data.rights import GapFilter
 from domain.scope import Scope
 from tests.conftest import PG_AVAILABLE, make_engine
 from tests.data.fixtures_workbooks import (COUNTY_A, COUNTY_B, MONTH, build_xlsx, good_records, good_tables,
@@ -65,7 +66,7 @@ def _app_process(url: str, conn) -> None:
             break
         try:
             if cmd == "gap_rows":
-                conn.send(("ok", len(cache.gaps(eng, arg, Scope.city()))))
+                conn.send(("ok", cache.gap_summary(eng, arg, Scope.city(), GapFilter()).gaps))
             elif cmd == "months":
                 conn.send(("ok", cache.months(eng)))
             elif cmd == "import":
