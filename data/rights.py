@@ -198,8 +198,8 @@ def _gap_statement(f: GapFilter, month: str):
         where.append(or_(items.c.idx.in_(free) if free else false(), *item_cond))
     return (select(h.household_code, h.site_code, h.head_name, h.head_id, items.c.code.label("item"),
                    status.label("status"), side.label("side"), platform.label("platform"))
-            .select_from(h).join(items, true()).where(*where)
-            .order_by(h.household_code, items.c.idx))
+            .select_from(h).outerjoin(items, true()).where(*where)
+            .order_by(h.household_code, h.valid_from, items.c.idx))
 
 
 def gap_rows(engine: Engine, month: str, f: GapFilter, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
@@ -218,24 +218,31 @@ def gap_rows(engine: Engine, month: str, f: GapFilter, limit: int | None = None,
 
 
 def gap_counts(engine: Engine, month: str, f: GapFilter) -> GapCounts:
-    """Totals of the gap rows of `f` by one aggregate over the month's households (each item a summed flag)."""
+    """Totals of the gap rows of `f` by one pass over the month's households: per household the number of gaps,
+    of blanks and of 迁入地 gaps (sums of 0/1 flags, one per item kept), then summed."""
     h = m.Household
     parts = _item_parts(f)
     if not parts:
         return GapCounts(0, 0, 0, 0, {DEST: 0, ORIGIN: 0})
-    flags, blanks, sides = [], [], {DEST: [], ORIGIN: []}
+
+    def flag(cond):
+        return case((cond, 1), else_=0)
+
+    gaps, blanks, dest = [], [], []
     for it, cond, by_side in parts:
         col = getattr(h, it.code.lower())
         gap = _gap_status(col, f.status)
-        flags.append(case((and_(gap, cond) if cond is not None else gap, 1), else_=0))
-        b = col.is_(None) if f.status != OPEN.label else false()
-        blanks.append(case((and_(b, cond) if cond is not None else b, 1), else_=0))
-        for sd, when in by_side.items():
-            sides[sd].append(case((and_(gap, when) if when is not None else gap, 1), else_=0))
-    n = sum(flags[1:], flags[0])
-    exprs = [func.count(), func.sum(n), func.sum(sum(blanks[1:], blanks[0]))]
-    exprs += [func.sum(sum(v[1:], v[0])) if v else literal(0) for v in sides.values()]
-    stmt = select(*exprs).where(*_gap_households(f, month), n > 0)
+        gap = and_(gap, cond) if cond is not None else gap
+        gaps.append(flag(gap))
+        if f.status != OPEN.label:
+            blanks.append(flag(and_(col.is_(None), cond) if cond is not None else col.is_(None)))
+        if DEST in by_side:
+            when = by_side[DEST]
+            dest.append(flag(and_(gap, when) if when is not None else gap))
+    total = lambda xs: sum(xs[1:], xs[0]) if xs else literal(0)  # noqa: E731
+    per = (select(total(gaps).label("g"), total(blanks).label("b"), total(dest).label("d"))
+           .where(*_gap_households(f, month)).subquery())
+    stmt = select(func.count(), func.sum(per.c.g), func.sum(per.c.b), func.sum(per.c.d)).where(per.c.g > 0)
     with engine.connect() as conn:
-        hh, gaps, blank, dest, origin = (int(x or 0) for x in conn.execute(stmt).one())
-    return GapCounts(households=hh, gaps=gaps, open=gaps - blank, blank=blank, by_side={DEST: dest, ORIGIN: origin})
+        hh, n, blank, d = (int(x or 0) for x in conn.execute(stmt).one())
+    return GapCounts(households=hh, gaps=n, open=n - blank, blank=blank, by_side={DEST: d, ORIGIN: n - d})
