@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from data.accounts import find_user
 from data.boundaries import apply_boundaries
 from data.cli_init import InitError, run_init
 from data.db import create, current_revision, database_url, get_engine, get_setting, upgrade_schema
@@ -41,7 +42,7 @@ from data.workbook.messages import listed
 from data.workbook.retention import purge_originals
 from data.workbook.template import template_bytes
 from domain.calendar import is_month
-from domain.roles import ROLES
+from domain.roles import CIRCULAR, ROLES, can, roles_with
 from scoring.catalogue import CatalogueError, list_versions, load_catalogue
 from scoring.tables import site_ranking_table
 from services import circular as circular_service
@@ -373,9 +374,18 @@ def cmd_circular(args) -> int:
         return _fail("输出文件应为 .xlsx 或 .docx")
     engine = get_engine(args.database)
     user = args.user or os.environ.get("USER") or "命令行"
+    if args.issue:                      # 印发 is done by an account whose role may issue (市级督导, 管理员)
+        if not args.user:
+            return _fail("印发须用 --user 指定具有印发权限的账号（市级督导或管理员）")
+        acc = find_user(engine, args.user)
+        if acc is None or not acc.active:
+            return _fail(f"账号“{args.user}”不存在或已停用")
+        if not can(acc.role, CIRCULAR):
+            who = "、".join(roles_with(CIRCULAR))
+            return _fail(f"账号“{args.user}”的角色（{acc.role}）无权印发月度通报，该功能仅限{who}")
     try:
         if args.issue:
-            row_id = circular_service.issue(engine, args.month, user)
+            row_id = circular_service.issue(engine, args.month, user, role=acc.role)
             data = circular_service.download(engine, row_id, kind)
         else:
             data = circular_service.draft_file(circular_service.circular_data(engine, args.month), kind)
@@ -442,7 +452,7 @@ def scoring_main(argv: list[str] | None = None) -> int:
     ci.add_argument("--month", required=True, help="月份，YYYY-MM")
     ci.add_argument("--out", required=True, help="输出文件（.xlsx 或 .docx）")
     ci.add_argument("--issue", action="store_true", help="印发：保存两种文件并记入审计日志")
-    ci.add_argument("--user", default=None, help="操作人（默认当前系统用户）")
+    ci.add_argument("--user", default=None, help="操作人账号（印发时必填，须为市级督导或管理员；导出默认当前系统用户）")
     ci.add_argument("--database", default=None, help="数据库 URL（默认 DATABASE_URL 或内置 SQLite）")
     ci.set_defaults(fn=cmd_circular)
     w = sub.add_parser("worklist", help="导出某月权益事项走访工作清单（按服务平台分表的 Excel）")

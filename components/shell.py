@@ -37,6 +37,7 @@ PAGES = [
     ("pages/site.py", "安置点画像", ":material/home_work:"),
     ("pages/county.py", "县区画像", ":material/account_balance:"),
     ("pages/circular.py", "月度通报", ":material/campaign:"),
+    ("pages/followup.py", "跟进落实", ":material/event_available:"),
     ("pages/gaps.py", "权益缺口", ":material/assignment_late:"),
     ("pages/rights.py", "权益保障", ":material/grid_on:"),
     ("pages/household.py", "一户一档", ":material/family_restroom:"),

@@ -32,7 +32,8 @@ LOCKOUT = "账号锁定"
 LOGOUT = "退出登录"
 ACCOUNT = "账号变更"          # accounts created, disabled/enabled, role/county changed, passwords set or changed
 RECTIFICATION = "整改变更"   # rectification items added, edited or closed (销号) in the browser
-ACTIONS = (IMPORT, EXPORT, CIRCULAR, LOGIN, CONFIG, LOGIN_FAILED, LOCKOUT, LOGOUT, ACCOUNT, RECTIFICATION)
+FOLLOWUP = "跟进记录"         # 约谈 cases opened and interviews recorded, meetings / visits / publicity added
+ACTIONS = (IMPORT, EXPORT, CIRCULAR, LOGIN, CONFIG, LOGIN_FAILED, LOCKOUT, LOGOUT, ACCOUNT, RECTIFICATION, FOLLOWUP)
 
 
 def record(where: Session | Engine, *, user: str, action: str, detail: str = "") -> None:

@@ -206,7 +206,43 @@ class FollowUp(Base):
     valid_from: Mapped[str | None] = mapped_column(String(7), nullable=True)   # month of the import that recorded it
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    participants: Mapped[str | None] = mapped_column(Text, nullable=True)     # 定期调度: who attended
+    recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # added in the browser: who, when
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     __table_args__ = (UniqueConstraint("kind", "date", "county_code", "title", name="uq_followups_key"),)
+
+
+class InterviewCase(Base):
+    """约谈 case: a 建议约谈 / 建议约谈主要负责人 of an issued circular (one per month and county; re-issuing the month
+    adds none). Opened 待约谈 by whoever issued the circular (created_by / created_at); see domain.followup."""
+    __tablename__ = "interview_cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))                     # the circular's month
+    county_code: Mapped[str] = mapped_column(String(12))
+    level: Mapped[str] = mapped_column(String(16))                    # 建议约谈 / 建议约谈主要负责人
+    flags: Mapped[str] = mapped_column(String(64), default="")        # "F1、F4"
+    reason: Mapped[str] = mapped_column(Text, default="")             # the flags' sentences, "；"-joined
+    circular_id: Mapped[int | None] = mapped_column(ForeignKey("circulars.id"), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("month", "county_code", name="uq_interview_cases_month_county"),)
+
+
+class InterviewRecord(Base):
+    """An interview held on a case (待约谈 → 已约谈): when, who was interviewed, by whom, a short record, an optional
+    attachment kept in the database. `valid_from` = the month of the interview date (the month it belongs to)."""
+    __tablename__ = "interview_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("interview_cases.id"), index=True)
+    valid_from: Mapped[str] = mapped_column(String(7))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    interviewee: Mapped[str] = mapped_column(String(256))
+    interviewer: Mapped[str] = mapped_column(String(256))
+    record: Mapped[str] = mapped_column(Text, default="")
+    attachment_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    attachment_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class ImportRecord(Base):

@@ -7,8 +7,8 @@ in ``ROLES`` and name it in ``PAGE_ACTIONS`` if a page needs it; nothing else ch
 | role       | scope       | actions                                                                 |
 |------------|-------------|-------------------------------------------------------------------------|
 | 市领导     | whole city  | view, wall                                                              |
-| 市级督导   | whole city  | view, wall, export, circular, followup, import, rectify                 |
-| 县级填报员 | own county  | view, upload, import, export_own, rectify (own county's items only)     |
+| 市级督导   | whole city  | view, wall, export, circular, followup, interview, import, rectify      |
+| 县级填报员 | own county  | view, upload, import, export_own, rectify, followup (own county only)   |
 | 管理员     | whole city  | every action (incl. accounts, configure, boundaries, audit)             |
 """
 from __future__ import annotations
@@ -28,7 +28,8 @@ WALL = Action("wall", "数据大屏")
 EXPORT = Action("export", "导出排名表与通报")
 EXPORT_OWN = Action("export_own", "导出本县工作清单")
 CIRCULAR = Action("circular", "印发月度通报")
-FOLLOWUP = Action("followup", "编辑四个跟进记录")
+FOLLOWUP = Action("followup", "编辑四个跟进记录")       # a county operator: their own county's records
+INTERVIEW = Action("interview", "记录约谈情况")
 UPLOAD = Action("upload", "上传本县月度台账")
 IMPORT = Action("import", "导入月度台账")          # the import service itself (web upload, command line)
 ACCOUNTS = Action("accounts", "管理账号")
@@ -37,8 +38,8 @@ BOUNDARIES = Action("boundaries", "更新县级边界")
 AUDIT = Action("audit", "查阅审计日志")
 RECTIFY = Action("rectify", "登记、修改与销号整改问题")   # within the user's scope (a county operator: own county)
 
-ACTIONS: tuple[Action, ...] = (VIEW, WALL, EXPORT, EXPORT_OWN, CIRCULAR, FOLLOWUP, UPLOAD, IMPORT, ACCOUNTS,
-                               CONFIGURE, BOUNDARIES, AUDIT, RECTIFY)
+ACTIONS: tuple[Action, ...] = (VIEW, WALL, EXPORT, EXPORT_OWN, CIRCULAR, FOLLOWUP, INTERVIEW, UPLOAD, IMPORT,
+                               ACCOUNTS, CONFIGURE, BOUNDARIES, AUDIT, RECTIFY)
 ACTION_BY_KEY = {a.key: a for a in ACTIONS}
 
 
@@ -69,10 +70,11 @@ def _keys(*actions: Action) -> frozenset[str]:
 
 
 LEADER = Role("市领导", "leader", CITY, _keys(VIEW, WALL), "全市汇总、数据大屏")
-SUPERVISOR = Role("市级督导", "supervisor", CITY, _keys(VIEW, WALL, EXPORT, CIRCULAR, FOLLOWUP, IMPORT, RECTIFY),
+SUPERVISOR = Role("市级督导", "supervisor", CITY,
+                  _keys(VIEW, WALL, EXPORT, CIRCULAR, FOLLOWUP, INTERVIEW, IMPORT, RECTIFY),
                   "全市各页面、导出、印发通报、编辑跟进记录")
-COUNTY_OPERATOR = Role("县级填报员", "operator", OWN_COUNTY, _keys(VIEW, UPLOAD, IMPORT, EXPORT_OWN, RECTIFY),
-                       "本县数据、上传本县台账、导出本县工作清单")
+COUNTY_OPERATOR = Role("县级填报员", "operator", OWN_COUNTY, _keys(VIEW, UPLOAD, IMPORT, EXPORT_OWN, RECTIFY, FOLLOWUP),
+                       "本县数据、上传本县台账、导出本县工作清单、记录本县跟进情况")
 ADMIN = Role("管理员", "admin", CITY, _keys(*ACTIONS), "全部功能，含账号、指标配置与县级边界")
 
 ROLES_REGISTRY: tuple[Role, ...] = (LEADER, SUPERVISOR, COUNTY_OPERATOR, ADMIN)
@@ -124,6 +126,7 @@ PAGE_ACTIONS: dict[str, str] = {
     "pages/site.py": VIEW.key,
     "pages/county.py": VIEW.key,
     "pages/circular.py": CIRCULAR.key,
+    "pages/followup.py": VIEW.key,
     "pages/gaps.py": VIEW.key,
     "pages/rights.py": VIEW.key,
     "pages/household.py": VIEW.key,

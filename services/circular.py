@@ -34,11 +34,13 @@ from data import repository as repo
 from data.exports import ISSUER, CircularData, circular_docx, circular_workbook, save_circular, standard_title
 from data.formatting import fmt_int, fmt_num, fmt_pct, fmt_people
 from domain.calendar import period_end, previous_month
-from domain.scope import OutOfScope, Scope
+from data.followups import open_cases
+from domain import roles
+from domain.scope import CITY_SCOPE, OutOfScope, Scope
 from scoring import followup as fu
 from scoring.progress import rectification_state
 from scoring.tables import county_table, site_ranking_table
-from services import settings
+from services import followup, settings
 from services.overview import city_figures
 from services.results import MonthView, results
 
@@ -143,12 +145,29 @@ def _suggested_before(engine: Engine, month: str) -> list[str]:
 
 def _followup_section(engine: Engine, month: str, counties: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """四个跟进 for the circular (part of circular_data, which is city-wide): the per-county checklist
-    (scoring.followup.checklist) and its paragraphs."""
+    (scoring.followup.checklist) and its paragraphs. With 约谈 cases on record (issued circulars) the 通报约谈
+    paragraph reports what became of them (services.followup.case_progress: interviews held, problems
+    rectified, cases still 待约谈 a month later); before any case, the previous month's suggestions without a
+    通报约谈 record are named as pending."""
     f = repo.followups(engine, month)
     table = fu.checklist(counties, f, repo.rectifications(engine, month), month)
+    if len(followup.case_states(engine, previous_month(month), CITY_SCOPE)):
+        return table, fu.summary_lines(table, progress=followup.case_progress(engine, month, CITY_SCOPE))
     names = dict(zip(table["county_code"], table["county_name"]))
     pending = fu.pending_interviews(_suggested_before(engine, month), f, previous_month(month), month)
     return table, fu.summary_lines(table, [names.get(c, c) for c in pending])
+
+
+def _case_suggestions(engine: Engine, month: str) -> list[dict]:
+    """The month's 建议约谈 / 建议约谈主要负责人 with their flags and reasons (what an issued circular opens)."""
+    c = results(engine, month).raw.county.counties
+    out = []
+    for x in c.itertuples():
+        if isinstance(x.escalation, str) and x.escalation:
+            reasons = [] if x.reasons is None or isinstance(x.reasons, str) else list(x.reasons)
+            out.append(dict(county_code=str(x.county_code), level=x.escalation, flags=str(x.flag_codes or ""),
+                            reason="；".join(str(r) for r in reasons)))
+    return out
 
 
 def circular_data(engine: Engine, month: str, issue_no: int | None = None,
@@ -173,8 +192,10 @@ def circular_data(engine: Engine, month: str, issue_no: int | None = None,
                   if isinstance(x.escalation, str) and x.escalation]
 
     _, followup_lines = _followup_section(engine, month, cm.counties)
+    cases = followup.case_table(followup.case_states(engine, month, CITY_SCOPE))
     return CircularData(
         followup=followup_lines,
+        interview_cases=cases.drop(columns=["case_id", "late"]), interview_late=[bool(x) for x in cases["late"]],
         city_name=city, month=month, issue_no=no, title=standard_title(city, month, no),
         cutoff_date=period_end(month), catalogue_version=mr.catalogue_version,
         county_table=counties, county_flagged=flagged,
@@ -204,14 +225,22 @@ def file_name(c_or_title, month: str, kind: str) -> str:
     return f"{title}_{month}.{kind}"
 
 
-def issue(engine: Engine, month: str, username: str, issue_no: int | None = None, scope: Scope | None = None) -> int:
-    """Issue (印发) the month's circular: render both files, keep them and audit it; returns the row id."""
+def issue(engine: Engine, month: str, username: str, issue_no: int | None = None, scope: Scope | None = None,
+          role: str | None = None) -> int:
+    """Issue (印发) the month's circular: render both files, keep them and audit it, and open a 待约谈 case for
+    each of its 约谈 suggestions (none twice: re-issuing the month opens none); returns the row id. With `role`
+    given (the command line's --user), a role without the CIRCULAR action is refused (PermissionError)."""
     require_city(scope)
+    if role is not None and not roles.can(role, roles.CIRCULAR):
+        raise PermissionError(f"当前角色（{role}）无权{roles.CIRCULAR.label}，"
+                              f"该功能仅限{'、'.join(roles.roles_with(roles.CIRCULAR))}")
     c = circular_data(engine, month, issue_no)
     blobs = files(c)
+    suggestions = _case_suggestions(engine, month)
     with Session(engine) as s, s.begin():
         row = save_circular(s, c, username=username, xlsx=blobs["xlsx"], docx=blobs["docx"])
         s.flush()
+        open_cases(s, month=month, circular_id=int(row.id), suggestions=suggestions, user=username)
         return int(row.id)
 
 

@@ -42,6 +42,8 @@ class CircularData:
     issue_date: Any = None                 # date printed under the title (default: cutoff_date)
     requirements: list[str] | None = None  # 五、下步要求 paragraphs (default: DEFAULT_REQUIREMENTS)
     followup: list[str] = field(default_factory=list)   # 四个跟进 paragraphs (scoring.followup.summary_lines)
+    interview_cases: pd.DataFrame | None = None         # 约谈落实情况 (services.followup.case_table), may be empty
+    interview_late: list[bool] = field(default_factory=list)   # per case row: still 待约谈 a month later (marked)
     site_scope: str = "auto"               # Word: 'all' | 'top_bottom' | 'auto' (all when ≤ 20 sites)
 
     @property

@@ -106,6 +106,8 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
         heading("五、四个跟进落实情况")
         for i, text in enumerate(c.followup, start=1):
             para(f"{i}. {text}")
+        if c.interview_cases is not None and len(c.interview_cases):
+            para("约谈案件落实情况见“约谈落实”工作表（浅红底色：上期建议约谈、至今仍待约谈）。")
 
     heading("附表")
     para("附表1：各县（市、区）进展情况（见“县区进展”工作表）；附表2：安置点五好社区创建排名（见“安置点排名”工作表）。")
@@ -142,5 +144,13 @@ def circular_workbook(c: CircularData) -> bytes:
         notes.append(legend(c.site_flagged is None, "达标"))
     write_table_sheet(ws, st, title=f"{c.city_name}易地搬迁安置点五好社区创建排名（{c.month_cn}）",
                       subtitle=c.meta_line, footnotes=notes, highlight=sflags)
+    if c.interview_cases is not None and len(c.interview_cases):
+        ws = wb.create_sheet("约谈落实")
+        notes = ["状态为截至本月末的情况；已整改：约谈后，案件所在月份末尚未销号的该县整改问题已全部销号。"]
+        if any(c.interview_late):
+            notes.insert(0, "浅红底色：上期建议约谈、至今仍待约谈的县（市、区）。")
+        write_table_sheet(ws, c.interview_cases.reset_index(drop=True),
+                          title=f"{c.city_name}约谈案件落实情况（{c.month_cn}）", subtitle=c.meta_line,
+                          footnotes=notes, highlight=list(c.interview_late))
     wb.properties.title = c.title
     return save(wb)

@@ -6,8 +6,9 @@ from domain import roles as R
 def test_domain_table_of_roles_and_actions():
     assert R.ROLES == ["市领导", "市级督导", "县级填报员", "管理员"]
     assert R.ROLE_ACTIONS["市领导"] == {"view", "wall"}
-    assert R.ROLE_ACTIONS["市级督导"] == {"view", "wall", "export", "circular", "followup", "import", "rectify"}
-    assert R.ROLE_ACTIONS["县级填报员"] == {"view", "upload", "import", "export_own", "rectify"}
+    assert R.ROLE_ACTIONS["市级督导"] == {"view", "wall", "export", "circular", "followup", "interview", "import",
+                                         "rectify"}
+    assert R.ROLE_ACTIONS["县级填报员"] == {"view", "upload", "import", "export_own", "rectify", "followup"}
     assert R.ROLE_ACTIONS["管理员"] == {a.key for a in R.ACTIONS}
 
 
@@ -22,7 +23,8 @@ def test_scope():
     ("县级填报员", R.EXPORT, False), ("县级填报员", R.EXPORT_OWN, True), ("县级填报员", R.ACCOUNTS, False),
     ("管理员", R.BOUNDARIES, True), ("管理员", "configure", True), ("管理员", R.AUDIT, True),
     ("市级督导", R.AUDIT, False), ("市级督导", R.ACCOUNTS, False), ("访客", R.VIEW, False), (None, R.VIEW, False),
-    ("市级督导", "no_such_action", False),
+    ("市级督导", "no_such_action", False), ("市级督导", R.INTERVIEW, True), ("管理员", R.INTERVIEW, True),
+    ("县级填报员", R.INTERVIEW, False), ("市领导", R.INTERVIEW, False), ("市领导", R.FOLLOWUP, False),
 ])
 def test_can(role, action, ok):
     assert R.can(role, action) is ok

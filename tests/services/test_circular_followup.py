@@ -71,11 +71,25 @@ def test_command_issue_is_stored_and_audited(env, tmp_path):
     e, url, _, _ = env
     before = len(circ.issued(e, MONTH))
     out = tmp_path / "issued.docx"
-    assert scoring_main(["circular", "--month", MONTH, "--out", str(out), "--issue", "--user", "督导甲",
+    assert scoring_main(["circular", "--month", MONTH, "--out", str(out), "--issue", "--user", "supervisor",
                          "--database", url]) == 0
     listed = circ.issued(e, MONTH)
-    assert len(listed) == before + 1 and listed.iloc[0]["印发人"] == "督导甲"
+    assert len(listed) == before + 1 and listed.iloc[0]["印发人"] == "supervisor"
     assert circ.download(e, int(listed.iloc[0]["id"]), "docx") == out.read_bytes()
+
+
+def test_command_issue_checks_the_role(env, tmp_path, capsys):
+    e, url, _, _ = env
+    before = len(circ.issued(e, MONTH))
+    out = tmp_path / "refused.docx"
+    with e.connect() as conn:
+        operator = conn.execute(select(m.User.username).where(m.User.role == "县级填报员")).scalars().first()
+    for argv in (["--user", "leader"], ["--user", operator], ["--user", "nobody"], []):
+        assert scoring_main(["circular", "--month", MONTH, "--out", str(out), "--issue", *argv,
+                             "--database", url]) == 2
+    err = capsys.readouterr().err
+    assert "无权印发月度通报" in err and "不存在或已停用" in err and "须用 --user" in err
+    assert len(circ.issued(e, MONTH)) == before and not out.exists()
 
 
 def test_command_rejects_bad_input(env, tmp_path, capsys):

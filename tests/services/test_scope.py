@@ -17,8 +17,8 @@ from cli import scoring_main
 from data import repository as repo
 from data.db import get_engine
 from domain.scope import OutOfScope, Scope
-from services import (circular, gaps, households, imports, maps, overview, profiles, ranking, rectifications, results,
-                      rights, worklist)
+from services import (circular, followup, gaps, households, imports, maps, overview, profiles, ranking,
+                      rectifications, results, rights, worklist)
 from tests.data.fixtures_workbooks import (COUNTY_A, build_xlsx, db_fingerprint, good_records, good_tables,
                                            good_workbook, records_b, seed_counties, sheet_table)
 
@@ -31,7 +31,10 @@ SCOPED = [overview.overview, overview.wall_data, maps.map_data, ranking.ranking_
           circular.issue, rights.rights_matrix, rights.household_list, households.household_file,
           worklist.worklist, rectifications.list_items, rectifications.get_item, rectifications.item_history,
           rectifications.filter_options, rectifications.create_item, rectifications.edit_item,
-          rectifications.close_item, rectifications.export_items]
+          rectifications.close_item, rectifications.export_items,
+          followup.case_states, followup.case_progress, followup.cases_view, followup.interviews_view,
+          followup.record_interview, followup.interview_attachment, followup.add_record, followup.records_view,
+          followup.checklist_view, followup.sites_of, followup.require_scope, followup.item_from_finding]
 UNSCOPED = {
     # pure: they work on frames a scoped caller already has
     "overview.kpis", "overview.city_trend", "overview.city_figures", "overview.rights_totals", "overview.site_brief",
@@ -47,6 +50,8 @@ UNSCOPED = {
     "worklist.worklist_xlsx",
     # the import takes the user's role and county and refuses other counties' rows itself (data.workbook)
     "imports.import_month_options", "imports.ledger_template", "imports.import_ledger",
+    # pure: a table of states the scoped case_states returned, a record's finding lines, a month's first/last day
+    "followup.case_table", "followup.findings", "followup.month_bounds",
 }
 
 
@@ -106,7 +111,8 @@ def _no_leak(obj, foreign) -> None:
 
 
 def test_every_service_reading_county_data_takes_a_scope():
-    mods = [overview, maps, ranking, profiles, gaps, circular, imports, rights, households, worklist, rectifications]
+    mods = [overview, maps, ranking, profiles, gaps, circular, imports, rights, households, worklist, rectifications,
+            followup]
     for f in SCOPED:
         assert "scope" in inspect.signature(f).parameters, f.__qualname__
     scoped = {f"{f.__module__.split('.')[-1]}.{f.__name__}" for f in SCOPED}
