@@ -127,7 +127,7 @@ def case_states(cases: pd.DataFrame, interviews: pd.DataFrame, rect: pd.DataFram
         elif held and not n_linked and str(x.month) < month and str(x.county_code) not in flagged:
             status, rectified_on = CASE_RECTIFIED, end
         else:
-            status = CASE_HELD if held else CASE_PENDING
+            status, rectified_on = (CASE_HELD if held else CASE_PENDING), pd.NaT
         hit = iv.loc[x.case_id] if held else None
         out.append((x.case_id, str(x.month), str(x.county_code), str(x.county_name), str(x.level), str(x.flags),
                     str(x.reason), status, hit["held_on"] if held else None,
