@@ -38,4 +38,5 @@ if ctx:
             if ov.praise:
                 st.caption("争先进位（县均得分较上月提升最多）：" + "、".join(ov.praise))
         st.caption(f"指标体系版本 {ov.catalogue_version} · 县均得分为辖区安置点总分的平均值 · "
+                   "序时进度为按三年创建计划折算到本月应达标的安置点数，取整数个（不足一个不计） · "
                    "点击安置点名称查看其画像")

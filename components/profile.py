@@ -9,6 +9,7 @@ import streamlit as st
 from components import cache, fmt, links, theme, widgets
 from domain import roles
 from domain.scope import OutOfScope, Scope
+from scoring.progress import whole_sites
 from services.flags import CountyFlag
 from services.profiles import CountyProfile, SiteProfile, check_county, check_household, check_site
 
@@ -201,7 +202,7 @@ def county_header(p: CountyProfile) -> None:
                                        reasons=list(c["reasons"]), consecutive=int(c.get("consecutive", 0)))])
     cols = st.columns(6)
     vals = [("安置点", f'{int(c["sites"])}<small>个</small>'), ("搬迁人口", fmt.fmt_people(c["population"])),
-            ("五好达标 / 序时进度", f'{int(c["qualified"])}<small> / {fmt.fmt_num(c["expected"], 1)}</small>'),
+            ("五好达标 / 序时进度", f'{int(c["qualified"])}<small> / {whole_sites(c["expected"])}个</small>'),
             ("县均得分", f'{fmt.fmt_num(c["score"], 2)}<small>{fmt.signed(c.get("delta_score"), 2)}</small>'),
             ("就业率", fmt.fmt_pct(c["employment_rate"])),
             ("整改逾期", f'{int(c["overdue"])}<small>项</small>')]
@@ -212,7 +213,7 @@ def county_header(p: CountyProfile) -> None:
 
 def flag_history(fh: pd.DataFrame) -> None:
     show = pd.DataFrame({"月份": fh["month"].map(fmt.month_cn), "达标": fh["qualified"],
-                         "序时进度": fh["expected"].round(1),
+                         "序时进度": fh["expected"].map(whole_sites),
                          "是否滞后": fh["flagged"].map({True: "进度滞后", False: "正常"}),
                          "原因": fh["reasons"].replace("", "—")}).iloc[::-1]
     st.dataframe(show.style.format(precision=1).map(lambda v: f"color:{theme.FLAG_COLORS['进度滞后']};font-weight:600"

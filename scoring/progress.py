@@ -97,6 +97,12 @@ class CountyMonth:
 
 
 # ------------------------------------------------------------------------------------------------ plan
+
+def whole_sites(expected) -> int:
+    """A 序时进度 in whole sites, as §5 compares it and as every screen and circular prints it: ⌊expected⌋ (the
+    tolerance absorbs float sums of twelfths: 21.0 summed as 20.9999999 is 21)."""
+    return int(math.floor(float(expected) + 1e-9))
+
 def creation_plan(sites: pd.DataFrame, month: str, qualified: pd.Series | None = None) -> pd.DataFrame:
     """§5 per county. ``sites`` needs county_code, batch_year (and ``qualified`` unless given separately)."""
     y, m = int(month[:4]), int(month[5:7])

@@ -22,7 +22,6 @@ the documents: the day the file is produced (the issue day for issued circulars)
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -32,7 +31,7 @@ from sqlalchemy.orm import Session
 from data import circulars
 from data import repository as repo
 from data.exports import ISSUER, CircularData, circular_docx, circular_workbook, save_circular, standard_title
-from data.formatting import fmt_int, fmt_num, fmt_pct, fmt_people
+from data.formatting import fmt_int, fmt_pct, fmt_people
 from domain.calendar import period_end, previous_month
 from data.followups import open_cases
 from domain import roles
@@ -110,11 +109,11 @@ def city_totals(engine: Engine, r: MonthView, month: str) -> dict[str, str]:
     c = r.counties
     rect = rectification_totals(engine, month)
     plan = f"年度计划{f.plan_year}个，" if f.plan_year is not None else ""
-    # the same 序时进度 as the overview tile and the wall (§5 expected, one decimal), so no two outputs disagree
-    behind = "，滞后于序时进度" if f.qualified < math.floor(f.expected) else ""
+    # the same 序时进度 as the overview tile and the wall (§5, whole sites), so no two outputs disagree
+    behind = "，滞后于序时进度" if f.qualified < f.expected_sites else ""
     return {
         "安置点": f"{f.sites}个",
-        "五好达标安置点": f"{f.qualified}个（{plan}序时进度{fmt_num(f.expected, 1)}个{behind}）",
+        "五好达标安置点": f"{f.qualified}个（{plan}序时进度{f.expected_sites}个{behind}）",
         "搬迁人口": fmt_people(f.population),
         "劳动力": fmt_people(f.labour),
         "就业率": fmt_pct(f.employment_rate),

@@ -3,7 +3,6 @@ best and worst sites, county flags."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -13,12 +12,13 @@ from sqlalchemy import Engine
 
 from data import repository as repo
 from data import rights as rights_sql
-from data.formatting import fmt_num, fmt_pct
+from data.formatting import fmt_pct
 from data.rights import CoverageTotals
 from domain.calendar import period_end, previous_month
 from services import maps, settings
 from services.flags import CountyFlag, flag_list
 from domain.scope import Scope
+from scoring.progress import whole_sites
 from services.results import MonthView, Provider, grade_names, history, months_of, provider, scoped_provider
 
 CoverageProvider = Callable[[str, "str | None"], CoverageTotals]
@@ -43,6 +43,11 @@ class CityFigures:
     coverage: float
     coverage_in: float
     coverage_out: float
+
+    @property
+    def expected_sites(self) -> int:
+        """The 序时进度 in whole sites (§5: 达标 is compared with ⌊expected⌋)."""
+        return whole_sites(self.expected)
 
 
 @dataclass(frozen=True)
@@ -152,12 +157,12 @@ def kpis(engine: Engine, month: str, county: str | None = None, res: Provider | 
     def d(name: str) -> float | None:
         return _delta(getattr(now, name), was(name))
 
-    plan_txt = f"序时进度{fmt_num(now.expected, 1)}个"
+    plan_txt = f"序时进度{now.expected_sites}个"
     if now.plan_year is not None:
         plan_txt = f"年度计划{now.plan_year}个 · " + plan_txt
     return [
         Kpi("qualified", "五好达标安置点", f"{now.qualified}/{now.sites}", "个", d("qualified"),
-            _count(d("qualified"), "个"), "up", plan_txt, behind=now.qualified < math.floor(now.expected + 1e-9)),
+            _count(d("qualified"), "个"), "up", plan_txt, behind=now.qualified < now.expected_sites),
         Kpi("employment", "劳动力就业率", fmt_pct(now.employment_rate), "", d("employment_rate"),
             _pp(d("employment_rate")), "up", f"劳动力 {now.labour:,} 人"),
         Kpi("zero_emp", "零就业家庭", f"{now.zero_emp}", "户", d("zero_emp"), _count(d("zero_emp"), "户"), "down",

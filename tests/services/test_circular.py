@@ -3,6 +3,7 @@ the Excel and Word files open with the expected content, issuing keeps both file
 from __future__ import annotations
 
 import datetime as dt
+import math
 import io
 
 import pytest
@@ -89,7 +90,8 @@ def test_city_totals_match_the_overview(eng, c):
     assert tot["安置点"] == f"{f.sites}个"
     assert tot["五好达标安置点"].startswith(f"{f.qualified}个")
     tile = next(k for k in overview.overview(eng, MONTH, None).kpis if k.key == "qualified")
-    pace = tile.sub.split("序时进度")[1]                 # e.g. '19.2个': the tile and the circular agree
+    pace = tile.sub.split("序时进度")[1]                 # e.g. '19个': the tile and the circular agree
+    assert pace == f"{math.floor(f.expected + 1e-9)}个"           # in whole sites (§5 compares ⌊expected⌋)
     assert f"序时进度{pace}" in tot["五好达标安置点"]
     assert tot["零就业家庭"] == f"{f.zero_emp}户"
     assert f"逾期{f.overdue}项" in tot["整改问题"]
