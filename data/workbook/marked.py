@@ -9,6 +9,11 @@ message. Linear in the number of messages and cells.
   (the 错误清单 sheet says so and gives each reason).
 
 A file refused by the upload limits (data.workbook.limits) gets no marked copy: it is never expanded.
+
+Formula injection: every value the copy adds (the 错误清单 sheet quotes the uploaded values, column and sheet names)
+that starts with = + - @ tab or CR is an explicit text cell with a quote prefix, never a formula; so is every text
+cell of the uploaded sheets that starts like one (openpyxl path). Formula cells the uploader wrote themselves stay
+as they were in their own file.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from data.exports.layout import formula_like
 from data.workbook.limits import col_letter, col_number
 from data.workbook.messages import ERROR, Message
 from data.workbook.reader import FileRejected, check_container, sheet_parts
@@ -97,12 +103,25 @@ def _mark_openpyxl(data: bytes, messages: list[Message]) -> bytes | None:
     for letter, width in zip("ABCDEF", WIDTHS):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    _inert(wb, ws)
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _inert(wb, listing) -> None:
+    """Formula-like values as text cells with a quote prefix: all of the 错误清单 sheet (openpyxl made a formula of
+    any appended value starting with '='), and the uploaded sheets' text cells (their own formulas are kept)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not formula_like(cell.value) or (cell.data_type == "f" and ws is not listing):
+                    continue
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 # ---- large workbooks: streaming XML rewrite ----
@@ -121,7 +140,7 @@ class _Styles:
 
     def __init__(self, xml: bytes | None):
         self.xml, self.ok = xml, False
-        self.clones: dict[tuple[int, bool], int] = {}
+        self.clones: dict[tuple[int, bool] | str, int] = {}
         self.new_xfs: list[bytes] = []
         if not xml:
             return
@@ -148,6 +167,21 @@ class _Styles:
             self.new_xfs.append(head + b' fillId="' + fill + b'" applyFill="1"' + rest)
             self.clones[key] = len(self.xfs) + len(self.new_xfs) - 1
         return self.clones[key]
+
+    def text_style(self) -> int | None:
+        """A clone of the default cell format with a quote prefix (a text cell Excel never evaluates)."""
+        if not self.ok:
+            return None
+        if "text" not in self.clones:
+            base = self.xfs[0]
+            head_end = base.find(b">")
+            head, rest = base[:head_end], base[head_end:]
+            head = re.sub(rb'\squotePrefix="[^"]*"', b"", head)
+            if head.endswith(b"/"):
+                head, rest = head[:-1], b"/" + rest
+            self.new_xfs.append(head + b' quotePrefix="1"' + rest)
+            self.clones["text"] = len(self.xfs) + len(self.new_xfs) - 1
+        return self.clones["text"]
 
     def result(self) -> bytes | None:
         if not self.ok:
@@ -261,11 +295,14 @@ def _mark_cells(inner: bytes, row: int, cols: dict[int, bool], styles: _Styles, 
 def _errors_sheet(messages: list[Message], styles: _Styles) -> bytes:
     red = f' s="{styles.style(0, True)}"' if styles.ok else ""
     yellow = f' s="{styles.style(0, False)}"' if styles.ok else ""
+    quoted = f' s="{styles.text_style()}"' if styles.ok else ""
 
     def text(ref: str, value) -> str:
         if value is None or value == "":
             return ""
-        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(value)}</t></is></c>'
+        style = quoted if formula_like(str(value)) else ""      # an inline string, quote-prefixed when it looks
+        return (f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{_xml_text(value)}</t></is>'
+                '</c>')                                         # like a formula
 
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
