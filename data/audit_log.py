@@ -1,10 +1,9 @@
 """Reading the audit log: search by user, action, date range and text, paged in the database; the export of what
-a search found (Excel or CSV, a value that a spreadsheet would run as a formula written as plain text)."""
+a search found through the exports' formula-safe writers (data.exports: ``table_csv`` for CSV, ``sheet.save`` for
+Excel), so a value a spreadsheet would run as a formula comes out as text."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,11 +11,12 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
+from data.exports.layout import table_csv
+from data.exports.sheet import save
 from data.models import AuditLog
 
 COLUMNS = ["时间", "用户", "操作", "内容"]
 EXPORT_LIMIT = 100_000                # rows in one export
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -68,33 +68,26 @@ def users_and_actions(engine: Engine) -> tuple[list[str], list[str]]:
     return us, acts
 
 
-def as_text(value) -> str:
-    """A cell's text with a leading formula character neutralised (=, +, -, @, tab, CR → prefixed by ')."""
-    s = "" if value is None else (f"{value:%Y-%m-%d %H:%M:%S}" if isinstance(value, dt.datetime) else str(value))
-    return "'" + s if s.startswith(FORMULA_START) else s
+def _text(value) -> str:
+    return "" if value is None else (f"{value:%Y-%m-%d %H:%M:%S}" if isinstance(value, dt.datetime) else str(value))
 
 
 def export(engine: Engine, q: AuditQuery, fmt: str) -> bytes:
-    """All matches (up to EXPORT_LIMIT) as .xlsx (every cell a text cell) or UTF-8 CSV (with BOM for Excel)."""
+    """All matches (up to EXPORT_LIMIT) as .xlsx (every cell text) or UTF-8 CSV with BOM, written by the exports'
+    formula-safe writers: a value starting with = + - @ tab CR is a quote-prefixed text cell / gets a leading '."""
     frame, _ = search(engine, q, limit=EXPORT_LIMIT)
-    rows = [[as_text(v) for v in r] for r in frame.itertuples(index=False)]
+    frame = frame.map(_text) if len(frame) else frame.astype(str)
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(COLUMNS)
-        w.writerows(rows)
-        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        return table_csv(frame)
     wb = Workbook()
     ws = wb.active
     ws.title = "审计日志"
     ws.append(COLUMNS)
-    for r in rows:
-        ws.append(r)
+    for r in frame.itertuples(index=False):
+        ws.append(list(r))
     for row in ws.iter_rows(min_row=2):
         for cell in row:
-            cell.data_type = "s"          # text, never a formula
+            cell.data_type = "s"          # text, never a formula (save() adds the quote prefix where needed)
     for col, width in zip("ABCD", (20, 16, 12, 80)):
         ws.column_dimensions[col].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return save(wb)

@@ -272,7 +272,8 @@ def test_audit_log_search_paged_and_export_formula_safe(eng):
     assert [r[1] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")"]
     wb = openpyxl.load_workbook(io.BytesIO(audit_service.export_log(eng, "admin", q, "xlsx")))
     users = [c for c in wb.active["B"][1:]]              # the CSV export's own entry matches the text too
-    assert [c.value for c in users] == ["admin", "'=HYPERLINK(\"http://x\")"]
-    assert all(c.data_type == "s" for c in users)
+    assert [c.value for c in users] == ["admin", "=HYPERLINK(\"http://x\")"]     # the value unchanged, as text
+    assert all(c.data_type == "s" for c in users) and users[1].quotePrefix
+    assert not [c for row in wb.active.iter_rows() for c in row if c.data_type == "f"]
     exports = audit_rows(eng, "导出")
     assert [u for u, _, d in exports if "审计日志" in d] == ["admin", "admin"]
