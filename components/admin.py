@@ -23,6 +23,11 @@ def _status(u, now) -> str:
 
 
 def accounts_table(engine) -> list:
+    """The accounts as they are now (after a change the page reruns, so the table shows it), and the outcome of
+    the change just made."""
+    done = st.session_state.pop("_acc_done", None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
     rows = accounts.list_accounts(engine)
     now = accounts.utcnow()
     st.dataframe(pd.DataFrame([{"用户名": u.username, "姓名": u.display_name, "角色": u.role,
@@ -37,7 +42,8 @@ def _do(fn, ok: str) -> None:
     except accounts.AccountError as e:
         st.error(str(e))
         return
-    st.success(ok)
+    st.session_state["_acc_done"] = ok
+    st.rerun()
 
 
 def create_form(engine, ctx) -> None:

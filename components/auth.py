@@ -12,23 +12,41 @@ Optional single sign-on (off by default): with the environment variable ``AUTH_P
 ``X-Remote-User``), a reverse proxy that authenticates users passes the user name in that header; the account
 must exist and be active in the product, whose role and county apply. Only enable this when the server is reachable
 through that proxy alone (it listens on 127.0.0.1 by default), or anyone could send the header.
+
+The demo database (signed in as a demo 市级督导 with a role switcher, no password) is served to this machine only:
+a browser elsewhere, directly or through a reverse proxy that names it in a forwarding header, is refused.
+
+Signing out (or changing one's password) clears the cookie and reloads the page, so the browser shows what a
+fresh visit shows: the sign-in form alone, with a line saying why (``?signed_out=``).
 """
 from __future__ import annotations
 
+import ipaddress
 import json
+import logging
 import os
+import re
 from dataclasses import asdict, dataclass
+from typing import Mapping
 
 import streamlit as st
 
 from domain import roles
 from services import accounts
+from services.errors import user_message
+
+log = logging.getLogger("dashboard.auth")
 
 DEMO_NAMES = {roles.ROLE_LEADER: "演示市领导", roles.ROLE_SUPERVISOR: "演示督导", roles.ROLE_COUNTY: "演示填报员",
               roles.ROLE_ADMIN: "演示管理员"}
 DEMO_DEFAULT_ROLE = roles.ROLE_SUPERVISOR
 COOKIE = "ydbq_session"
 PROXY_HEADER_ENV = "AUTH_PROXY_HEADER"
+SIGNED_OUT_PARAM = "signed_out"
+SIGNED_OUT = {"1": "已退出登录。", "pw": "密码已修改，请用新密码重新登录。"}
+FORWARD_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
+DEMO_LOCAL_ONLY = ("演示数据库仅供在本机演示，不向网络中的其他计算机开放（其中的演示账号无需密码）。"
+                   "请在服务器本机打开，或连接正式数据库并使用本单位分配的账号登录。")
 
 
 @dataclass(frozen=True)
@@ -63,13 +81,45 @@ def _token() -> str | None:
     return st.session_state.get("_auth_token") or st.context.cookies.get(COOKIE)
 
 
-def _write_cookie(token: str | None) -> None:
-    """Set (or with None clear) the session cookie in the browser, from a same-origin script."""
+def _write_cookie(token: str | None, *, reload_as: str | None = None) -> None:
+    """Set (or with None clear) the session cookie in the browser, from a same-origin script; with `reload_as`
+    (a key of SIGNED_OUT) the page is then reloaded with ?signed_out=<key>, as a fresh signed-out visit."""
     if token:
         value = f"{COOKIE}={token}; path=/; max-age={int(accounts.TOKEN_LIFETIME.total_seconds())}; SameSite=Strict"
     else:
         value = f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
-    st.html(f'<script>document.cookie = {json.dumps(value)};</script>', unsafe_allow_javascript=True)
+    script = f"document.cookie = {json.dumps(value)};"
+    if reload_as:
+        script += (f"const u = new URL(window.location.href); u.searchParams.set({json.dumps(SIGNED_OUT_PARAM)}, "
+                   f"{json.dumps(reload_as)}); window.location.replace(u.toString());")
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+
+
+def is_local(ip: str | None, headers: Mapping[str, str]) -> bool:
+    """The browser is on this machine: the connection comes from loopback (Streamlit reports None for it) and no
+    forwarding header (a reverse proxy on this machine) names another address."""
+    addresses = [ip] if ip else []
+    for h in FORWARD_HEADERS:
+        v = headers.get(h)
+        if v:
+            found = re.findall(r'for="?\[?([^;,"\]]+)', v, re.I) if h == "Forwarded" else v.split(",")
+            addresses += found or ["unknown"]
+    for a in addresses:
+        try:
+            if not ipaddress.ip_address(a.strip()).is_loopback:
+                return False
+        except ValueError:
+            return False
+    return True
+
+
+def _client() -> tuple[str | None, Mapping[str, str]]:
+    return st.context.ip_address, st.context.headers
+
+
+def demo_allowed() -> bool:
+    """The demo database's automatic sign-in and role switcher: for a browser on this machine only."""
+    return is_local(*_client())
 
 
 def _from_proxy(engine) -> accounts.Account | None:
@@ -138,14 +188,18 @@ def demo_switcher(counties: list[tuple[str, str]]) -> None:
 
 
 def login_form(engine) -> None:
-    """Centered sign-in form; on success keeps the session token (and its cookie) and reruns."""
-    if st.session_state.pop("_auth_clear_cookie", False):
-        _write_cookie(None)
+    """Centered sign-in form; on success keeps the session token (and its cookie) and reruns. Right after a
+    sign-out the cookie is cleared and the page reloaded (it then shows this form as a fresh visit does)."""
+    reason = st.session_state.pop("_auth_clear_cookie", None)
+    if reason:
+        _write_cookie(None, reload_as=reason if reason in SIGNED_OUT else "1")
     _, mid, _ = st.columns([1, 1.2, 1])
     with mid:
         st.markdown("### 易地搬迁后续扶持监测督导平台")
         st.caption("请使用本单位分配的账号登录")
-        msg = st.session_state.pop("_auth_message", None)
+        msg = st.session_state.pop("_auth_message", None) or SIGNED_OUT.get(st.query_params.get(SIGNED_OUT_PARAM))
+        if st.query_params.get(SIGNED_OUT_PARAM) and not reason:
+            del st.query_params[SIGNED_OUT_PARAM]
         if msg:
             st.info(msg)
         with st.form("login", clear_on_submit=False):
@@ -153,7 +207,12 @@ def login_form(engine) -> None:
             password = st.text_input("密码", type="password")
             ok = st.form_submit_button("登录", type="primary", width="stretch")
         if ok:
-            r = accounts.sign_in(engine, username.strip(), password)
+            try:
+                r = accounts.sign_in(engine, username.strip(), password)
+            except Exception as exc:  # noqa: BLE001 - e.g. a full disk refusing the audit entry: nothing signed in
+                log.exception("sign-in failed")
+                st.error(f"登录暂时无法完成：{user_message(exc)}。请稍后重试；如仍有问题，请联系系统管理员。")
+                return
             if not r.ok:
                 st.error(r.message)
             else:
@@ -168,8 +227,8 @@ def logout(engine) -> None:
     for k in ("_auth_token", "_auth_proxy_user"):
         st.session_state.pop(k, None)
     st.session_state["_auth_signed_out"] = True
-    st.session_state["_auth_clear_cookie"] = True
-    st.session_state["_auth_message"] = "已退出登录。"
+    st.session_state["_auth_clear_cookie"] = "1"
+    st.session_state["_auth_message"] = SIGNED_OUT["1"]
 
 
 def account_menu(engine, user: User) -> None:
@@ -199,6 +258,6 @@ def password_form(engine, user: User) -> None:
             return
         st.session_state.pop("_auth_token", None)
         st.session_state["_auth_signed_out"] = True
-        st.session_state["_auth_clear_cookie"] = True
-        st.session_state["_auth_message"] = "密码已修改，请用新密码重新登录。"
+        st.session_state["_auth_clear_cookie"] = "pw"
+        st.session_state["_auth_message"] = SIGNED_OUT["pw"]
         st.rerun()

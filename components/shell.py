@@ -149,6 +149,9 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
         st.error(f"无法连接数据库：{user_message(exc)}。请联系系统管理员。", icon=":material/error:")
         return None
 
+    if demo and not auth.demo_allowed():
+        st.error(auth.DEMO_LOCAL_ONLY, icon=":material/lock:")
+        return None
     user = auth.current_user(engine, demo, counties)
     if user is None:
         auth.login_form(engine)

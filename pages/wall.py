@@ -3,10 +3,10 @@
 Its way back (总览) and its settings sit in the bottom-left corner: the header and sidebar are hidden."""
 import streamlit as st
 
-from components import shell, wall
+from components import cache, profile, shell, wall
 
 ctx = shell.page("数据大屏", "pages/wall.py", wall=True)
-if ctx:
+if ctx and not profile.scope_gate(ctx, cache.user_scope(ctx.user)):
     wall.setup()
     q = st.query_params.get("interval", "60")
     rotate, interval = wall.controls(st.query_params.get("rotate", "1") != "0",
