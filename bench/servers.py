@@ -17,7 +17,28 @@ NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx.bench.conf"
 ROUTE_COOKIE = "st_route"
 
 
+_TAKEN: set[int] = set()
+
+
 def free_port() -> int:
+    """A free loopback port: from BENCH_PORTS ("first-last", for a machine where port ranges are assigned),
+    else any the system offers."""
+    lo, _, hi = os.environ.get("BENCH_PORTS", "").partition("-")
+    ports = list(range(int(lo), int(hi) + 1)) if lo and hi else []
+    if ports and _TAKEN >= set(ports):
+        _TAKEN.clear()          # all handed out once: reuse those free again (stopped servers)
+    for port in ports:
+        if port in _TAKEN:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _TAKEN.add(port)
+        return port
+    if lo and hi:
+        raise RuntimeError(f"no free port in BENCH_PORTS={lo}-{hi}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

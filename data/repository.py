@@ -164,8 +164,9 @@ class _OneConnection:
 
 
 def _one_snapshot(fn):
-    """Run a reader of several queries within one transaction, REPEATABLE READ on PostgreSQL: an import committing
-    meanwhile is seen entirely or not at all (never the new households beside the old organisation)."""
+    """Run a reader of several queries within one transaction, REPEATABLE READ on PostgreSQL, an explicit BEGIN on
+    SQLite (WAL: the snapshot of the first read holds until the end): an import committing meanwhile is seen
+    entirely or not at all (never the new households beside the old organisation)."""
     @functools.wraps(fn)
     def wrapper(engine, *args, **kwargs):
         if isinstance(engine, _OneConnection):
@@ -174,6 +175,8 @@ def _one_snapshot(fn):
             if conn.dialect.name == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
+                if conn.dialect.name == "sqlite":    # pysqlite opens no transaction for reads: the snapshot needs one
+                    conn.exec_driver_sql("BEGIN")
                 return fn(_OneConnection(conn), *args, **kwargs)
     return wrapper
 
