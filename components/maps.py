@@ -1,7 +1,9 @@
 """Offline pydeck maps: county polygons + site points, no base-map tiles (map_provider=None).
 
 County boundaries are simplified once (about 1 px at the wall's scale) and kept, with their label points, in a
-small process-wide cache shared read-only by every session: a map rerun only recolours them.
+small process-wide cache shared read-only by every session. The whole deck is serialised once per (month, scope,
+colouring, selection, size) as compact JSON with coordinates at 5 decimals (``prepare``, cached by
+components.cache.map_deck): a view ships the same text again instead of re-encoding megabytes of GeoJSON.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def _site_rows(sites: pd.DataFrame, *, dark: bool) -> list[dict]:
         rows.append({
             "site_code": r.site_code,
             "name": r.site_name,
-            "lon": float(r.lon), "lat": float(r.lat),
+            "lon": round(float(r.lon), COORD_DIGITS), "lat": round(float(r.lat), COORD_DIGITS),
             "radius": float(250 + 38 * math.sqrt(max(p, 0))),
             "color": color,
             # a crisp ring separates every dot from any county fill beneath it
@@ -95,7 +97,8 @@ def county_fill(level: str, score: float | None, mode: str, *, dark: bool) -> li
 
 
 SIMPLIFY_DEG = 0.001    # ≈ 100 m: below one pixel even on the 4K wall's map (a city is ~2° across 1,600 px)
-COORD_DIGITS = 4        # ≈ 10 m
+COORD_DIGITS = 5        # ≈ 1 m: decimals shipped for every coordinate
+GRID_DIGITS = 4         # ≈ 10 m: the grid simplified boundaries are snapped to
 
 
 @functools.lru_cache(maxsize=8)
@@ -105,11 +108,23 @@ def _prepared(geoms: tuple[tuple[str, str], ...], sites: tuple[tuple[float, floa
     out = {}
     for code, text in geoms:
         g = shape(json.loads(text))
-        simple = shapely.set_precision(g.simplify(SIMPLIFY_DEG, preserve_topology=True), 10 ** -COORD_DIGITS)
+        simple = shapely.set_precision(g.simplify(SIMPLIFY_DEG, preserve_topology=True), 10 ** -GRID_DIGITS)
         if simple.is_empty:
             simple = g
-        out[code] = (mapping(simple), _label_point(g, pts))
+        lon, lat = _label_point(g, pts)
+        out[code] = (_rounded(mapping(simple)), (round(lon, COORD_DIGITS), round(lat, COORD_DIGITS)))
     return out
+
+
+def _rounded(obj):
+    """GeoJSON with every coordinate rounded to COORD_DIGITS (no 104.89999999999999 in the JSON)."""
+    if isinstance(obj, float):
+        return round(obj, COORD_DIGITS)
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    return obj
 
 
 def _label_point(g, pts: np.ndarray) -> tuple[float, float]:
@@ -206,6 +221,25 @@ def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int 
                                        "fontFamily": theme.FONT_FAMILY, "maxWidth": f"{round(340 * scale)}px",
                                        "whiteSpace": "normal", "lineHeight": "1.5", "borderRadius": "4px",
                                        "boxShadow": "0 2px 8px rgba(0,0,0,.35)"}})
+
+
+class PreparedDeck:
+    """A deck serialised once: st.pydeck_chart only calls ``to_json()`` and reads the tooltip (and ``width``,
+    ``mapbox_key``, ``layers``), so every view of the same map ships this text without encoding it again."""
+    __slots__ = ("spec", "_tooltip", "width", "mapbox_key", "layers", "deck_widget")
+
+    def __init__(self, spec: str, tooltip: dict | None):
+        self.spec, self._tooltip = spec, tooltip
+        self.width = self.mapbox_key = self.layers = self.deck_widget = None
+
+    def to_json(self) -> str:
+        return self.spec
+
+
+def prepare(deck: pdk.Deck) -> PreparedDeck:
+    """The deck as compact JSON (pydeck indents its output: ~3.7× the bytes at province scale)."""
+    spec = json.dumps(json.loads(deck.to_json()), separators=(",", ":"), ensure_ascii=False)
+    return PreparedDeck(spec, getattr(deck, "_tooltip", None))
 
 
 # deck.gl places its tooltip at the pointer (`transform: translate(x, y)`) and lets it run past the canvas edge,

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from components import cache, charts, fmt, maps, theme
+from components import cache, charts, fmt, theme
 
 VIEWS = ["全市总览", "安置点排行"]
 
@@ -306,7 +306,8 @@ def render(ctx, view: str, rotate: bool, interval: int) -> None:
         with mid:
             with st.container(key="wall_full"):
                 w, h = round(MAP_W * s), round(MAIN_H * s)
-                deck = maps.build_deck(d.map, mode="flag", dark=True, height=h, width=w, scale=s, padding=0.03)
+                deck = cache.map_deck(ctx.engine, ctx.month, cache.user_scope(ctx.user), mode="flag", dark=True,
+                                      height=h, width=w, scale=s, padding=0.03)   # d.map, serialised once
                 st.pydeck_chart(deck, height="stretch", key="wall_map")
         with right:
             flags_panel(d.flags, d.praise)

@@ -18,7 +18,8 @@ if ctx and not profile.scope_gate(ctx, scope):
             st.markdown("##### 进度滞后的县（市、区）")
             widgets.flag_cards(maps.worded_flags(md.flags))
         with left:
-            deck = maps.build_deck(md, mode=mode, height=620, width=960, selected_county=st.query_params.get("county"))
+            deck = cache.map_deck(ctx.engine, ctx.month, scope, mode=mode, height=620, width=960,
+                                  selected=st.query_params.get("county"))
             event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="city_map",
                                     height=620)
             st.caption("鼠标移到安置点或县区上查看详情；点击安置点打开其画像，点击县区打开县区画像。"
