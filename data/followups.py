@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 
 from data import audit
 from data import models as m
-from data.bulk import BulkWriter
 from data.repository import bump_data_version
-from data.versions import write_rectification_version
 from domain.calendar import period_end
 
 CASE_FIELDS = ["case_id", "month", "county_code", "county_name", "level", "flags", "reason", "circular_id",
@@ -182,22 +180,3 @@ def records(engine: Engine, kind: str | None = None, county_code: str | None = N
         stmt = stmt.where(f.date >= dt.date.fromisoformat(f"{month}-01"), f.date <= period_end(month))
     return _frame(engine, stmt, RECORD_FIELDS)
 
-
-def add_item(engine: Engine, *, item: dict, user: str, detail: str) -> str:
-    """Record a new rectification item (e.g. from a visit's finding) as a version from the month of its found
-    date (data.versions.write_rectification_version); audited; the month's and later results are refreshed.
-    Returns its code (`item['code']` or ``DC<county>-<YYYYMM>-<seq>``)."""
-    month = item["found_date"].strftime("%Y-%m")
-    with engine.begin() as conn:
-        code = item.get("code")
-        if not code:
-            prefix = f"DC{item['county_code']}-{month.replace('-', '')}-"
-            used = conn.execute(select(m.Rectification.code).where(m.Rectification.code.like(f"{prefix}%"))).scalars()
-            seq = max([int(c[len(prefix):]) for c in used if c[len(prefix):].isdigit()], default=0) + 1
-            code = f"{prefix}{seq:03d}"
-        write_rectification_version(BulkWriter(conn), month, {**item, "code": code}, user=user)
-        with Session(bind=conn) as s:
-            audit.record(s, user=user, action=audit.FOLLOWUP, detail=f"{detail}；整改问题 {code}；月份 {month}")
-            bump_data_version(s, [month], from_month=month)
-            s.flush()
-    return code

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -27,6 +28,7 @@ from domain.followup import (ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, CASE_PENDIN
                              PUBLICITY, RECT_OPEN, SUPERVISION)
 from domain.scope import OutOfScope, Scope
 from scoring import followup as fu
+from services import rectifications
 from services.results import results
 
 CASE_HEADERS = {"county_name": "县(市、区)", "month": "通报月份", "level": "约谈建议", "reason": "滞后原因",
@@ -231,10 +233,17 @@ def require_scope(scope: Scope, county_code: str | None) -> None:
         raise OutOfScope("该县（市、区）的跟进记录")
 
 
+@dataclass(frozen=True)
+class _Actor:
+    username: str
+    role: str | None
+
+
 def item_from_finding(engine: Engine, *, record_id: int, finding: str, unit: str, deadline: dt.date, user: str,
                       role: str | None, scope: Scope) -> str:
     """Create a rectification item (source 督导督查, status 未整改) from a finding of a 督导督查 record of the
-    scope: found on the visit's date, at its county and site; returns the item's code."""
+    scope, through the 问题整改台账 service (services.rectifications.create_item: validated, versioned in the month
+    of the visit, audited): found on the visit's date, at its county and site; returns the item's code."""
     _need(role, roles.FOLLOWUP)
     rec = store.records(engine, SUPERVISION, scope.narrow(None))
     hit = rec.loc[rec["id"] == int(record_id)]
@@ -242,12 +251,8 @@ def item_from_finding(engine: Engine, *, record_id: int, finding: str, unit: str
         raise LookupError(f"第{record_id}号督导督查记录不存在或不在您的数据权限范围内")
     r = hit.iloc[0]
     found = r["date"]
-    if not isinstance(deadline, dt.date):
-        raise ValueError("请填写整改时限")
-    if deadline < found:
-        raise ValueError(f"整改时限{deadline.isoformat()}早于发现日期{found.isoformat()}")
-    text = _text(finding, "问题描述")
-    item = dict(county_code=str(r["county_code"]), site_code=r["site_code"] or None, source=SUPERVISION,
-                description=text, unit=_text(unit, "责任单位", limit=128), found_date=found, deadline=deadline,
-                status=RECT_OPEN, closed_date=None)
-    return store.add_item(engine, item=item, user=user, detail=f"由督导督查发现问题登记整改：{r['title']}")
+    return rectifications.create_item(
+        engine, scope, _Actor(user, role), found.strftime("%Y-%m"), county_code=str(r["county_code"]),
+        source=SUPERVISION, description=_text(finding, "问题描述"), unit=unit, found_date=found, deadline=deadline,
+        site_code=r["site_code"] or None, status=RECT_OPEN,
+        note=f"由督导督查记录“{r['title']}”（{found.isoformat()}）发现的问题登记")
