@@ -61,16 +61,15 @@ def cases_tab(ctx, county: str | None) -> None:
     scope = cache.user_scope(ctx.user)
     _flash("case")
     t = svc.cases_view(ctx.engine, ctx.month, scope)
-    t = t if county is None else t.loc[t["县(市、区)"] == dict(ctx.counties).get(county)]
+    t = (t if county is None else t.loc[t["县(市、区)"] == dict(ctx.counties).get(county)]).reset_index(drop=True)
     st.caption("建议约谈的县（市、区）在月度通报印发后生成约谈案件。状态为截至所选月份月末的情况："
                "待约谈 → 已约谈（记录约谈）→ 已整改（该县在案件月份末未销号的整改问题全部销号）。")
     if t.empty:
         st.info("截至本月没有约谈案件。", icon=":material/info:")
         return
     shown = t.drop(columns=["case_id", "late"])
-    st.dataframe(shown.style.apply(lambda r: ["background-color: #FDE2E1" if t.loc[r.name, "late"] else ""
-                                              for _ in r], axis=1),
-                 hide_index=True, width="stretch", key="fu_cases")
+    st.table(shown.style.apply(lambda r: ["background-color: #FDE2E1" if t.loc[r.name, "late"] else ""
+                                          for _ in r], axis=1), hide_index=True)
     if any(t["late"]):
         st.caption("浅红底色：上期建议约谈、至今仍待约谈（将在本月通报中点名）。")
     _interview_history(ctx, county)
@@ -144,7 +143,7 @@ def _records(ctx, kind: str, county: str | None, key: str) -> None:
         st.info(f"本月没有{kind}记录。", icon=":material/info:")
     else:
         cols = [c for c in df.columns if c not in ("id", "county_code") and (df[c] != "").any()]
-        st.dataframe(df[cols], hide_index=True, width="stretch", key=f"fu_tab_{key}")
+        st.table(df[cols], hide_index=True)
 
 
 def _site_choice(ctx, county: str | None, key: str) -> str | None:
@@ -259,9 +258,9 @@ def checklist_tab(ctx, county: str | None) -> None:
     t = _only(svc.checklist_view(ctx.engine, ctx.month, cache.user_scope(ctx.user)), county)
     st.caption("每县（市、区）本月：是否召开领导小组调度会、督导督查与约谈次数、典型案例、整改问题发现/销号/逾期，"
                "以及截至月末仍待约谈的案件数。")
-    st.dataframe(t.drop(columns=["county_code"]).style.apply(
+    st.table(t.drop(columns=["county_code"]).style.apply(
         lambda r: ["background-color: #FDE2E1" if r["召开调度会"] == "否" else "" for _ in r], axis=1),
-        hide_index=True, width="stretch", key="fu_checklist")
+        hide_index=True)
 
 
 def render(ctx) -> None:

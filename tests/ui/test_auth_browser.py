@@ -9,7 +9,7 @@ import pytest
 from tests.ui.conftest import start_server, wait_done
 
 PAGES = ["/", "/wall", "/ranking", "/map", "/site", "/county", "/circular", "/gaps", "/rights", "/household",
-         "/upload", "/accounts",
+         "/upload", "/accounts", "/followup",
          "/audit", "/site?site=NOPE", "/?county=X&month=2026-01"]
 FORM_INPUTS = "[data-testid='stTextInput'] input"
 
