@@ -75,21 +75,34 @@ def _count_colour(v, top: float) -> str:
     return f"background-color:rgba(211,47,47,{alpha:.2f})"
 
 
+NAME_WIDTH, ITEM_WIDTH = 220, 96        # px: a regular grid, so a cell is where one expects it
+
+
 def matrix(view, f: Filters) -> None:
-    """The coloured matrix; a click on a cell (single-cell selection) picks the households behind it below."""
+    """The coloured matrix; a click on a cell (single-cell selection) lists the households behind it below (a click
+    on a name: all the gaps of that site or county)."""
     t: pd.DataFrame = getattr(view, f.value)
     names = {r.code: f"{r.code} {r.name}" for r in RIGHTS}
+    unit = _unit(f)
     t = t.rename(columns=names)
+    items = list(t.columns)
+    t = t.reset_index(names=unit)
     if f.value == "coverage":
-        sty = t.style.format("{:.1f}", na_rep="—").map(_coverage_colour)
+        sty = t.style.format("{:.1f}", na_rep="—", subset=items).map(_coverage_colour, subset=items)
     else:
-        top = float(t.max().max()) if t.size and t.notna().any().any() else 0.0
-        sty = t.style.format("{:.0f}", na_rep="—").map(lambda v: _count_colour(v, top))
-    event = st.dataframe(sty, use_container_width=True, height=min(38 * (len(t) + 1), 560),
+        top = float(t[items].max().max()) if len(t) and t[items].notna().any().any() else 0.0
+        sty = t.style.format("{:.0f}", na_rep="—", subset=items).map(lambda v: _count_colour(v, top), subset=items)
+    cfg = {unit: st.column_config.TextColumn(unit, width=NAME_WIDTH, pinned=True),
+           **{c: st.column_config.NumberColumn(c, width=ITEM_WIDTH) for c in items}}
+    event = st.dataframe(sty, hide_index=True, column_config=cfg, height=min(35 * (len(t) + 1) + 3, 560),
                          key=f"rv_matrix_{f.by}_{f.value}", on_select="rerun", selection_mode="single-cell")
     st.caption(f"{len(t)} 行 × {len(RIGHTS_CODES)} 项；“—”表示该单元格无属于所选责任方/平台的事项。"
-               "点击单元格即在下方列出其背后的搬迁户。")
+               f"点击单元格即在下方列出其背后的搬迁户，点击{unit}名称列出其全部缺口户。")
     _apply_click(event, view, f)
+
+
+def _unit(f: Filters) -> str:
+    return "安置点" if f.by == "site" else "县（市、区）"
 
 
 def _apply_click(event, view, f: Filters) -> None:
@@ -103,15 +116,19 @@ def _apply_click(event, view, f: Filters) -> None:
     row, col = cells[0]
     if not (0 <= int(row) < len(view.groups)):
         return
-    clicked = (f.by, view.groups[int(row)], str(col).split(" ", 1)[0], f.value)
+    code = str(col).split(" ", 1)[0]
+    clicked = (f.by, view.groups[int(row)], code if code in RIGHTS_CODES else None, f.value)
     if st.session_state.get("_rv_clicked") == clicked:
         return                      # the selection stays on reruns: apply it once
     st.session_state["_rv_clicked"] = clicked
     _, group, item, value = clicked
     kind = value if value in ("open", "blank") else "gap"
-    st.session_state.update({"rv_cell_group": group, "rv_cell_item": item if item in RIGHTS_CODES else None,
-                             "rv_cell_kind": kind, "rv_page": 0})
-    st.query_params.update({"cell": group, "item": item, "kind": kind})
+    st.session_state.update({"rv_cell_group": group, "rv_cell_item": item, "rv_cell_kind": kind, "rv_page": 0})
+    st.query_params.update({"cell": group, "kind": kind})
+    if item:
+        st.query_params["item"] = item
+    else:
+        st.query_params.pop("item", None)
 
 
 def cell_chooser(ctx, view, f: Filters) -> Cell:
@@ -126,7 +143,7 @@ def cell_chooser(ctx, view, f: Filters) -> Cell:
         st.session_state["rv_cell_kind"] = qp.get("kind") if qp.get("kind") in KINDS else "gap"
     if st.session_state.get("rv_cell_group") not in groups:
         st.session_state["rv_cell_group"] = None
-    unit = "安置点" if f.by == "site" else "县（市、区）"
+    unit = _unit(f)
 
     def changed():
         st.session_state["rv_page"] = 0
