@@ -114,7 +114,9 @@ def is_local(ip: str | None, headers: Mapping[str, str]) -> bool:
 
 
 def _client() -> tuple[str | None, Mapping[str, str]]:
-    return st.context.ip_address, st.context.headers
+    ip = st.context.ip_address
+    # a served session reports a str (None for loopback); Streamlit's AppTest has no connection (a mock object)
+    return (ip if isinstance(ip, str) else None), st.context.headers
 
 
 def demo_allowed() -> bool:
