@@ -17,14 +17,20 @@ if ctx:
         ov = cache.overview(ctx.engine, ctx.month, scope)
         shell.title("五好社区创建总览" if not ctx.scope_county else f"{ctx.user.county_name}五好社区创建总览", ctx)
         widgets.kpi_row(ov.kpis)
+        ranked = cache.ranking(ctx.engine, ctx.month, scope).sites
         left, right = st.columns([1.15, 1])
         with left:
-            widgets.flag_legend()
-            st.plotly_chart(charts.county_ranking(ov.counties, height=380), config=theme.PLOTLY_CONFIG,
-                            key="county_rank")
+            if ctx.scope_county:      # one county: its sites, not a ranking of one bar
+                widgets.grade_legend()
+                st.plotly_chart(charts.site_scores(ranked, height=380, title=f"{ctx.user.county_name}安置点总分"),
+                                config=theme.PLOTLY_CONFIG, key="county_rank")
+            else:
+                widgets.flag_legend()
+                st.plotly_chart(charts.county_ranking(ov.counties, height=380), config=theme.PLOTLY_CONFIG,
+                                key="county_rank")
         with right:
             st.plotly_chart(charts.qualified_trend(ov.trend, height=380), config=theme.PLOTLY_CONFIG, key="trend")
-        vetoed = widgets.vetoes(cache.ranking(ctx.engine, ctx.month, scope).sites)
+        vetoed = widgets.vetoes(ranked)
         best, worst, flags = st.columns([1, 1, 1.1])
         with best:
             st.markdown("##### 得分最高的安置点")

@@ -67,6 +67,27 @@ def county_ranking(counties: pd.DataFrame, *, dark: bool = False, height: int | 
     return fig
 
 
+def site_scores(sites: pd.DataFrame, *, dark: bool = False, height: int | None = 360, scale: float = 1.0,
+                title: str = "本县（市、区）安置点总分") -> go.Figure:
+    """One county's sites (site_name, total, grade, rank): horizontal bars on a fixed 0–100 axis coloured by 等次,
+    best on top — what a county-scoped overview shows instead of a one-bar county ranking."""
+    d = sites.sort_values("total", ascending=True, na_position="first")
+    fs = round((16 if dark else 12) * scale)
+    hover = [f"<b>{n}</b><br>总分 {fmt.fmt_num(t, 2)}<br>{g}<br>全市排名 第{fmt.fmt_int(r)}名"
+             for n, t, g, r in zip(d["site_name"], d["total"], d["grade"], d["rank"])]
+    fig = go.Figure(go.Bar(
+        x=d["total"], y=d["site_name"], orientation="h", marker_color=[theme.grade_color(g) for g in d["grade"]],
+        text=[f"{fmt.fmt_num(t, 1)} {g}" for t, g in zip(d["total"], d["grade"])], textposition="inside",
+        insidetextanchor="end", textangle=0, constraintext="none", hovertext=hover, hoverinfo="text",
+        textfont=dict(size=fs, color="#FFFFFF"), insidetextfont=dict(size=fs, color="#FFFFFF")))
+    fig.update_layout(**theme.plotly_layout(dark, height, scale, title=_title(title, dark, scale)),
+                      showlegend=False, uniformtext=dict(minsize=max(fs - 4, 8), mode="show"), bargap=0.25)
+    fig.update_xaxes(range=[0, 100], tick0=0, dtick=20, title=None, showgrid=True, fixedrange=True)
+    fig.update_yaxes(title=None, tickfont=dict(size=fs), fixedrange=True)
+    fig.update_layout(margin=dict(l=round(10 * scale), r=round(16 * scale), t=round(40 * scale), b=round(10 * scale)))
+    return fig
+
+
 def qualified_trend(trend: pd.DataFrame, *, dark: bool = False, height: int | None = 320,
                     total_sites: int | None = None, scale: float = 1.0) -> go.Figure:
     """达标 sites per month (bars) against the 序时进度 plan in whole sites (floor, as §5 compares them)."""
@@ -107,7 +128,9 @@ def radar(dims: list[str], site: list[float], city: list[float], target: list[fl
                          line=dict(color=theme.ACCENT, width=3), fill="toself", fillcolor="rgba(178,34,34,0.15)",
                          hovertemplate="%{theta}<br>%{r:.2f}分<extra>本安置点</extra>")
     fig.update_layout(**theme.plotly_layout(False, height, title=_title("五个维度得分")),
-                      polar=dict(radialaxis=dict(range=[0, max_points], tickvals=[0, 5, 10, 14, 20],
+                      # the radial ticks between two spokes (36°), not on top of the first dimension's label
+                      polar=dict(radialaxis=dict(range=[0, max_points], tickvals=[0, 5, 10, 14, 20], angle=36,
+                                                 tickangle=36, tickfont=dict(size=11, color="#78909C"),
                                                  gridcolor="rgba(0,0,0,0.1)"),
                                  angularaxis=dict(gridcolor="rgba(0,0,0,0.1)")))
     fig.update_layout(legend=dict(orientation="h", y=-0.12, x=0.5, xanchor="center", yanchor="top"),
@@ -136,7 +159,10 @@ def site_trend(hist: pd.DataFrame, *, height: int = 340, n_sites: int | None = N
                       yaxis2=dict(title="全市排名（越靠上越好）", overlaying="y", side="right", range=[n + 1, 0],
                                   showgrid=False, tickmode="array",
                                   tickvals=[1] + list(range(10, n + 1, 10)) + ([n] if n % 10 else [])),
-                      xaxis=dict(type="category", tickangle=0))
+                      xaxis=dict(type="category", tickangle=0),
+                      # the legend sits below the two-line January tick ('1月<br>2026年'), never on it
+                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="center", x=0.5),
+                      margin=dict(l=10, r=10, t=36, b=64))
     return fig
 
 

@@ -82,8 +82,9 @@ BASE_CSS = """
 .sites { width: 100%; border-collapse: collapse; font-size: .9rem; table-layout: fixed; }
 .sites td, .sites th { padding: .28rem .25rem; border-bottom: 1px solid #ECEFF1; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
-.sites th:nth-child(1) { width: 2.6rem; } .sites th:nth-child(3) { width: 3.6rem; }
-.sites th:nth-child(4) { width: 3.2rem; } .sites th:nth-child(5) { width: 4.6rem; }
+.sites th:nth-child(1) { width: 2.1rem; } .sites th:nth-child(3) { width: 3.3rem; }
+.sites th:nth-child(4) { width: 3.2rem; } .sites th:nth-child(5) { width: 5.1rem; }
+.sites td.name { white-space: normal; overflow-wrap: anywhere; line-height: 1.3; }
 .sites .veto-tag { display:inline-block; margin-left:.3rem; padding:0 .3rem; border-radius:3px; font-size:.72rem;
   color:#fff; background:#C62828; line-height:1.4; vertical-align: middle; }
 .sites th { color: #607D8B; font-weight: 500; text-align: left; font-size: .8rem; }

@@ -300,7 +300,12 @@ def render(ctx, view: str, rotate: bool, interval: int) -> None:
         left, mid, right = st.columns([1.05, 1.6, 1.05])
         with left:
             with st.container(key="wall_half1"):
-                _chart(charts.county_ranking(d.counties, dark=True, height=None, scale=s), "wall_county")
+                if len(d.counties) == 1:      # a county's wall: its sites, not a ranking of one bar
+                    sites = cache.ranking(ctx.engine, ctx.month, cache.user_scope(ctx.user)).sites
+                    _chart(charts.site_scores(sites, dark=True, height=None, scale=s,
+                                              title=f"{d.counties['county_name'].iloc[0]}安置点总分"), "wall_county")
+                else:
+                    _chart(charts.county_ranking(d.counties, dark=True, height=None, scale=s), "wall_county")
             with st.container(key="wall_half2"):
                 _chart(charts.qualified_trend(d.trend, dark=True, height=None, scale=s), "wall_trend")
         with mid:

@@ -127,12 +127,18 @@ def site_list(df: pd.DataFrame, month: str, vetoed: dict[str, str] | None = None
         tag = (f'<span class="veto-tag" title="不合格原因：{html.escape(why)}">一票否决</span>' if why else "")
         name = html.escape(str(r.安置点))
         rows.append(f'<tr><td class="num">{fmt.fmt_int(r.排名)}</td>'
-                    f'<td title="{name}"><a href="{href}" target="_self">{name}</a>{tag}</td>'
+                    f'<td class="name" title="{name}"><a href="{href}" target="_self">{name}</a>{tag}</td>'
                     f'<td class="num">{fmt.fmt_num(r.总分, 2)}</td>'
                     f'<td style="color:{color};font-weight:600">{html.escape(str(r.等次))}</td>'
                     f'<td class="num">{fmt.fmt_delta(r.较上月)}</td></tr>')
     st.html('<table class="sites"><tr><th>排名</th><th>安置点</th><th style="text-align:right">总分</th>'
             '<th>等次</th><th style="text-align:right">较上月得分</th></tr>' + "".join(rows) + "</table>")
+
+
+def grade_legend() -> None:
+    st.html('<div class="legend">' + "".join(
+        f'<span><i class="sq" style="background:{theme.GRADE_COLORS[g]}"></i>{g}</span>' for g in theme.GRADES)
+        + "</div>")
 
 
 def flag_legend() -> None:
