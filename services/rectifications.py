@@ -34,8 +34,8 @@ from domain.scope import OutOfScope, Scope
 _SHEET_KEYS = {"item_code": "code", "county": "county_code"}
 LABELS: dict[str, str] = {_SHEET_KEYS.get(c.key, c.key): c.header for c in S.RECTIFICATIONS.columns}
 NOTE_LABEL = "说明"
-TABLE_COLUMNS = ["问题编号", "县（市、区）", "安置点", "问题来源", "问题描述", "责任单位", "发现日期", "整改时限",
-                 "整改状态", "销号日期", "超期天数", "逾期情况"]
+TABLE_COLUMNS = ["问题编号", "县（市、区）", "安置点", "整改状态", "逾期情况", "问题来源", "问题描述", "责任单位",
+                 "发现日期", "整改时限", "销号日期", "超期天数"]
 HISTORY_COLUMNS = ["记录月份", "记录方式", "记录人", "记录时间", "变更内容", "说明"]
 _CODE = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
 
