@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from components import auth
 from data import models as m
 from data.db import create
 from domain.calendar import period_end
@@ -23,9 +24,11 @@ PAGE = "pages/rectification.py"
 
 @pytest.fixture
 def rect_db(ui_db, tmp_path, monkeypatch):
-    """A private copy of the small city (these tests write), Streamlit caches cleared around each test."""
+    """A private copy of the small city (these tests write), Streamlit caches cleared around each test; AppTest's
+    session counts as a browser on this machine (the demo's automatic sign-in is for local browsers only)."""
     url = copy_db(ui_db, tmp_path / "rect.db")
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(auth, "_client", lambda: (None, {}))
     st.cache_data.clear()
     st.cache_resource.clear()
     yield url
