@@ -5,6 +5,7 @@ import contextlib
 import datetime as dt
 import functools
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,21 +24,30 @@ def holding(model, month: str):
     return and_(model.valid_from <= month, or_(model.valid_to.is_(None), model.valid_to > month))
 
 
-def _frame(engine: Engine, stmt, columns: list[str], raw: bool = False) -> pd.DataFrame:
-    """Run `stmt` into a frame. raw=True reads the DBAPI cursor directly (no per-value type processing: the
-    caller converts booleans), which is several times faster for the large snapshot tables."""
+def _fetch(engine: Engine, stmt, raw: bool = False) -> tuple[list[str], list[tuple]]:
+    """Run `stmt`: (column names, one tuple of values per column). raw=True reads the DBAPI cursor directly (no
+    per-value type processing: the caller converts booleans), which is several times faster for large tables."""
     with engine.connect() as conn:
         result = conn.execute(stmt)
         keys = list(result.keys())
         rows = result.cursor.fetchall() if raw else result.fetchall()
-    # column-wise construction: much faster than handing pandas a list of Row objects
-    cols = list(zip(*rows)) if rows else [()] * len(keys)
+    # column-wise: much faster than handing pandas a list of Row objects
+    return keys, (list(zip(*rows)) if rows else [()] * len(keys))
+
+
+def _build(keys: list[str], cols: list, columns: list[str]) -> pd.DataFrame:
+    """A frame from column values as fetched, every value's type inferred, in the contract's `columns`."""
     df = pd.DataFrame({k: pd.Series(list(v), dtype="object") for k, v in zip(keys, cols)})
     df = df.infer_objects()
     for c in columns:
         if c not in df.columns:
             df[c] = pd.Series(dtype="object")
     return df[columns]
+
+
+def _frame(engine: Engine, stmt, columns: list[str], raw: bool = False) -> pd.DataFrame:
+    """Run `stmt` into a frame (see _fetch for raw)."""
+    return _build(*_fetch(engine, stmt, raw), columns)
 
 
 def counties(engine: Engine) -> pd.DataFrame:
@@ -67,15 +77,19 @@ SCORING_HOUSEHOLD = {"household_code", "site_code", "family_size", "labour_count
 SCORING_LABOUR = {"person_id", "household_code", "site_code", "trained", "certified", "employed", "employment_form"}
 
 
-def households(engine: Engine, month: str, site_codes: list[str] | None = None, slim: bool = False) -> pd.DataFrame:
+def _household_select(slim: bool):
     h = m.Household
     cols = [getattr(h, c) for c in HOUSEHOLD_COLUMNS
             if c not in RIGHTS_CODES and (not slim or c in SCORING_HOUSEHOLD)]
-    rights = [getattr(h, c.lower()).label(c) for c in RIGHTS_CODES]
-    stmt = select(*cols, *rights).where(holding(h, month)).order_by(h.household_code)
-    if site_codes is not None:
-        stmt = stmt.where(h.site_code.in_(site_codes))
-    df = _frame(engine, stmt, HOUSEHOLD_COLUMNS, raw=True)
+    return select(*cols, *[getattr(h, c.lower()).label(c) for c in RIGHTS_CODES])
+
+
+# columns whose type each reader sets itself (whatever values a month holds)
+_HOUSEHOLD_TYPED = {"hukou_moved", "monitored", "income_prev", "income_curr", *RIGHTS_CODES}
+_LABOUR_TYPED = {"trained", "certified", "employed", "monthly_income"}
+
+
+def _household_types(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("hukou_moved", "monitored"):  # SQLite gives 0/1, PostgreSQL bool; NULL stays None
         df[c] = pd.Series([None if v is None or v != v else bool(v) for v in df[c].to_numpy(dtype=object)],
                           index=df.index, dtype="object")
@@ -86,17 +100,32 @@ def households(engine: Engine, month: str, site_codes: list[str] | None = None, 
     return df
 
 
-def labour(engine: Engine, month: str, site_codes: list[str] | None = None, slim: bool = False) -> pd.DataFrame:
+def _labour_select(slim: bool):
     lab = m.Labourer
-    cols = [getattr(lab, c) for c in LABOUR_COLUMNS if not slim or c in SCORING_LABOUR]
-    stmt = select(*cols).where(holding(lab, month)).order_by(lab.person_id)
-    if site_codes is not None:
-        stmt = stmt.where(lab.site_code.in_(site_codes))
-    df = _frame(engine, stmt, LABOUR_COLUMNS, raw=True)
+    return select(*[getattr(lab, c) for c in LABOUR_COLUMNS if not slim or c in SCORING_LABOUR])
+
+
+def _labour_types(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("trained", "certified", "employed"):
         df[c] = df[c].astype(bool)
     df["monthly_income"] = df["monthly_income"].astype("float64")
     return df
+
+
+def households(engine: Engine, month: str, site_codes: list[str] | None = None, slim: bool = False) -> pd.DataFrame:
+    h = m.Household
+    stmt = _household_select(slim).where(holding(h, month)).order_by(h.household_code)
+    if site_codes is not None:
+        stmt = stmt.where(h.site_code.in_(site_codes))
+    return _household_types(_frame(engine, stmt, HOUSEHOLD_COLUMNS, raw=True))
+
+
+def labour(engine: Engine, month: str, site_codes: list[str] | None = None, slim: bool = False) -> pd.DataFrame:
+    lab = m.Labourer
+    stmt = _labour_select(slim).where(holding(lab, month)).order_by(lab.person_id)
+    if site_codes is not None:
+        stmt = stmt.where(lab.site_code.in_(site_codes))
+    return _labour_types(_frame(engine, stmt, LABOUR_COLUMNS, raw=True))
 
 
 def organisation(engine: Engine, month: str) -> pd.DataFrame:
@@ -187,6 +216,64 @@ def load_month(engine: Engine, month: str, slim: bool = False) -> MonthData:
     exactly as it was). slim=True leaves out names, ID numbers and places of households and labourers."""
     return MonthData(month=month, sites=sites(engine, month), counties=counties(engine),
                      households=households(engine, month, slim=slim), labour=labour(engine, month, slim=slim),
+                     organisation=organisation(engine, month), reported=reported(engine, month),
+                     rectifications=rectifications(engine, month), followups=followups(engine, month))
+
+
+class _VersionTable:
+    """Every version of one versioned ledger table, read and typed once; `at(month)` is the frame of the versions
+    holding at `month`, equal (values, types, order) to the per-month reader's frame: the typed columns are typed
+    by the reader whatever the values; the other columns are taken from the whole table's frame unless they hold
+    a NULL somewhere (then a month's values decide the inferred type, so they are inferred again per month)."""
+
+    def __init__(self, keys: list[str], cols: list, columns: list[str], typed: set[str], types):
+        i, j = keys.index("valid_from"), keys.index("valid_to")
+        self.valid_from = np.array(cols[i], dtype="U7")
+        self.valid_to = np.array([x or "9999-99" for x in cols[j]], dtype="U7")
+        self.keys = [k for n, k in enumerate(keys) if n not in (i, j)]
+        data = [v for n, v in enumerate(cols) if n not in (i, j)]
+        self.columns, self.types = columns, types
+        self.frame = types(_build(self.keys, data, columns))
+        self.untyped = {k: np.array(v, dtype=object) for k, v in zip(self.keys, data)
+                        if k not in typed and any(x is None for x in v)}
+
+    def at(self, month: str) -> pd.DataFrame:
+        idx = np.flatnonzero((self.valid_from <= month) & (self.valid_to > month))
+        if not len(idx):
+            return self.types(_build(self.keys, [()] * len(self.keys), self.columns))
+        df = self.frame.take(idx).reset_index(drop=True)
+        for k, v in self.untyped.items():
+            if self.frame[k].dtype == "str" and df[k].notna().any():
+                continue  # text with gaps: inferred as text whenever a month holds any text
+            df[k] = pd.Series(list(v[idx]), dtype="object").infer_objects()
+        return df
+
+
+class LedgerHistory:
+    """The household and labour versions of every month, read once (the large tables), for scoring many months:
+    `month(m)` equals `load_month(engine, m, slim=True)` and reads only the small per-month frames again."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        h, lab = m.Household, m.Labourer
+        hh = _household_select(True).add_columns(h.valid_from, h.valid_to).order_by(h.household_code, h.valid_from)
+        lb = _labour_select(True).add_columns(lab.valid_from, lab.valid_to).order_by(lab.person_id, lab.valid_from)
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                one = _OneConnection(conn)
+                self.households = _VersionTable(*_fetch(one, hh, raw=True), HOUSEHOLD_COLUMNS, _HOUSEHOLD_TYPED,
+                                                _household_types)
+                self.labour = _VersionTable(*_fetch(one, lb, raw=True), LABOUR_COLUMNS, _LABOUR_TYPED, _labour_types)
+
+    def month(self, month: str) -> MonthData:
+        return _small_month(self.engine, month, self.households.at(month), self.labour.at(month))
+
+
+@_one_snapshot
+def _small_month(engine: Engine, month: str, hh: pd.DataFrame, lab: pd.DataFrame) -> MonthData:
+    return MonthData(month=month, sites=sites(engine, month), counties=counties(engine), households=hh, labour=lab,
                      organisation=organisation(engine, month), reported=reported(engine, month),
                      rectifications=rectifications(engine, month), followups=followups(engine, month))
 

@@ -65,8 +65,10 @@ def _fingerprint(cat_hash: str, versions: dict[str, int], keys: list[str]) -> st
 class _Ctx:
     """Per-call state: versions read once, month data and results memoised within the call."""
 
-    def __init__(self, engine: Engine, version: str | None):
+    def __init__(self, engine: Engine, version: str | None, many: bool = False):
         self.engine = engine
+        self.many = many            # scoring many months: read the large ledger tables once (repo.LedgerHistory)
+        self.ledger: repo.LedgerHistory | None = None
         self.cat = load_catalogue(version or active_version(engine))
         self.cat_hash = catalogue_hash(self.cat)
         self.versions = repo.data_versions(engine)
@@ -77,7 +79,11 @@ class _Ctx:
 
     def month_data(self, month: str) -> MonthData:
         if month not in self.md:
-            self.md[month] = repo.load_month(self.engine, month, slim=True)
+            if self.many:
+                self.ledger = self.ledger or repo.LedgerHistory(self.engine)
+                self.md[month] = self.ledger.month(month)
+            else:
+                self.md[month] = repo.load_month(self.engine, month, slim=True)
         return self.md[month]
 
     def site_fp(self, month: str) -> str:
@@ -175,7 +181,7 @@ def history(engine: Engine, months: list[str], catalogue_version: str | None = N
 def precompute(engine: Engine, catalogue_version: str | None = None, on_month=None) -> int:
     """Compute and store every month's results (oldest first); returns how many months. `on_month(done, total)`
     is called after each month (for a progress bar)."""
-    ctx = _Ctx(engine, catalogue_version)
+    ctx = _Ctx(engine, catalogue_version, many=True)
     for i, mo in enumerate(ctx.months):
         _results(ctx, mo)
         ctx.md.pop(previous_month(previous_month(mo)), None)  # keep memory bounded on long histories
