@@ -39,6 +39,7 @@ written (a float via its shortest repr), E5 from exact income sums. The float ``
 """
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -199,6 +200,29 @@ class _Ledger:
     def site_sum(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(idx, weights=weights, minlength=self.S).astype(float)
 
+    @functools.cached_property
+    def codes(self) -> np.ndarray:
+        """(households, 15) int8 status codes of the rights items R01–R15 (status_codes), computed once."""
+        codes = np.empty((len(self.hh), len(RIGHTS_CODES)), dtype=np.int8)
+        for k, c in enumerate(RIGHTS_CODES):
+            codes[:, k] = status_codes(self.hh[c])
+        codes.flags.writeable = False
+        return codes
+
+
+def month_ledger(md: MonthData, sites: pd.Index) -> _Ledger:
+    """The month's _Ledger over `sites`, built once per MonthData: the site scores, the rights and employment
+    figures and the county figures of one month all read the same ledger (its indices and rights codes), so it is
+    kept on the MonthData beside the very frames and sites it was built from; replacing a frame or asking for
+    other sites builds it afresh. Scoring never changes its input frames, so the kept ledger stays theirs."""
+    key = (md.households, md.labour, tuple(sites))
+    kept = md.__dict__.get("_ledger")
+    if kept is not None and kept[0][0] is key[0] and kept[0][1] is key[1] and kept[0][2] == key[2]:
+        return kept[1]
+    ledger = _Ledger(md, sites)
+    md.__dict__["_ledger"] = (key, ledger)
+    return ledger
+
 
 def _pct_exact(num: np.ndarray, den: np.ndarray) -> list:
     """Exact num/den × 100 per element for integer-valued counts (None where den ≤ 0)."""
@@ -226,7 +250,8 @@ def _pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0) * 100.0, np.nan)
 
 
-def rights_counts(hh: pd.DataFrame, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+def rights_counts(hh: pd.DataFrame, group: np.ndarray, n_groups: int,
+                  codes: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Pooled rights counts per group (e.g. site or county index of each household).
 
     Returns for each item ``<R>`` an (n_groups, 4) count matrix by status code (DONE, OPEN, NOT_APPLICABLE,
@@ -235,9 +260,10 @@ def rights_counts(hh: pd.DataFrame, group: np.ndarray, n_groups: int) -> dict[st
     """
     group = np.asarray(group, dtype=np.int64)
     n, m = len(hh), len(RIGHTS_CODES)
-    codes = np.empty((n, m), dtype=np.int8)
-    for k, code in enumerate(RIGHTS_CODES):
-        codes[:, k] = status_codes(hh[code])
+    if codes is None:        # (the status codes of hh's rights columns, when the caller has them already)
+        codes = np.empty((n, m), dtype=np.int8)
+        for k, code in enumerate(RIGHTS_CODES):
+            codes[:, k] = status_codes(hh[code])
     counts = np.empty((n_groups, m, 4))
     g4 = group * 4
     for k in range(m):
@@ -268,7 +294,7 @@ def compute_wide(md: MonthData, catalogue: Catalogue | None = None, *, exact_val
     cat = catalogue or load_catalogue()
     sites = site_order(md)
     S = len(sites)
-    L = _Ledger(md, sites)
+    L = month_ledger(md, sites)
     vals: dict[str, np.ndarray] = {}
     stat: dict[str, np.ndarray] = {}
     xv: dict[str, list] = {}      # exact values of the ledger-derived indicators
@@ -306,7 +332,7 @@ def compute_wide(md: MonthData, catalogue: Catalogue | None = None, *, exact_val
     stat["E5"] = np.where(has_hh & (den > 0), OK, MISSING)
 
     # --- rights: P2 P3 P4 P5 N2 N3
-    rc = rights_counts(hh, L.hh_site, S)
+    rc = rights_counts(hh, L.hh_site, S, codes=L.codes)
     for code, key in (("P2", EDUCATION_ITEM), ("P3", MEDICAL_ITEM), ("P4", PENSION_ITEM), ("N2", DEST),
                       ("N3", ORIGIN)):
         m = rc[key]

@@ -34,8 +34,8 @@ from domain.organisation import PLATFORM_CONVENIENCE, PLATFORM_RESIDENT
 from domain.rights import RIGHT_OPEN, RIGHTS, RIGHTS_CODES, SIDES, STATUSES
 
 from .frames import MonthData
-from .indicators import (BLANK, DEST, DONE, NOT_APPLICABLE, OPEN, WORKSHOP_FORMS, _Ledger, lookup, numeric,
-                         site_order, status_codes, truthy)
+from .indicators import (BLANK, DEST, DONE, NOT_APPLICABLE, OPEN, WORKSHOP_FORMS, lookup, month_ledger, numeric,
+                         site_order, truthy)
 
 # Status text by the internal status codes of scoring.indicators (DONE, OPEN, NOT_APPLICABLE, BLANK).
 STATUS_TEXT = np.array([s.label for s in STATUSES], dtype=object)
@@ -64,9 +64,7 @@ class _Pairs:
         self.hh, self.hh_site = hh, hs
         self.hh_county = self.site_county[hs] if len(hs) else hs
         n = len(hh)
-        self.codes = np.empty((n, len(RIGHTS_CODES)), dtype=np.int8)
-        for k, c in enumerate(RIGHTS_CODES):
-            self.codes[:, k] = status_codes(hh[c])
+        self.codes = L.codes if keep.all() else L.codes[keep]
         side = np.array([0 if s == DEST else 1 for s in RIGHTS_ITEMS["side"].fillna(DEST)], dtype=np.int8)
         self.side = np.broadcast_to(side, (n, len(RIGHTS_CODES))).copy()
         self.side[:, 0] = np.where(truthy(hh["hukou_moved"]), 0, 1)
@@ -76,7 +74,7 @@ def _index_sites(obj, md: MonthData) -> None:
     """The site and county indices both internals share: obj.sites, .L (the ledger), .site_frame, .counties and
     .site_county (each site's county position)."""
     obj.sites = site_order(md)
-    obj.L = _Ledger(md, obj.sites)
+    obj.L = month_ledger(md, obj.sites)
     obj.site_frame = md.sites.drop_duplicates("site_code", keep="last").set_index("site_code").reindex(obj.sites)
     obj.counties = _county_index(md, obj.site_frame)
     obj.site_county = lookup(obj.site_frame["county_code"], obj.counties)

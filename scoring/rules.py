@@ -151,8 +151,8 @@ def competition_rank(c: np.ndarray) -> np.ndarray:
     lo, hi = int(c2.min()), int(c2.max())
     span = hi - lo + 1
     R, n = c2.shape
-    if span <= 50_000 and R * (span + 1) <= 50_000_000:
-        # counting: rank = 1 + number of values in the row that are strictly greater
+    if span <= 16 * n and R * (span + 1) <= 50_000_000:
+        # counting (values close together): rank = 1 + number of values in the row that are strictly greater
         idx = c2 - lo
         rows = np.arange(R, dtype=np.int64)[:, None]
         counts = np.bincount((rows * (span + 1) + idx).reshape(-1), minlength=R * (span + 1)).reshape(R, span + 1)
