@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import cache, fmt, links, theme, widgets
 from domain import roles
+from data.rights import GapFilter
 from domain.scope import OutOfScope, Scope
 from scoring.progress import whole_sites
 from services.flags import CountyFlag
@@ -75,17 +76,19 @@ def household_link(ctx, site: str) -> None:
 
 
 def site_households(ctx, site: str, scope: Scope) -> None:
-    """The site's households with a rights gap this month, most gaps first, each linked (same tab) to its 一户一档
-    with the month kept."""
+    """The site's households with a rights gap this month (in household-code order, the first HOUSEHOLDS_SHOWN),
+    each linked (same tab) to its 一户一档 with the month kept."""
     if not ctx.user.can(roles.page_action("pages/household.py")):
         return
-    df = cache.gaps(ctx.engine, ctx.month, scope, ctx.scope_county)
-    df = df[df["site_code"] == site]
-    if not df.empty:
+    f = GapFilter(county=ctx.scope_county, sites=(site,))
+    total = cache.gap_summary(ctx.engine, ctx.month, scope, f).households
+    # one page of gap rows (household-code order) holds the first households' gaps whole (≤ 15 items each)
+    df = cache.gap_page(ctx.engine, ctx.month, scope, f, 0)
+    if total and not df.empty:
         per = (df.groupby(["户编码", "户主"], sort=False)
                  .agg(缺口=("事项", "size"), 事项=("事项", lambda s: "、".join(dict.fromkeys(s))),
                       责任方=("责任方", lambda s: "、".join(sorted(set(s)))))
-                 .reset_index().sort_values(["缺口", "户编码"], ascending=[False, True]))
+                 .reset_index())
         shown = per.head(HOUSEHOLDS_SHOWN)
         rows = []
         for r in shown.itertuples(index=False):
@@ -94,8 +97,8 @@ def site_households(ctx, site: str, scope: Scope) -> None:
             rows.append(f'<tr><td><a href="{href}" target="_self">{html.escape(str(r.户编码))}</a></td>'
                         f'<td>{html.escape(str(r.户主))}</td><td class="num">{r.缺口}</td>'
                         f'<td title="{items}">{items}</td><td>{html.escape(r.责任方)}</td></tr>')
-        more = f"，列出缺口最多的{len(shown)}户" if len(per) > len(shown) else ""
-        st.markdown(f"##### 存在权益缺口的搬迁户（{len(per)}户{more}，点击户编码查看一户一档）")
+        more = f"，列出前{len(shown)}户，全部见权益缺口清单" if total > len(shown) else ""
+        st.markdown(f"##### 存在权益缺口的搬迁户（{total}户{more}，点击户编码查看一户一档）")
         st.html(HOUSEHOLD_CSS + '<table class="hh"><tr><th>户编码</th><th>户主</th><th class="num">缺口</th>'
                 '<th>缺口事项</th><th>责任方</th></tr>' + "".join(rows) + "</table>")
     else:
@@ -184,11 +187,9 @@ def rectification_section(rect: pd.DataFrame) -> None:
         return
     n_over = int((rect["是否逾期"] == "逾期").sum())
     st.caption(f"共{len(rect)}项，未销号{int((rect['状态'] != '已销号').sum())}项，逾期{n_over}项。")
-    st.dataframe(rect.style.map(lambda v: "color:#C62828;font-weight:600" if v == "逾期" else "", subset=["是否逾期"]),
-                 hide_index=True, width="stretch", key="rect",
-                 column_config={"问题描述": st.column_config.TextColumn(width="large"),
-                                "发现日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                                "整改时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    # 问题描述 and 责任单位 wrap (a data grid cut them off at 1366 px)
+    widgets.text_table(rect, wrap=("问题描述", "责任单位"), max_height=460,
+                       styles={"是否逾期": lambda v: "color:#C62828;font-weight:600" if v == "逾期" else ""})
 
 
 def county_header(p: CountyProfile) -> None:
@@ -216,7 +217,7 @@ def flag_history(fh: pd.DataFrame) -> None:
                          "序时进度": fh["expected"].map(whole_sites),
                          "是否滞后": fh["flagged"].map({True: "进度滞后", False: "正常"}),
                          "原因": fh["reasons"].replace("", "—")}).iloc[::-1]
-    st.dataframe(show.style.format(precision=1).map(lambda v: f"color:{theme.FLAG_COLORS['进度滞后']};font-weight:600"
-                                                    if v == "进度滞后" else "", subset=["是否滞后"]),
-                 hide_index=True, width="stretch", key="flag_hist",
-                 column_config={"原因": st.column_config.TextColumn(width="large")})
+    # 原因 wraps (a data grid cut it off at 1366 px); twelve months scroll inside the chart's height
+    widgets.text_table(show, wrap=("原因",), max_height=300,
+                       styles={"是否滞后": lambda v: f"color:{theme.FLAG_COLORS['进度滞后']};font-weight:600"
+                               if v == "进度滞后" else ""})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from typing import Callable
 from urllib.parse import quote
 
 import pandas as pd
@@ -139,6 +140,43 @@ def grade_legend() -> None:
     st.html('<div class="legend">' + "".join(
         f'<span><i class="sq" style="background:{theme.GRADE_COLORS[g]}"></i>{g}</span>' for g in theme.GRADES)
         + "</div>")
+
+
+TEXT_TABLE_CSS = """<style>
+.tt-box { overflow-y: auto; border: 1px solid #E6E9EF; border-radius: 6px; }
+.tt { width: 100%; border-collapse: collapse; font-size: .88rem; }
+.tt th { position: sticky; top: 0; background: #F7F9FA; color: #607D8B; font-weight: 500; text-align: left;
+  font-size: .82rem; z-index: 1; }
+.tt td, .tt th { padding: .3rem .5rem; border-bottom: 1px solid #ECEFF1; vertical-align: top;
+  white-space: normal; overflow-wrap: anywhere; line-height: 1.45; }
+.tt td.nw, .tt th.nw { white-space: nowrap; overflow-wrap: normal; }
+</style>"""
+
+
+def _cell_text(v) -> str:
+    if fmt.is_missing(v):
+        return "—"
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def text_table(df: pd.DataFrame, wrap: tuple[str, ...], *, max_height: int | None = None,
+               styles: dict[str, Callable[[object], str]] | None = None) -> None:
+    """A read-only table whose long text columns (`wrap`) wrap onto more lines instead of being cut off (a
+    data grid cuts them at 1366 px); the other columns keep to one line. The header stays in view while the
+    table scrolls inside `max_height` px."""
+    head = "".join(f'<th class="{"" if c in wrap else "nw"}">{html.escape(str(c))}</th>' for c in df.columns)
+    rows = []
+    for r in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(df.columns, r):
+            style = (styles or {}).get(c, lambda _v: "")(v)
+            cells.append(f'<td class="{"" if c in wrap else "nw"}" style="{style}">{html.escape(_cell_text(v))}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    box = f"max-height:{max_height}px" if max_height else ""
+    st.html(TEXT_TABLE_CSS + f'<div class="tt-box" style="{box}"><table class="tt"><tr>{head}</tr>'
+            + "".join(rows) + "</table></div>")
 
 
 def flag_legend() -> None:

@@ -24,7 +24,7 @@ if ctx and not profile.scope_gate(ctx, scope):
             st.markdown("##### 辖区安置点")
             with st.container(key="county_sites_box"):
                 widgets.site_table(p.sites.drop(columns=["县"]), key="county_sites", month=ctx.month)
-            c1, c2 = st.columns([1, 2])
+            c1, c2 = st.columns([1, 3])
             with c1:
                 st.markdown("##### 创建批次完成情况")
                 st.dataframe(p.batches, hide_index=True, width="stretch", key="batches")

@@ -94,3 +94,29 @@ def test_county_site_household_in_three_clicks_month_kept(server, browser, ui_db
         assert clicks <= 3
     finally:
         ctx.close()
+
+
+def test_county_page_reasons_and_problems_are_not_cut_at_1366(server, browser, city: SmallCity):
+    """The flag history's 原因 and the rectifications' 问题描述 wrap inside their boxes at 1366×768: no cell's text
+    is wider than the cell, no table wider than its box."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        seen = 0
+        for code, _ in city.counties:
+            pg = ctx.new_page()
+            pg.goto(f"{server.base}/county?county={code}&month={city.end_month}")
+            settle(pg)
+            pg.locator("table.tt").first.wait_for()
+            cut = pg.evaluate("""() => [...document.querySelectorAll('table.tt')].flatMap(t => {
+                const box = t.parentElement.getBoundingClientRect();
+                const wide = t.getBoundingClientRect().width > box.width + 1 ? ['table wider than its box'] : [];
+                return wide.concat([...t.querySelectorAll('td')]
+                    .filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.innerText)); })""")
+            assert cut == [], (code, cut)
+            heads = pg.locator("table.tt th").all_inner_texts()
+            assert "原因" in heads
+            seen += "问题描述" in heads
+            pg.close()
+        assert seen, "a county of the small city has rectification items"
+    finally:
+        ctx.close()
