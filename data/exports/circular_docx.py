@@ -473,8 +473,9 @@ def circular_docx(c: CircularData) -> bytes:
         if c.interview_cases is not None and len(c.interview_cases):
             n_table = 3 if scope == "all" or len(sv) <= 20 else 4
             _caption(doc, f"表{n_table}　约谈案件落实情况（截至{c.cutoff_cn}）")
-            _table(doc, c.interview_cases.drop(columns=["滞后原因"], errors="ignore").reset_index(drop=True),
-                   list(c.interview_late), usable_mm=usable_portrait, font_pt=9)
+            ct = c.interview_cases.drop(columns=["滞后原因"], errors="ignore").reset_index(drop=True)
+            ct = ct[[col for col in ct.columns if ct[col].astype(str).str.strip().ne("").any()]]   # no empty column
+            _table(doc, ct, list(c.interview_late), usable_mm=usable_portrait, font_pt=9)
             if any(c.interview_late):
                 _note(doc, "注：浅红底色为上期建议约谈、至今仍待约谈的县（市、区）。")
         next_no = "六"
