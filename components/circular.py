@@ -91,6 +91,15 @@ def preview(c) -> None:
     lines = [f"**{lv}**：{'、'.join(ns)}" for lv, ns in sorted(groups.items(), key=lambda g: "主要负责人" not in g[0])]
     st.markdown("\n\n".join(lines) or "本月无建议约谈的县（市、区）。")
     st.markdown(f"**争先进位（通报表扬）**：{'、'.join(c.praise) if c.praise else '本月无'}")
+    if c.followup:
+        st.markdown("##### 四个跟进落实情况")
+        st.markdown("\n\n".join(f"{i}. {t}" for i, t in enumerate(c.followup, start=1)))
+        cases = c.interview_cases
+        if cases is not None and len(cases):
+            late = list(c.interview_late)
+            st.table(cases.reset_index(drop=True).style.apply(
+                lambda r: ["background-color: #FDE2E1" if late[r.name] else "" for _ in r], axis=1), hide_index=True)
+            st.caption("约谈案件落实情况（浅红底色：上期建议约谈、至今仍待约谈）。详见“跟进落实”页面。")
     t1, t2 = st.tabs(["各县（市、区）进展", "安置点排名"])
     with t1:
         flags = c.county_flags()

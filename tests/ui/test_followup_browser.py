@@ -75,6 +75,13 @@ def test_supervisor_records_an_interview(browser, server, fu_db, city: SmallCity
         expect(table).to_contain_text("县民政局 王局长")
         assert table.inner_text().count("已约谈") == before + 1
         page.screenshot(path=str(artifacts / "followup_interview.png"), full_page=True)
+        # the month's circular reports it (preview on the 月度通报 page)
+        page.get_by_role("link", name="月度通报").click()
+        main = page.locator("[data-testid='stMain']")
+        expect(main).to_contain_text("约谈案件落实情况", timeout=90_000)
+        expect(main).to_contain_text("月通报建议约谈", timeout=60_000)
+        assert "已于" in main.inner_text()                  # the paragraph names the interview held
+        assert "县民政局 王局长" in main.locator("[data-testid='stTable']").first.inner_text()
     finally:
         ctx.close()
     eng = create(fu_db[0])
