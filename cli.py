@@ -48,6 +48,7 @@ from scoring.tables import site_ranking_table
 from services import circular as circular_service
 from domain.scope import Scope
 from services import accounts, store
+from services.errors import UNREACHABLE, db_message
 from services.worklist import worklist, worklist_xlsx
 
 # ------------------------------------------------------------------------------------------------ argparse in Chinese
@@ -308,13 +309,22 @@ def data_main(argv: list[str] | None = None) -> int:
         print("已取消", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - never a traceback for the user
-        if isinstance(e, OperationalError):
-            print(f"无法连接或操作数据库，请检查 DATABASE_URL：{str(e).splitlines()[0][:300]}", file=sys.stderr)
-        elif isinstance(e, SQLAlchemyError):
-            print(f"数据库错误：{str(e).splitlines()[0][:300]}", file=sys.stderr)
-        else:
-            print(f"执行失败：{type(e).__name__}: {e}", file=sys.stderr)
-        return 1
+        return _failed(e)
+
+
+def _failed(e: BaseException) -> int:
+    """Exit code 1 with a Chinese sentence (services.errors); a database failure also names the database setting
+    and, for the administrator, the driver's first line."""
+    db = db_message(e)
+    if db:
+        hint = "（请检查 DATABASE_URL）" if isinstance(e, OperationalError) and db == UNREACHABLE else ""
+        print(f"数据库错误：{db}{hint}。详情：{str(e).splitlines()[0][:300] if str(e) else type(e).__name__}",
+              file=sys.stderr)
+    elif isinstance(e, SQLAlchemyError):
+        print(f"数据库错误：{str(e).splitlines()[0][:300]}", file=sys.stderr)
+    else:
+        print(f"执行失败：{type(e).__name__}: {e}", file=sys.stderr)
+    return 1
 
 
 # ------------------------------------------------------------------------------------------------ python -m scoring
@@ -465,4 +475,10 @@ def scoring_main(argv: list[str] | None = None) -> int:
     c.add_argument("version", nargs="?", default="v1", help="版本号（如 v1）或 TOML 文件路径")
     c.set_defaults(fn=cmd_catalogue)
     args = ap.parse_args(argv)
-    return args.fn(args)
+    try:
+        return args.fn(args)
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - never a traceback for the user
+        return _failed(e)
