@@ -75,7 +75,8 @@ def test_locked_read_only_full_damaged_unreachable(db, tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not a database file" * 100)
     broken = create_engine(f"sqlite:///{bad}")
-    assert user_message(_raised(lambda: broken.connect().execute(text("SELECT * FROM sqlite_master")))) == errors.DAMAGED
+    read = lambda: broken.connect().execute(text("SELECT * FROM sqlite_master"))  # noqa: E731
+    assert user_message(_raised(read)) == errors.DAMAGED
     gone = create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
     assert user_message(_raised(lambda: gone.connect())) == errors.UNREACHABLE
     pg = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/x", connect_args={"connect_timeout": 2})
