@@ -17,13 +17,13 @@ def render(hf) -> None:
     for i, (k, v) in enumerate(hf.facts.items()):
         cols[i % 5].markdown(f"**{k}**  \n{v}")
     st.subheader("劳动力")
-    st.dataframe(hf.labour, hide_index=True, use_container_width=True)
+    st.dataframe(hf.labour, hide_index=True, width="stretch")
     st.subheader(f"权益事项（{hf.month}）")
-    st.dataframe(hf.rights, hide_index=True, use_container_width=True, key="hv_rights")
+    st.dataframe(hf.rights, hide_index=True, width="stretch", key="hv_rights")
     st.subheader("逐月档案")
-    st.dataframe(hf.history, hide_index=True, use_container_width=True)
+    st.dataframe(hf.history, hide_index=True, width="stretch")
     st.subheader("所在安置点整改事项")
     if len(hf.rectifications):
-        st.dataframe(hf.rectifications, hide_index=True, use_container_width=True)
+        st.dataframe(hf.rectifications, hide_index=True, width="stretch")
     else:
         st.caption("无整改事项。")

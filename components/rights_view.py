@@ -173,7 +173,7 @@ def household_table(ctx, hp, page: int, size: int) -> None:
     st.markdown(f"共 **{hp.total}** 户，第 {page + 1} / {pages} 页（每页 {size} 户）")
     df = hp.rows.copy()
     df.insert(0, "一户一档", [household_link(c, ctx.month) for c in hp.codes])
-    st.dataframe(df, hide_index=True, use_container_width=True, key="rv_households",
+    st.dataframe(df, hide_index=True, width="stretch", key="rv_households",
                  column_config={"一户一档": st.column_config.LinkColumn("一户一档", display_text="查看")})
     c1, c2, _ = st.columns([1, 1, 6])
     if c1.button("上一页", disabled=page == 0, key="rv_prev"):

@@ -42,6 +42,8 @@ PAGES = [
     ("pages/rights.py", "权益保障", ":material/grid_on:"),
     ("pages/household.py", "一户一档", ":material/family_restroom:"),
     ("pages/rectification.py", "问题整改台账", ":material/task_alt:"),
+    ("pages/employment.py", "就业帮扶", ":material/work:"),
+    ("pages/organisation.py", "组织建设", ":material/account_tree:"),
     ("pages/upload.py", "数据导入", ":material/upload_file:"),
     ("pages/accounts.py", "账号管理", ":material/manage_accounts:"),
     ("pages/audit.py", "审计日志", ":material/history:"),

@@ -117,3 +117,22 @@ def household_labour(engine: Engine, code: str, month: str) -> pd.DataFrame:
     with engine.connect() as conn:
         res = conn.execute(stmt)
         return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+
+
+def labour_mismatch(engine: Engine, month: str, county: str | None = None, *, limit: int = 50,
+                    offset: int = 0) -> tuple[int, pd.DataFrame]:
+    """(total, one page) of the month's households whose 劳动力人数 differs from the labour rows listed for them
+    (a blank 劳动力人数 counts as 0), ordered by code; paged in SQL."""
+    h, lb = m.Household, m.Labourer
+    listed = (select(lb.household_code.label("code"), func.count().label("n")).where(holding(lb, month))
+              .group_by(lb.household_code).subquery())
+    n = func.coalesce(listed.c.n, 0)
+    stated = func.coalesce(h.labour_count, 0)
+    q = _scope(select(h.household_code, h.site_code, h.head_name, h.head_id, h.family_size, h.labour_count,
+                      n.label("labourers_listed"))
+               .outerjoin(listed, listed.c.code == h.household_code)
+               .where(holding(h, month), stated != n), county)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        res = conn.execute(q.order_by(h.household_code).limit(limit).offset(offset))
+        return int(total), pd.DataFrame(res.fetchall(), columns=list(res.keys()))

@@ -130,6 +130,8 @@ PAGE_ACTIONS: dict[str, str] = {
     "pages/gaps.py": VIEW.key,
     "pages/rights.py": VIEW.key,
     "pages/household.py": VIEW.key,
+    "pages/employment.py": VIEW.key,
+    "pages/organisation.py": VIEW.key,
     "pages/upload.py": UPLOAD.key,
     "pages/accounts.py": ACCOUNTS.key,
     "pages/audit.py": AUDIT.key,
