@@ -72,9 +72,18 @@ def cases_tab(ctx, county: str | None) -> None:
                                           for _ in r], axis=1), hide_index=True)
     if any(t["late"]):
         st.caption("浅红底色：上期建议约谈、至今仍待约谈（将在本月通报中点名）。")
+    _case_history(ctx, t)
     _interview_history(ctx, county)
     if ctx.user.can(roles.INTERVIEW):
         _interview_form(ctx, t)
+
+
+def _case_history(ctx, t) -> None:
+    with st.expander("案件经过（谁、何时）", expanded=False, icon=":material/history:"):
+        cols = [t[c] for c in ("case_id", "县(市、区)", "通报月份", "约谈建议")]
+        labels = {int(i): f"{n}（{mo}通报 · {lv}）" for i, n, mo, lv in zip(*cols)}
+        case_id = st.selectbox("约谈案件", list(labels), format_func=labels.get, key="fu_hist_case")
+        st.table(svc.case_history(ctx.engine, case_id, ctx.month, cache.user_scope(ctx.user)), hide_index=True)
 
 
 def _interview_history(ctx, county: str | None) -> None:

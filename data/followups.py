@@ -2,8 +2,9 @@
 (定期调度 / 督导督查 / 舆论宣传) added in the browser.
 
 Reads take an optional ``county_code`` (the caller's scope, applied in the query). Writes run in one transaction
-with their audit entry (``data.audit.FOLLOWUP``) and bump the data version of the month they belong to, so every
-cached view (the circular drafts among them) is rebuilt; nothing is half-written.
+with their audit entry (``data.audit.FOLLOWUP``) and bump the data version ``VERSION_KEY``: the data fingerprint
+changes, so every cached view (the circular drafts among them) is rebuilt, while the stored scores, which these
+records do not enter, stay valid (the result store keys on months only); nothing is half-written.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from data import models as m
 from data.repository import bump_data_version
 from domain.calendar import period_end
 
+VERSION_KEY = "fu"            # data_versions key of the follow-up records (not a month: no result depends on it)
 CASE_FIELDS = ["case_id", "month", "county_code", "county_name", "level", "flags", "reason", "circular_id",
                "created_by", "created_at"]
 INTERVIEW_FIELDS = ["record_id", "case_id", "valid_from", "held_on", "interviewee", "interviewer", "record",
@@ -62,7 +64,7 @@ def open_cases(session: Session, *, month: str, circular_id: int | None, suggest
         opened += 1
     if opened:
         session.flush()
-        bump_data_version(session, [month])
+        bump_data_version(session, [VERSION_KEY])
     return opened
 
 
@@ -127,7 +129,7 @@ def record_interview(engine: Engine, *, case_id: int, held_on: dt.date, intervie
                      detail=f"记录约谈（已约谈）：{name}，{held_on.isoformat()}，约谈对象 {interviewee}；"
                             f"案件 {case.month} {case.level}{extra}")
         s.flush()
-        bump_data_version(s, [month])
+        bump_data_version(s, [VERSION_KEY])
         return int(row.id)
 
 
@@ -159,7 +161,7 @@ def add_record(engine: Engine, *, kind: str, date: dt.date, county_code: str, si
             where = f"，{site_code}" if site_code else ""
             audit.record(s, user=user, action=audit.FOLLOWUP,
                          detail=f"{kind}：{name}，{date.isoformat()}，{title}{where}")
-            bump_data_version(s, [month])
+            bump_data_version(s, [VERSION_KEY])
             return int(row.id)
     except IntegrityError as exc:
         raise DuplicateRecord(f"{date.isoformat()}已有同一县（市、区）同名的{kind}记录“{title}”") from exc

@@ -24,8 +24,8 @@ from data import followups as store
 from data import repository as repo
 from domain import roles
 from domain.calendar import period_end, previous_month
-from domain.followup import (ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, CASE_PENDING, FOLLOWUP_KINDS, MEETING,
-                             PUBLICITY, RECT_OPEN, SUPERVISION)
+from domain.followup import (ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, CASE_PENDING, CASE_RECTIFIED, FOLLOWUP_KINDS,
+                             MEETING, PUBLICITY, RECT_OPEN, SUPERVISION)
 from domain.scope import OutOfScope, Scope
 from scoring import followup as fu
 from services import rectifications
@@ -105,6 +105,29 @@ def case_table(states: pd.DataFrame) -> pd.DataFrame:
 def cases_view(engine: Engine, month: str, scope: Scope) -> pd.DataFrame:
     """The page's case list at `month` (case_table of case_states)."""
     return case_table(case_states(engine, month, scope))
+
+
+def case_history(engine: Engine, case_id: int, month: str, scope: Scope) -> pd.DataFrame:
+    """A case's transitions up to the end of `month`, oldest first: 时间 | 经过 | 经办人 (opened by the circular's
+    issuer, interview recorded by whom and when, 已整改 on the last 销号日期 of its linked items)."""
+    county = store.case_county(engine, case_id)
+    if county is None:
+        raise LookupError(f"第{case_id}号约谈案件不存在")
+    scope.require(county, "该约谈案件")
+    case = store.cases(engine, county).set_index("case_id").loc[int(case_id)]
+    rows = [(f"{case['created_at']:%Y-%m-%d %H:%M}", f"印发{case['month'][:4]}年{int(case['month'][5:])}月通报，"
+             f"{case['level']}，生成约谈案件（{CASE_PENDING}）", str(case["created_by"]))]
+    iv = store.interviews(engine, county, up_to=month)
+    for r in iv.loc[iv["case_id"] == int(case_id)].itertuples():
+        what = f"记录约谈（已约谈）：{r.held_on.isoformat()}约谈{r.interviewee}"
+        rows.append((f"{r.recorded_at:%Y-%m-%d %H:%M}", what, str(r.recorded_by)))
+    st = _states(engine, month, county)
+    hit = st.loc[st["case_id"] == int(case_id)]
+    if len(hit) and hit["status"].iloc[0] == CASE_RECTIFIED and hit["rectified_on"].iloc[0] is not None:
+        what = (f"关联整改问题{int(hit['linked'].iloc[0])}项全部销号（已整改）" if int(hit["linked"].iloc[0])
+                else "约谈后该县不再进度滞后（已整改）")
+        rows.append((hit["rectified_on"].iloc[0].isoformat(), what, "—"))
+    return pd.DataFrame(rows, columns=["时间", "经过", "经办人"])
 
 
 def interviews_view(engine: Engine, month: str, scope: Scope) -> pd.DataFrame:

@@ -133,6 +133,18 @@ def test_october_reports_the_case_rectified(story):
     assert "已整改" in [c.text for t in doc.tables for row in t.rows for c in row.cells]
 
 
+def test_case_history_who_and_when(story):
+    e, _, city, (a, _, _), case_id, _ = story
+    aug = fu.case_history(e, case_id, "2026-08", CITY)
+    assert len(aug) == 1 and aug["经办人"].iloc[0] == "supervisor" and "生成约谈案件（待约谈）" in aug["经过"].iloc[0]
+    oct_ = fu.case_history(e, case_id, "2026-10", CITY)
+    assert list(oct_["经办人"]) == ["supervisor", "supervisor", "—"]
+    assert "2026-09-15约谈" in oct_["经过"].iloc[1] and oct_["时间"].iloc[2] == "2026-10-12"
+    assert "已整改" in oct_["经过"].iloc[2] and len(fu.case_history(e, case_id, "2026-09", CITY)) == 2
+    with pytest.raises(OutOfScope):
+        fu.case_history(e, case_id, "2026-10", Scope.county(city.counties[1][0]))
+
+
 def test_checklist_per_county(story):
     e, _, _, (a, b, c), _, _ = story
     aug = fu.checklist_view(e, "2026-08", CITY).set_index("县(市、区)")
