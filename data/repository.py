@@ -89,12 +89,20 @@ _HOUSEHOLD_TYPED = {"hukou_moved", "monitored", "income_prev", "income_curr", *R
 _LABOUR_TYPED = {"trained", "certified", "employed", "monthly_income"}
 
 
-def _household_types(df: pd.DataFrame) -> pd.DataFrame:
+_RIGHTS_DTYPE = pd.CategoricalDtype(list(m.RIGHT_CODES.values()))
+
+
+def _household_types(df: pd.DataFrame, rights_categorical: bool = False) -> pd.DataFrame:
+    """Types of the household columns; the rights statuses as text (None when blank), or, with
+    `rights_categorical`, as a categorical of the same texts (LedgerHistory: cheap to slice and to code)."""
     for c in ("hukou_moved", "monitored"):  # SQLite gives 0/1, PostgreSQL bool; NULL stays None
         df[c] = pd.Series([None if v is None or v != v else bool(v) for v in df[c].to_numpy(dtype=object)],
                           index=df.index, dtype="object")
     for c in RIGHTS_CODES:
-        df[c] = df[c].map(m.RIGHT_CODES).astype("object").where(df[c].notna(), None)
+        if rights_categorical:
+            df[c] = df[c].map(m.RIGHT_CODES).astype(_RIGHTS_DTYPE)
+        else:
+            df[c] = df[c].map(m.RIGHT_CODES).astype("object").where(df[c].notna(), None)
     for c in ("income_prev", "income_curr"):
         df[c] = df[c].astype("float64")
     return df
@@ -251,7 +259,9 @@ class _VersionTable:
 
 class LedgerHistory:
     """The household and labour versions of every month, read once (the large tables), for scoring many months:
-    `month(m)` equals `load_month(engine, m, slim=True)` and reads only the small per-month frames again."""
+    `month(m)` equals `load_month(engine, m, slim=True)` — but for the rights columns R01–R15, which hold the same
+    statuses as a categorical (scoring codes them per category instead of per household) — and reads only the
+    small per-month frames again."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -264,7 +274,7 @@ class LedgerHistory:
             with conn.begin():
                 one = _OneConnection(conn)
                 self.households = _VersionTable(*_fetch(one, hh, raw=True), HOUSEHOLD_COLUMNS, _HOUSEHOLD_TYPED,
-                                                _household_types)
+                                                functools.partial(_household_types, rights_categorical=True))
                 self.labour = _VersionTable(*_fetch(one, lb, raw=True), LABOUR_COLUMNS, _LABOUR_TYPED, _labour_types)
 
     def month(self, month: str) -> MonthData:

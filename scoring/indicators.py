@@ -136,6 +136,10 @@ def status_codes(s: pd.Series) -> np.ndarray:
     n = len(s)
     if n == 0:
         return np.zeros(0, dtype=np.int8)
+    if isinstance(s.dtype, pd.CategoricalDtype):       # one code per category; a missing value is blank
+        lut = [_STATUS_VALUES.index(c) if isinstance(c, str) and c in _STATUS_VALUES else BLANK
+               for c in s.cat.categories]
+        return np.array([*lut, BLANK], dtype=np.int8)[s.cat.codes.to_numpy()]
     a = _arrow(s)
     if a is not None:
         c = pc.index_in(a, value_set=pa.array(_STATUS_VALUES, type=a.type)).fill_null(BLANK)
