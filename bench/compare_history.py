@@ -232,7 +232,7 @@ def _site_changes(mo: str, b: pd.DataFrame, a: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _county_changes(mo: str, fb: dict, fa: dict, moved_counties: set) -> list[dict]:
+def _county_changes(mo: str, fb: dict, fa: dict, moved_counties: set, first_qualified: dict) -> list[dict]:
     b = fb["counties"].set_index("county_code")
     a = fa["counties"].set_index("county_code")
     out = []
@@ -267,9 +267,10 @@ def _county_changes(mo: str, fb: dict, fa: dict, moved_counties: set) -> list[di
     wa = fa["county_sites"].set_index("site_code")
     for code in sorted(set(wa.index) & set(wb.index)):
         if bool(wb.loc[code, "warning"]) != bool(wa.loc[code, "warning"]):
+            note = f"（批次 {_txt(wa.loc[code, 'batch_year'])} 年，首次达标 {first_qualified.get(code, '—')}）"
             out.append(dict(kind="摘牌预警", month=mo, who=str(wa.loc[code, "site_name"]),
-                            before=_txt(bool(wb.loc[code, "warning"])), after=_txt(bool(wa.loc[code, "warning"])),
-                            rule="warning"))
+                            before=_txt(bool(wb.loc[code, "warning"])),
+                            after=_txt(bool(wa.loc[code, "warning"])) + note, rule="warning"))
     return out
 
 
@@ -279,6 +280,11 @@ def compare(a) -> int:
     with open(a.after, "rb") as f:
         A = pickle.load(f)
     months = sorted(set(A["months"]) & set(B["months"]))
+    first_qualified: dict[str, str] = {}
+    for mo in months:
+        q = A["figures"][mo]["sites"]
+        for code in q.loc[q["qualified"].astype(bool), "site_code"]:
+            first_qualified.setdefault(code, mo)
     rows: list[dict] = []
     input_diffs: dict[str, list[str]] = defaultdict(list)
     for mo in months:
@@ -292,7 +298,7 @@ def compare(a) -> int:
         before_total = fb["sites"].set_index("site_code")["total"]
         moved = {c for c, s, t in zip(fa["sites"]["county_code"], fa["sites"]["site_code"], fa["sites"]["total"])
                  if _v(t) != _v(before_total.get(s))}
-        rows += _county_changes(mo, fb, fa, moved)
+        rows += _county_changes(mo, fb, fa, moved, first_qualified)
     md = _markdown(A, B, months, rows, input_diffs)
     Path(a.md).write_text(md, encoding="utf-8")
     print(md[:4000])
@@ -327,6 +333,23 @@ def _markdown(A, B, months, rows, input_diffs) -> str:
                     "摘牌预警) equals, exactly, the one first stored." if not bad else
                     f"figures differ in {bad}."))
         L.append("")
+    L += ["## Rules that moved nothing on this demo", ""]
+    declared = Counter()
+    for mo in months:
+        for codes in A["figures"][mo]["sites"]["missing_codes"]:
+            declared.update(_codes(codes) & {"I2", "E1", "E2", "E3", "E4", "N1", "E5"})
+    site_rows = sum(len(A["figures"][mo]["sites"]) for mo in months)
+    moved_sites = sum(1 for r in rows if r["kind"].startswith("site"))
+    L.append(f"- Site figures: {moved_sites} changes over {site_rows} site-months (totals, dimension-based 达标/等次, "
+             "ranks, vetoes). "
+             + ("Every site lists labourers, organisation posts and incomes in every month, so §11 Zero "
+                "denominators (and with it 零就业家庭 as scored) changes no site of the demo."
+                if not declared else f"Zero-denominator 缺报 after: {dict(declared)}."))
+    L.append("- Half-up rounding on exact values moved no printed site total of the demo; it moved the county "
+             "means (and their Δ) listed below.")
+    L.append("- 已销号 without 销号日期 is refused at import (the demo has none); the demo's sites exist from its "
+             "first month, so the frozen-history rule changes no figure here (it is checked below instead).")
+    L.append("")
     L += ["## Counts", "", "| change | count |", "|---|---:|"]
     L += [f"| {k} | {v} |" for k, v in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))]
     L += ["", "| cause | changes |", "|---|---:|"]
