@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from components import fmt, theme
+from components import fmt, place, theme
 
 
 def _short_month(m: str) -> str:
@@ -73,7 +73,8 @@ def site_scores(sites: pd.DataFrame, *, dark: bool = False, height: int | None =
     best on top — what a county-scoped overview shows instead of a one-bar county ranking."""
     d = sites.sort_values("total", ascending=True, na_position="first")
     fs = round((16 if dark else 12) * scale)
-    hover = [f"<b>{n}</b><br>总分 {fmt.fmt_num(t, 2)}<br>{g}<br>全市排名 第{fmt.fmt_int(r)}名"
+    rank_word = place.local("全市排名")
+    hover = [f"<b>{n}</b><br>总分 {fmt.fmt_num(t, 2)}<br>{g}<br>{rank_word} 第{fmt.fmt_int(r)}名"
              for n, t, g, r in zip(d["site_name"], d["total"], d["grade"], d["rank"])]
     fig = go.Figure(go.Bar(
         x=d["total"], y=d["site_name"], orientation="h", marker_color=[theme.grade_color(g) for g in d["grade"]],
@@ -122,7 +123,7 @@ def radar(dims: list[str], site: list[float], city: list[float], target: list[fl
     fig = go.Figure()
     fig.add_scatterpolar(r=close(target), theta=theta, name="达标线（每项14分）", mode="lines",
                          line=dict(color=theme.TARGET_COLOR, dash="dash", width=2))
-    fig.add_scatterpolar(r=close(city), theta=theta, name="全市平均", mode="lines",
+    fig.add_scatterpolar(r=close(city), theta=theta, name=place.local("全市平均"), mode="lines",
                          line=dict(color=theme.CITY_MEAN_COLOR, width=2), fill="none")
     fig.add_scatterpolar(r=close(site), theta=theta, name="本安置点", mode="lines+markers",
                          line=dict(color=theme.ACCENT, width=3), fill="toself", fillcolor="rgba(178,34,34,0.15)",
@@ -147,7 +148,7 @@ def site_trend(hist: pd.DataFrame, *, height: int = 340, n_sites: int | None = N
                         yaxis="y2", hoverinfo="skip", name="区间上界")
         fig.add_scatter(x=x, y=hist["rank_p05"], mode="lines", line=dict(width=0), fill="tonexty",
                         fillcolor="rgba(46,111,216,0.15)", name="排名区间（5%–95%）", yaxis="y2", hoverinfo="skip")
-    fig.add_scatter(x=x, y=hist["rank"], name="全市排名", mode="lines+markers", yaxis="y2",
+    fig.add_scatter(x=x, y=hist["rank"], name=place.local("全市排名"), mode="lines+markers", yaxis="y2",
                     line=dict(color=theme.GRADE_COLORS["良好"], width=2),
                     hovertemplate="%{x}<br>第%{y}名<extra></extra>")
     fig.add_scatter(x=x, y=hist["total"], name="总分", mode="lines+markers+text",
@@ -156,7 +157,8 @@ def site_trend(hist: pd.DataFrame, *, height: int = 340, n_sites: int | None = N
     fig.update_layout(**theme.plotly_layout(False, height, title=_title("近12个月总分与排名")))
     n = int(n_sites or max(hist["rank"].max() if len(hist) else 1, 1))
     fig.update_layout(yaxis=dict(title="总分", range=[max(0, float(hist["total"].min() or 0) - 15), 105]),
-                      yaxis2=dict(title="全市排名（越靠上越好）", overlaying="y", side="right", range=[n + 1, 0],
+                      yaxis2=dict(title=place.local("全市排名（越靠上越好）"), overlaying="y", side="right",
+                                  range=[n + 1, 0],
                                   showgrid=False, tickmode="array",
                                   tickvals=[1] + list(range(10, n + 1, 10)) + ([n] if n % 10 else [])),
                       xaxis=dict(type="category", tickangle=0),

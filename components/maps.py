@@ -19,7 +19,7 @@ import shapely
 import streamlit as st
 from shapely.geometry import mapping, shape
 
-from components import fmt, theme
+from components import fmt, place, theme
 
 SITE_LAYER = "sites"
 COUNTY_LAYER = "counties"
@@ -56,7 +56,7 @@ def _site_rows(sites: pd.DataFrame, *, dark: bool) -> list[dict]:
             **tip_fields(
                 r.site_name,
                 f"{r.county_name} · {r.size_class} · {fmt.fmt_people(p)}",
-                f"总分 {fmt.fmt_num(r.total, 2)} · {r.grade} · 全市第{_int(r.rank)}名",
+                place.local(f"总分 {fmt.fmt_num(r.total, 2)} · {r.grade} · 全市第{_int(r.rank)}名"),
                 f"{'五好达标' if bool(r.qualified) else '未达标'}　短板：{r.weakest}"
                 + (f"　一票否决：{r.veto_reason}" if _veto(r) else ""),
                 "点击查看安置点画像"),
@@ -183,9 +183,9 @@ def build_deck(md: dict, *, mode: str = "flag", dark: bool = False, height: int 
                 "width": 4 if sel else 1.5,
                 **tip_fields(
                     r.county_name,
-                    f"县均得分 {fmt.fmt_num(r.score, 2)} · 全市第{_int(r.rank)}名",
+                    place.local(f"县均得分 {fmt.fmt_num(r.score, 2)} · 全市第{_int(r.rank)}名"),
                     f"达标 {int(r.qualified)} 个 / 序时进度 {expected} 个",
-                    f"{r.level}" + (f"：{theme.worded_changes(r.reasons_text)}" if r.reasons_text else ""),
+                    f"{r.level}" + (f"：{place.local(r.reasons_text)}" if r.reasons_text else ""),
                     "点击查看县区画像"),
             }})
         centroids.append({"name": r.county_name, "lon": lon, "lat": lat})
@@ -280,7 +280,7 @@ def keep_tooltips_inside() -> None:
 
 def worded_flags(flags: list) -> list:
     """The flagged counties with their changes worded (较上月下降2.72分, not 较上月-2.72分)."""
-    return [dataclasses.replace(f, reasons=[theme.worded_changes(x) for x in f.reasons]) for f in flags]
+    return [dataclasses.replace(f, reasons=[place.local(x) for x in f.reasons]) for f in flags]
 
 
 def legend_html(mode: str = "flag", dark: bool = False, vertical: bool = False) -> str:

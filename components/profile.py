@@ -6,7 +6,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from components import cache, fmt, links, theme, widgets
+from components import cache, fmt, links, place, theme, widgets
 from domain import roles
 from data.rights import GapFilter
 from domain.scope import OutOfScope, Scope
@@ -58,7 +58,7 @@ def site_header(p: SiteProfile) -> None:
         ("等次", widgets.grade_chip(s["grade"]).replace("font-size:.8rem", "")),
         ("五好达标", ("<span style='color:%s'>✓ 达标</span>" % theme.QUALIFIED_COLORS[True]) if s["qualified"]
          else ("<span style='color:%s'>✗ 未达标</span>" % theme.QUALIFIED_COLORS[False])),
-        ("全市排名", f'第{fmt.fmt_int(s["rank"])}名'
+        (place.local("全市排名"), f'第{fmt.fmt_int(s["rank"])}名'
                      f'<small>/{p.n_sites} {fmt.fmt_rank_delta(s.get("delta_rank"))}</small>'),
         ("同类排名", f'第{fmt.fmt_int(s["class_rank"])}名<small>（{s["size_class"]}）</small>'),
         ("排名区间 · 达标概率", f'{interval}<small>名 · {prob}</small>'),
@@ -196,7 +196,7 @@ def county_header(p: CountyProfile) -> None:
     c = p.county
     level = c["level"]
     st.html(f'<div style="margin-bottom:.4rem">{widgets.flag_chip(level)}'
-            f'<span style="color:#455A64">县均得分全市第{fmt.fmt_int(c["rank"])}名'
+            f'<span style="color:#455A64">县均得分{place.whole_city()}第{fmt.fmt_int(c["rank"])}名'
             f'（共{p.n_counties}个县区）</span></div>')
     if c["flagged"]:
         widgets.flag_cards([CountyFlag(county_code=c["county_code"], county_name=c["county_name"], level=level,
@@ -216,7 +216,7 @@ def flag_history(fh: pd.DataFrame) -> None:
     show = pd.DataFrame({"月份": fh["month"].map(fmt.month_cn), "达标": fh["qualified"],
                          "序时进度": fh["expected"].map(whole_sites),
                          "是否滞后": fh["flagged"].map({True: "进度滞后", False: "正常"}),
-                         "原因": fh["reasons"].replace("", "—")}).iloc[::-1]
+                         "原因": fh["reasons"].map(place.local).replace("", "—")}).iloc[::-1]
     # 原因 wraps (a data grid cut it off at 1366 px); twelve months scroll inside the chart's height
     widgets.text_table(show, wrap=("原因",), max_height=300,
                        styles={"是否滞后": lambda v: f"color:{theme.FLAG_COLORS['进度滞后']};font-weight:600"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cache, links, theme, widgets
+from components import cache, links, place, theme, widgets
 from domain import roles
 from services import ranking as ranking_svc
 from services.ranking import Ranking, RankingFilters
@@ -31,7 +31,7 @@ def ranking_filters(ctx, ranking: Ranking) -> RankingFilters:
     with c4:
         q = st.selectbox("是否达标", list(QUAL_OPTIONS), key="rank_qual")
     with c5:
-        view = st.radio("排名方式", ["全市排名", "同类排名"], key="rank_view", horizontal=True,
+        view = st.radio("排名方式", ["全市排名", "同类排名"], key="rank_view", horizontal=True, format_func=place.local,
                         help="同类排名：按规模（小型/中型/大型/特大型）分组排名")
     if ctx.scope_county:
         sel = [ctx.scope_county]
@@ -70,7 +70,8 @@ def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str], month: s
     if month:
         show = links.add_site_links(show, month, {n: c for c, n in (counties or [])})
     cfg = {
-        "排名": st.column_config.NumberColumn("排名", width=50, help="全市排名（总分相同名次并列）", pinned=True),
+        "排名": st.column_config.NumberColumn("排名", width=50, help=place.local("全市排名（总分相同名次并列）"),
+                                              pinned=True),
         "同类排名": st.column_config.NumberColumn("同类排名", width=70, help="同规模安置点中的排名"),
         "安置点编码": None,
         "安置点": links.link_column("安置点", width=190, pinned=True),
@@ -83,14 +84,15 @@ def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str], month: s
         "指标完整度": st.column_config.TextColumn("指标完整度", width=78, help="本月未缺报的指标数/指标总数"),
         "缺报": st.column_config.TextColumn("缺报", width=110, help="本月缺报（计0分）的指标；空白为指标齐全"),
         "较上月": st.column_config.TextColumn("较上月名次", width=80,
-                                             help="全市名次较上月变化：↑上升、↓下降、—不变、新为新增"),
+                                             help=place.local("全市名次较上月变化：↑上升、↓下降、—不变、新为新增")),
         "总分较上月": st.column_config.NumberColumn("较上月得分", format="%+.2f", width=80, help="总分较上月变化"),
         "排名区间": st.column_config.TextColumn("排名区间", width=80, help=INTERVAL_HELP),
     }
     for d in dimensions:
         cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width=64)
     if view == "class":
-        cfg["排名"] = st.column_config.NumberColumn("全市排名", width=64, help="全市排名（总分相同名次并列）")
+        cfg["排名"] = st.column_config.NumberColumn(place.local("全市排名"), width=64,
+                                                  help=place.local("全市排名（总分相同名次并列）"))
         cfg["同类排名"] = st.column_config.NumberColumn("同类排名", width=70, help="同规模安置点中的排名", pinned=True)
     sty = widgets.style_grades(show)
     st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 38 + 35 * 25),

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from components import cache, charts, fmt, theme
+from components import cache, charts, fmt, place, theme
 
 VIEWS = ["全市总览", "安置点排行"]
 
@@ -169,7 +169,7 @@ def _age_text(updated: dt.datetime | None, month: str) -> tuple[str, bool]:
 def top_bar(d, view: str, rotate: bool, interval: int) -> None:
     age, stale = _age_text(d.data_updated, d.month)
     now = dt.datetime.now().strftime("%H:%M:%S")
-    rot = f"轮播：{view}（每{interval}秒切换）" if rotate else f"画面：{view}（每{interval}秒刷新）"
+    rot = place.local(f"轮播：{view}（每{interval}秒切换）" if rotate else f"画面：{view}（每{interval}秒刷新）")
     st.html(f'<div class="wall-top" data-scale="{scale():g}">'
             f'<h1>{html.escape(d.city_name)}易地搬迁后续扶持 · 五好社区创建监测</h1>'
             f'<div class="meta">统计月份 <b>{fmt.month_cn(d.month)}</b>　数据截至 <b>{fmt.date_cn(d.as_of)}</b>'
@@ -198,7 +198,7 @@ def _whole_sites(text: str) -> str:
 
 
 def _reason(text: str) -> str:
-    return theme.worded_changes(_whole_sites(re.sub(r"^F\d+\s*", "", str(text))))
+    return place.local(_whole_sites(re.sub(r"^F\d+\s*", "", str(text))))
 
 
 def flags_panel(flags, praise: list[str]) -> None:
@@ -267,7 +267,8 @@ def controls(rotate_default: bool, interval_default: int) -> tuple[bool, int]:
     with st.container(key="wall_ctl", horizontal=True):
         st.page_link("app.py", label="总览", icon=":material/arrow_back:")
         with st.popover("大屏设置", icon=":material/settings:"):
-            rotate = st.toggle("自动轮播（全市总览 ↔ 安置点排行）", value=rotate_default, key="wall_rotate")
+            rotate = st.toggle(place.local("自动轮播（全市总览 ↔ 安置点排行）"), value=rotate_default,
+                               key="wall_rotate")
             interval = st.select_slider("刷新/切换间隔（秒）", INTERVALS, value=interval_default, key="wall_interval")
     st.query_params["rotate"] = "1" if rotate else "0"
     st.query_params["interval"] = str(interval)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from components import fmt, links, theme
+from components import fmt, links, place, theme
 from services.audit import log_export
 from services.flags import CountyFlag
 from services.overview import Kpi
@@ -58,14 +58,14 @@ def flag_chip(level: str) -> str:
 
 def flag_cards(flags: list[CountyFlag], empty_text: str = "本月没有进度滞后的县（市、区）。") -> None:
     if not flags:
-        st.success(empty_text, icon=":material/check_circle:")
+        st.success(place.local(empty_text), icon=":material/check_circle:")
         return
     out = []
     for f in flags:
         color = theme.FLAG_COLORS.get(f.level, theme.NEUTRAL)
         streak = f"（连续{f.consecutive}个月）" if f.consecutive >= 2 else ""
         out.append(f'<div class="flagcard" style="border-left-color:{color}">{flag_chip(f.level)}'
-                   f'<b>{html.escape(f.county_name)}</b>{streak}：{html.escape("；".join(f.reasons))}</div>')
+                   f'<b>{html.escape(f.county_name)}</b>{streak}：{html.escape(place.local("；".join(f.reasons)))}</div>')
     st.html("".join(out))
 
 

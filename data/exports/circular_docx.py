@@ -464,7 +464,7 @@ def circular_docx(c: CircularData) -> bytes:
     if c.followup:
         _heading(doc, "五、四个跟进落实情况")
         for i, text in enumerate(c.followup):
-            head, sep, rest = text.partition("：")
+            head, sep, rest = c.say(text).partition("：")
             num = f"（{CN_NUM[i] if i < len(CN_NUM) else i + 1}）"
             if sep:
                 _lead_para(doc, f"{num}{head}。", rest)

@@ -105,7 +105,7 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
     if c.followup:
         heading("五、四个跟进落实情况")
         for i, text in enumerate(c.followup, start=1):
-            para(f"{i}. {text}")
+            para(f"{i}. {c.say(text)}")
         if c.interview_cases is not None and len(c.interview_cases):
             para("约谈案件落实情况见“约谈落实”工作表（浅红底色：上期建议约谈、至今仍待约谈）。")
 

@@ -185,9 +185,9 @@ def test_site_profile_via_query_param(city: SmallCity):
     figs = plotly(at)
     radar = figs[0]["data"]
     assert [t["type"] for t in radar] == ["scatterpolar"] * 3
-    assert {t["name"] for t in radar} == {"达标线（每项14分）", "全市平均", "本安置点"}
+    assert {t["name"] for t in radar} == {"达标线（每项14分）", "全州平均", "本安置点"}
     trend = figs[1]["data"]
-    assert any(t["name"] == "总分" for t in trend) and any(t["name"] == "全市排名" for t in trend)
+    assert any(t["name"] == "总分" for t in trend) and any(t["name"] == "全州排名" for t in trend)
     assert any(t.get("yaxis") == "y2" for t in trend)
     assert len(at.tabs) == 4
     tables = [d.value for d in at.dataframe]

@@ -261,7 +261,7 @@ def test_clicking_a_site_on_the_map_opens_its_profile(server, page, artifacts):
                            " return t && t.innerText.includes('点击查看安置点画像'); }", timeout=30_000, polling=200)
     text = tip.inner_text()
     assert "<b>" not in text and "{tip" not in text, text
-    assert "总分" in text and "全市第" in text
+    assert "总分" in text and "全州第" in text
     assert tip.locator("b").count() == 1                  # the site name, in bold
     shot(page, artifacts, "map_tooltip")
     cdp = page.context.new_cdp_session(page)

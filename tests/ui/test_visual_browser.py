@@ -122,17 +122,17 @@ def test_wall_4k_text_in_charts_is_scaled(server, browser):
 def test_wall_way_back_and_settings(server, browser, artifacts):
     ctx, pg = open_wall(browser, server, 1920, 1080, query="rotate=1&interval=60")
     try:
-        assert "轮播：全市总览（每60秒切换）" in pg.locator(".wall-top").inner_text()
+        assert "轮播：全州总览（每60秒切换）" in pg.locator(".wall-top").inner_text()
         # settings on the wall itself: rotation off, kept in the URL
         pg.locator(".st-key-wall_ctl").get_by_text("大屏设置").click()
         toggle = pg.locator("[data-testid='stPopoverBody'] input[type='checkbox']")
         toggle.wait_for(state="attached")
         assert toggle.is_checked()
         pg.screenshot(path=str(artifacts / "visual_wall_settings.png"))
-        pg.get_by_text("自动轮播（全市总览 ↔ 安置点排行）").click()
+        pg.get_by_text("自动轮播（全州总览 ↔ 安置点排行）").click()
         pg.wait_for_function("() => new URL(location.href).searchParams.get('rotate') === '0'", timeout=30_000)
         pg.wait_for_function("() => (document.querySelector('.wall-top') || {}).innerText"
-                             "?.includes('画面：全市总览')", timeout=30_000)
+                             "?.includes('画面：全州总览')", timeout=30_000)
         pg.keyboard.press("Escape")
         # the way back: a link to 总览 in the corner
         link = pg.locator(".st-key-wall_ctl [data-testid='stPageLink'] a")

@@ -46,7 +46,7 @@ def test_tile_county_page_and_circular_show_whole_sites(city: SmallCity):
     at = run("pages/county.py", month=month, county=county)
     text = html_text(at)
     assert f'{int(row["qualified"])}<small> / {math.floor(row["expected"])}个</small>' in text
-    assert f'{row["expected"]:.1f}' not in text
+    assert f'/ {row["expected"]:.1f}' not in text and f'序时进度{row["expected"]:.1f}' not in text
 
     city_expected = float(r.counties["expected"].sum())
     whole = math.floor(city_expected + 1e-9)
@@ -54,3 +54,24 @@ def test_tile_county_page_and_circular_show_whole_sites(city: SmallCity):
     assert f"序时进度{whole}个" in html_text(at)
     assert f"序时进度{city_expected:.1f}个" not in html_text(at)
     assert f"序时进度{whole}个" in city_totals(eng, r, month)["五好达标安置点"]
+
+
+def test_screens_name_the_city_by_its_designation(city: SmallCity):
+    """The small city is a 自治州: its screens say 全州 (flag cards of the overview, the map and the county page,
+    the county's rank, the ranking's 排名方式), never 全市; role names stay as declared (市级督导)."""
+    assert city.city_name.endswith("自治州")
+    month = city.end_month
+    eng = get_engine(os.environ["DATABASE_URL"])
+    r = results.results(eng, month)
+    flagged = r.counties[r.counties["flagged"].astype(bool)]
+    assert len(flagged), "the small city has a lagging county"
+    county = flagged["county_code"].iloc[0]
+    pages = {"app.py": {}, "pages/map.py": {}, "pages/county.py": {"county": county}}
+    for page, q in pages.items():
+        at = run(page, month=month, **q)
+        text = html_text(at)
+        assert "全市" not in text, (page, [t for t in text.split("<") if "全市" in t][:3])
+        assert "flagcard" in text, page
+    assert "县均得分全州第" in text                             # the county page's rank line
+    at = run("pages/ranking.py", month=month)
+    assert "全州排名" in at.radio(key="rank_view").options
