@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from components import widgets
+from components import links, widgets
 from domain import roles
 from domain.organisation import PLATFORMS
 from domain.scope import Scope
@@ -172,9 +171,10 @@ def household_table(ctx, hp, page: int, size: int) -> None:
     page = min(page, pages - 1)
     st.markdown(f"共 **{hp.total}** 户，第 {page + 1} / {pages} 页（每页 {size} 户）")
     df = hp.rows.copy()
-    df.insert(0, "一户一档", [household_link(c, ctx.month) for c in hp.codes])
+    df["户编码"] = [links.household_url(c, ctx.month) for c in hp.codes]
     st.dataframe(df, hide_index=True, width="stretch", key="rv_households",
-                 column_config={"一户一档": st.column_config.LinkColumn("一户一档", display_text="查看")})
+                 column_config={"户编码": st.column_config.LinkColumn(
+                     "户编码", display_text=links.LINK_TEXT, help="点击打开一户一档（新标签页）")})
     c1, c2, _ = st.columns([1, 1, 6])
     if c1.button("上一页", disabled=page == 0, key="rv_prev"):
         st.session_state["rv_page"] = page - 1
@@ -182,10 +182,6 @@ def household_table(ctx, hp, page: int, size: int) -> None:
     if c2.button("下一页", disabled=page >= pages - 1, key="rv_next"):
         st.session_state["rv_page"] = page + 1
         st.rerun()
-
-
-def household_link(code: str, month: str) -> str:
-    return f"/household?{urlencode({'household': code, 'month': month})}"
 
 
 def worklist_download(ctx, scope: Scope) -> None:

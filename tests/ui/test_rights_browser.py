@@ -60,7 +60,7 @@ def test_matrix_cell_to_household_list_to_household_page(server, browser, ui_db,
     with ctx.expect_page(timeout=60_000) as opened:
         page.mouse.click(*link)
     hh = opened.value
-    expect(hh).to_have_url(re.compile(rf"/household\?household={re.escape(expected.codes[0])}&month={month}"))
+    expect(hh).to_have_url(re.compile(rf"/household\?month={month}&household={re.escape(expected.codes[0])}"))
     wait_done(hh)
     expect(hh.locator("h1")).to_contain_text(f"一户一档 {expected.codes[0]}", timeout=60_000)
     expect(hh.get_by_text("权益事项（")).to_be_visible()
