@@ -115,3 +115,32 @@ def test_county_operator_sees_own_county_only(browser, server, fu_db, city: Smal
             assert page.locator("[data-testid='stTable']").count() == 0
     finally:
         ctx.close()
+
+
+def test_supervisor_adds_a_visit_and_an_item_from_its_finding(browser, server, fu_db):
+    ctx, page = open_as(browser, server, "/followup", "supervisor", "督导2026")
+    try:
+        page.get_by_role("tab", name="督导督查").click()
+        panel = page.locator("[role='tabpanel']:visible")
+        panel.get_by_text("新增督导督查记录").click()
+        panel.get_by_label("督导事项").fill("10月专项督导")
+        panel.get_by_label("发现的问题（每行一条）").fill("1. 楼道堆放杂物\n2. 公示栏未更新")
+        panel.get_by_role("button", name="保存").click()
+        expect(page.get_by_text("已保存督导督查记录：10月专项督导")).to_be_visible(timeout=60_000)
+        wait_done(page)
+        page.get_by_role("tab", name="督导督查").click()
+        panel = page.locator("[role='tabpanel']:visible")
+        expect(panel.locator("[data-testid='stTable']")).to_contain_text("公示栏未更新")
+        panel.get_by_text("由发现的问题登记整改").click()
+        panel.get_by_label("责任单位").fill("社区居委会")
+        panel.get_by_role("button", name="登记为整改问题").click()
+        expect(page.get_by_text("已登记整改问题")).to_be_visible(timeout=60_000)
+    finally:
+        ctx.close()
+    eng = create(fu_db[0])
+    with eng.connect() as conn:
+        items = conn.execute(select(m.Rectification.description, m.Rectification.source, m.Rectification.status,
+                                    m.Rectification.recorded_by)
+                             .where(m.Rectification.description == "楼道堆放杂物")).all()
+    eng.dispose()
+    assert [tuple(i) for i in items] == [("楼道堆放杂物", "督导督查", "未整改", "supervisor")]
