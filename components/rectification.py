@@ -4,6 +4,7 @@ services.rectifications with the signed-in user's scope; the forms show only whe
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import streamlit as st
 
@@ -190,14 +191,16 @@ def item_panel(ctx, scope: Scope, code: str) -> None:
         st.info(f"问题 {code} 在{fmt.month_cn(ctx.month)}尚未登记（或不存在）。", icon=":material/info:")
         return
     v = it.values
+    e = html.escape
     over = f"　<b style='color:#B71C1C'>超期{it.overdue_days}天</b>" if it.overdue_days else ""
-    st.markdown(f"#### {code}　{it.status_at}{over}", unsafe_allow_html=True)
-    st.markdown(
-        f"- 所属：{it.county_name}{(' · ' + (it.site_name or v['site_code'])) if v['site_code'] else ''}\n"
-        f"- 来源：{v['source']}　责任单位：{v['unit']}\n"
-        f"- 发现日期：{v['found_date']}　整改时限：{v['deadline']}"
-        + (f"　销号日期：{v['closed_date']}" if v["closed_date"] else "") + "\n"
-        f"- 问题描述：{v['description']}")
+    place = e(it.county_name) + (f" · {e(it.site_name or v['site_code'])}" if v["site_code"] else "")
+    closed = f"　销号日期：{v['closed_date']}" if v["closed_date"] else ""
+    # item texts come from users and ledgers: escaped, shown as text (no markdown, no markup)
+    st.html(f"<h4 style='margin:.4rem 0 .2rem 0'>{e(code)}　{e(it.status_at)}{over}</h4>"
+            f"<ul style='margin:0 0 .4rem 1.1rem;line-height:1.7'><li>所属：{place}</li>"
+            f"<li>来源：{e(v['source'])}　责任单位：{e(v['unit'])}</li>"
+            f"<li>发现日期：{v['found_date']}　整改时限：{v['deadline']}{closed}</li>"
+            f"<li>问题描述：{e(v['description'])}</li></ul>")
     if ctx.user.can(roles.RECTIFY):
         t1, t2 = st.tabs(["销号", "修改"])
         with t1:

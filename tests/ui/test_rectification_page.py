@@ -15,7 +15,7 @@ from components import auth
 from data import models as m
 from data.db import create
 from domain.calendar import period_end
-from tests.ui.conftest import ROOT, copy_db
+from tests.ui.conftest import ROOT, copy_db, html_text
 from tests.ui.small_city import SmallCity
 
 APP = str(ROOT / "app.py")
@@ -125,12 +125,15 @@ def test_add_an_item(rect_db, city: SmallCity):
     at = run()
     county = city.counties[1][0]
     at.selectbox(key="rect_add_county").set_value(county)
-    at.text_area(key="rect_add_desc").input("健身器材损坏")
+    at.text_area(key="rect_add_desc").input("健身器材损坏<img src=x onerror=alert(1)>[链接](http://evil.example)")
     at.text_input(key="rect_add_unit").input("社区居委会")
     submit(at, "登记")
     assert not at.error, [e.value for e in at.error]
     new = f"ZG{county}-{city.months[-1].replace('-', '')}-001"
     assert new in set(table(at)["问题编号"]) and at.selectbox(key="rect_item").value == new
+    shown = html_text(at)                    # the item's texts are shown as text, never as markup or a link
+    assert "健身器材损坏&lt;img src=x onerror=alert(1)&gt;[链接](http://evil.example)" in shown
+    assert "<img" not in shown and "<a " not in shown
     # a missing unit is refused, naming the field
     at.text_input(key="rect_add_unit").input("")
     submit(at, "登记")
