@@ -204,7 +204,8 @@ def county_header(p: CountyProfile) -> None:
     cols = st.columns(6)
     vals = [("安置点", f'{int(c["sites"])}<small>个</small>'), ("搬迁人口", fmt.fmt_people(c["population"])),
             ("五好达标 / 序时进度", f'{int(c["qualified"])}<small> / {whole_sites(c["expected"])}个</small>'),
-            ("县均得分", f'{fmt.fmt_num(c["score"], 2)}<small>{fmt.signed(c.get("delta_score"), 2)}</small>'),
+            ("县均得分", f'{fmt.fmt_num(c["score"], 2)}'
+                         f'<small> {theme.change_word(c.get("delta_score"), 2)}</small>'),
             ("就业率", fmt.fmt_pct(c["employment_rate"])),
             ("整改逾期", f'{int(c["overdue"])}<small>项</small>')]
     for col, (lab, v) in zip(cols, vals):

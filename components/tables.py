@@ -13,9 +13,41 @@ QUAL_OPTIONS = {"全部": None, "已达标": True, "未达标": False}
 INTERVAL_HELP = "稳健性分析：维度权重±25%、目标值±10%随机扰动后的5%–95%名次区间"
 
 
+_FILTER_KEYS = ("rank_counties", "rank_sizes", "rank_grades", "rank_qual", "rank_view")
+VIEW_OPTIONS = ["全市排名", "同类排名"]
+
+
+def _restore_filters(options: dict[str, list]) -> None:
+    """Streamlit drops a widget's state when a page without that widget runs: the ranking's filters are also kept
+    under `_keep_<key>` and put back here, so they survive a visit to another page (options no longer offered,
+    e.g. after a role switch, are dropped)."""
+    for k in _FILTER_KEYS:
+        kept = st.session_state.get("_keep_" + k)
+        if k in st.session_state or kept is None:
+            continue
+        if isinstance(kept, list):
+            st.session_state[k] = [x for x in kept if x in options[k]]
+        elif kept in options[k]:
+            st.session_state[k] = kept
+
+
+def _keep_filters(forced_county: bool) -> None:
+    for k in _FILTER_KEYS:
+        if k in st.session_state and not (forced_county and k == "rank_counties"):
+            st.session_state["_keep_" + k] = st.session_state[k]
+
+
 def ranking_filters(ctx, ranking: Ranking) -> RankingFilters:
     counties = ctx.allowed_counties()
     names = dict(counties)
+    _restore_filters({"rank_counties": [c for c, _ in counties], "rank_sizes": list(ranking.size_classes),
+                      "rank_grades": list(ranking.grades), "rank_qual": list(QUAL_OPTIONS),
+                      "rank_view": VIEW_OPTIONS})
+    if ctx.scope_county:      # the operator's own county, shown as chosen (not a misleading 全部县)
+        st.session_state["rank_counties"] = [ctx.scope_county]
+        st.session_state["_rank_forced_county"] = True
+    elif st.session_state.pop("_rank_forced_county", False):      # a demo role switch: the user's own choice back
+        st.session_state["rank_counties"] = st.session_state.get("_keep_rank_counties", [])
     qp_county = st.query_params.get("county")
     if qp_county in names and st.session_state.get("_rank_qp_county") != qp_county:
         st.session_state["rank_counties"] = [qp_county]
@@ -31,8 +63,9 @@ def ranking_filters(ctx, ranking: Ranking) -> RankingFilters:
     with c4:
         q = st.selectbox("是否达标", list(QUAL_OPTIONS), key="rank_qual")
     with c5:
-        view = st.radio("排名方式", ["全市排名", "同类排名"], key="rank_view", horizontal=True, format_func=place.local,
+        view = st.radio("排名方式", VIEW_OPTIONS, key="rank_view", horizontal=True, format_func=place.local,
                         help="同类排名：按规模（小型/中型/大型/特大型）分组排名")
+    _keep_filters(ctx.scope_county is not None)
     if ctx.scope_county:
         sel = [ctx.scope_county]
     return RankingFilters(counties=tuple(sel), size_classes=tuple(sizes), grades=tuple(grades),

@@ -32,11 +32,11 @@ def kpi_tile(k: Kpi) -> str:
         better = (d > 0) == (k.good == "up")
         cls = "up" if better else "down"
         arrow = "▲" if d > 0 else "▼"
-    delta = k.delta_text or ""
+    delta = theme.worded_delta(k.delta_text) if k.delta_text else ""      # 上升/下降/持平, as circulars word it
     sub = html.escape(k.sub or "")
     return (f'<div class="kpi full"><div class="lab">{html.escape(k.label)}</div>'
             f'<div class="val">{html.escape(str(k.value))}<small>{html.escape(k.unit or "")}</small></div>'
-            f'<div class="dl {cls}">{arrow}较上月 {html.escape(delta)}</div>'
+            f'<div class="dl {cls}">{arrow}较上月{html.escape(delta)}</div>'
             f'<div class="sub" title="{sub}">{sub or "&nbsp;"}</div></div>')
 
 

@@ -136,6 +136,22 @@ def test_ranking_table_filters_and_exports(city: SmallCity):
     assert df3["规模"].map(order).is_monotonic_increasing
 
 
+def test_ranking_filters_survive_a_visit_to_another_page(city: SmallCity):
+    """Streamlit drops a widget's state when another page runs; the ranking's filters come back (tables.py)."""
+    at = run("pages/ranking.py")
+    excellent = int((stored_sites(city.end_month)["grade"] == "优秀").sum())
+    at.multiselect(key="rank_grades").select("优秀").run()
+    at.radio(key="rank_view").set_value("同类排名").run()
+    at.switch_page("pages/map.py").run()
+    assert "rank_grades" not in at.session_state      # what Streamlit does to the widget's own key
+    at.switch_page("pages/ranking.py").run()
+    assert not at.exception
+    assert at.multiselect(key="rank_grades").value == ["优秀"]
+    assert at.radio(key="rank_view").value == "同类排名"
+    df = at.dataframe[0].value
+    assert len(df) == excellent and set(df["等次"]) == {"优秀"}
+
+
 def test_ranking_county_deep_link(city: SmallCity):
     code, name = city.counties[2]
     at = run("pages/ranking.py")
