@@ -86,8 +86,12 @@ def test_sign_in_survives_reload_and_deep_link_in_second_tab_and_sign_out_ends_i
     assert "退出登录" in second.inner_text("[data-testid='stSidebar']")
 
     page.locator("[data-testid='stSidebar'] button", has_text="退出登录").click()
+    # without a reload by the test: the page itself drops the cookie and shows the form as a fresh visit does
+    page.wait_for_url("**signed_out=1**", timeout=30_000)
     wait_sign_in_form(page)
     page.wait_for_function("() => !document.cookie.includes('ydbq_session=')", timeout=30_000, polling=50)
+    only_sign_in_form(page)
+    page.get_by_text("已退出登录。").wait_for(timeout=30_000)
     page.reload()
     wait_sign_in_form(page)
     only_sign_in_form(page)
