@@ -22,6 +22,7 @@ from data import models as m
 from data.db import create
 from domain import roles
 from services import accounts
+from services.errors import user_message
 from tests.ui.conftest import ROOT, copy_db, html_text
 from tests.ui.small_city import SmallCity
 
@@ -263,14 +264,17 @@ def test_sign_out_shows_the_sign_in_form_alone_in_the_same_run_and_is_audited(db
 
 
 def test_a_failing_audit_write_refuses_the_sign_in_in_chinese(db, monkeypatch):
+    exc = OperationalError("INSERT INTO audit_log ...", {}, Exception("database or disk is full"))
+
     def full_disk(*a, **k):
-        raise OperationalError("INSERT INTO audit_log ...", {}, Exception("database or disk is full"))
+        raise exc
 
     monkeypatch.setattr(data.audit, "record", full_disk)
     at = sign_in("op_test", "填报2026")
     assert not at.exception and not signed_in(at)
-    assert any("登录暂时无法完成：数据库暂时无法访问" in e for e in texts(at, "error")), texts(at, "error")
+    assert any(f"登录暂时无法完成：{user_message(exc)}" in e for e in texts(at, "error")), texts(at, "error")
     assert not [e for e in texts(at, "error") if "INSERT" in e or "disk" in e]
+    assert not [u for u, a, _ in audit_entries(db) if u == "op_test" and a == "登录"]     # nothing half-written
 
 
 def test_unknown_user_refused_and_audited(db):
