@@ -16,6 +16,9 @@ through that proxy alone (it listens on 127.0.0.1 by default), or anyone could s
 The demo database (signed in as a demo 市级督导 with a role switcher, no password) is served to this machine only:
 a browser elsewhere, directly or through a reverse proxy that names it in a forwarding header, is refused.
 
+On the demo database the role (and county) chosen in the switcher is kept in a plain cookie (``ydbq_demo``), so
+a new tab of the same browser opens in that role; it is a preference, not a credential (see _demo_from_cookie).
+
 Signing out (or changing one's password) clears the cookie and reloads the page, so the browser shows what a
 fresh visit shows: the sign-in form alone, with a line saying why (``?signed_out=``).
 """
@@ -41,6 +44,7 @@ DEMO_NAMES = {roles.ROLE_LEADER: "演示市领导", roles.ROLE_SUPERVISOR: "演�
               roles.ROLE_ADMIN: "演示管理员"}
 DEMO_DEFAULT_ROLE = roles.ROLE_SUPERVISOR
 COOKIE = "ydbq_session"
+DEMO_COOKIE = "ydbq_demo"          # the demo role (and county) chosen in this browser: "<role key>:<county code>"
 PROXY_HEADER_ENV = "AUTH_PROXY_HEADER"
 SIGNED_OUT_PARAM = "signed_out"
 SIGNED_OUT = {"1": "已退出登录。", "pw": "密码已修改，请用新密码重新登录。"}
@@ -143,6 +147,8 @@ def _from_proxy(engine) -> accounts.Account | None:
 def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | None:
     """The signed-in user, or None (then the caller shows the sign-in form and stops)."""
     if demo:
+        if DEMO_ROLE_KEY not in st.session_state:
+            _demo_from_cookie(counties)
         role = st.session_state.get(DEMO_ROLE_KEY, DEMO_DEFAULT_ROLE)
         county = st.session_state.get(DEMO_COUNTY_KEY) or (counties[0][0] if counties else None)
         if not roles.county_only(role):
@@ -166,6 +172,35 @@ def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | 
 DEMO_ROLE_KEY, DEMO_COUNTY_KEY = "_demo_role_value", "_demo_county_value"
 
 
+_ROLE_BY_KEY = {r.key: r.name for r in roles.ROLES_REGISTRY}
+_KEY_BY_ROLE = {r.name: r.key for r in roles.ROLES_REGISTRY}
+
+
+def _demo_from_cookie(counties: list[tuple[str, str]]) -> None:
+    """A new tab (or a reload) of a browser that switched the demo role starts in that role: the choice is kept in
+    a cookie. It grants nothing the switcher does not (the demo serves this machine only and every demo role is
+    one click away), so it is a plain preference, read only when it names a known role and county."""
+    raw = st.context.cookies.get(DEMO_COOKIE) or ""
+    key, _, county = raw.partition(":")
+    if key in _ROLE_BY_KEY:
+        st.session_state[DEMO_ROLE_KEY] = _ROLE_BY_KEY[key]
+        if county in {c for c, _ in counties}:
+            st.session_state[DEMO_COUNTY_KEY] = county
+
+
+def _remember_demo_choice() -> None:
+    """Write the demo role and county to this browser's cookie when they differ from what it holds."""
+    role = st.session_state.get(DEMO_ROLE_KEY, DEMO_DEFAULT_ROLE)
+    county = st.session_state.get(DEMO_COUNTY_KEY) if roles.county_only(role) else None
+    value = f"{_KEY_BY_ROLE[role]}:{county or ''}"
+    if value == st.session_state.get("_demo_cookie", st.context.cookies.get(DEMO_COOKIE) or
+                                     f"{_KEY_BY_ROLE[DEMO_DEFAULT_ROLE]}:"):
+        return
+    st.session_state["_demo_cookie"] = value
+    cookie = f"{DEMO_COOKIE}={value}; path=/; max-age={int(accounts.TOKEN_LIFETIME.total_seconds())}; SameSite=Strict"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
+
+
 def _on_demo_role():
     st.session_state[DEMO_ROLE_KEY] = st.session_state["demo_role"]
 
@@ -187,6 +222,7 @@ def demo_switcher(counties: list[tuple[str, str]]) -> None:
         st.session_state["demo_county"] = st.session_state[DEMO_COUNTY_KEY]
         st.selectbox("所属县（市、区）", codes, key="demo_county", format_func=dict(counties).get,
                      on_change=_on_demo_county)
+    _remember_demo_choice()
 
 
 def login_form(engine) -> None:

@@ -120,3 +120,38 @@ def test_county_page_reasons_and_problems_are_not_cut_at_1366(server, browser, c
         assert seen, "a county of the small city has rectification items"
     finally:
         ctx.close()
+
+
+def test_demo_role_survives_a_new_tab(server, browser, city: SmallCity):
+    """演示角色 switched to 县级填报员 of the second county in one tab: a new tab of the same browser opens as that
+    operator of that county (not as the default 市级督导); another browser still starts as 市级督导."""
+    sidebar = "[data-testid='stSidebar']"
+    county_code, county_name = city.counties[1]
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    other = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"{server.base}/?month={city.end_month}")
+        settle(pg)
+        for label, option, shown in (("演示角色", "县级填报员", "· 县级填报员"),
+                                     ("所属县", county_name, f"县级填报员（{county_name}）")):
+            pg.locator(f"{sidebar} [data-testid='stSelectbox']").filter(has_text=label).click()
+            pg.get_by_role("option", name=option, exact=True).click()
+            pg.wait_for_function("(t) => (document.querySelector(\"[data-testid='stSidebar']\") || {innerText: ''})"
+                                 ".innerText.includes(t)", arg=shown, timeout=30_000)
+            settle(pg)
+        pg.wait_for_function("(v) => document.cookie.includes('ydbq_demo=' + v)", arg=f"operator:{county_code}",
+                             timeout=30_000)
+        tab = ctx.new_page()
+        tab.goto(f"{server.base}/ranking?month={city.end_month}")
+        settle(tab)
+        text = tab.locator(sidebar).inner_text()
+        assert f"县级填报员（{county_name}）" in text, text
+        assert "月度通报" not in text                      # the operator's menu
+        fresh = other.new_page()
+        fresh.goto(f"{server.base}/ranking?month={city.end_month}")
+        settle(fresh)
+        assert "· 市级督导" in fresh.locator(sidebar).inner_text()
+    finally:
+        ctx.close()
+        other.close()
