@@ -17,7 +17,7 @@ from data import repository as repo
 from data.workbook import ImportUser, import_workbook
 from domain.scope import OutOfScope, Scope
 from services import rectifications as rect
-from services import store
+from services import circular, store
 from tests.data.fixtures_workbooks import (COUNTY_A, COUNTY_B, build_xlsx, good_records, good_tables, records_b,
                                            seed_counties, sheet_table)
 
@@ -286,3 +286,13 @@ def test_export_is_the_filtered_table_formula_safe_and_audited(db):
     assert [a.username for a in entries] == ["dudao", "op_a", "op_a"]
     assert "问题整改台账Excel；月份 2026-10；甲县；3项" == entries[0].detail
     assert "问题整改台账CSV" in entries[1].detail and "仅逾期" in entries[1].detail
+
+
+def test_the_page_counts_what_the_circular_counts(db):
+    """The ledger page and the circular's 问题整改 figures read the same versions with the same rule (§9)."""
+    rect.close_item(db, CITY, SUPERVISOR, OCT, "ZG-B01", closed_date="2026-10-03", note="已恢复值守", today=TODAY)
+    for month in (SEP, OCT):
+        lst = rect.list_items(db, CITY, month, today=TODAY)
+        totals = circular.rectification_totals(db, month)
+        assert (lst.total, lst.n_overdue, lst.n_closed) == (totals.found, totals.overdue, totals.closed), month
+    assert rect.list_items(db, CITY, OCT, today=TODAY).n_overdue == 1
