@@ -2,7 +2,7 @@
 August → 建议约谈 in August → the August circular is issued → a 待约谈 case → still 待约谈 at the end of September
 (marked in September's circular) → the interview is recorded (dated 09-15) → September's circular reports it →
 A's item is closed in October → October's circular reports the case 已整改. County B recovers in August; county C
-skipped its August meeting and is named. Earlier months keep the state they had."""
+skipped its August meeting and is named. Earlier months keep the state they had. Run on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,10 +16,10 @@ from sqlalchemy import select
 from cli import scoring_main
 from data import models as m
 from data import repository as repo
-from data.db import create
 from domain.scope import OutOfScope, Scope
 from services import circular as circ
 from services import followup as fu
+from tests.conftest import DB_PARAMS, make_engine
 from tests.services.followup_city import build_followup_city
 
 CITY = Scope.city()
@@ -29,10 +29,11 @@ def _circ(e, month):
     return circ.circular_data(e, month, issue_date=dt.date(2026, 11, 3))
 
 
-@pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('fucity') / 'fu.db'}"
-    e = create(url)
+@pytest.fixture(scope="module", params=DB_PARAMS)
+def story(request, tmp_path_factory):
+    """The whole story, once on SQLite and once on PostgreSQL."""
+    e = make_engine(request.param, tmp_path_factory.mktemp("fucity"), request)
+    url = e.url.render_as_string(hide_password=False)
     city = build_followup_city(e)
     a, b, c = (n for _, n in city.counties)
     snap = {"jul": _circ(e, "2026-07")}
@@ -51,8 +52,7 @@ def story(tmp_path_factory):
     snap["aug_after"] = _circ(e, "2026-08")
     snap["oct"] = _circ(e, "2026-10")
     snap["files_oct"] = circ.files(snap["oct"])
-    yield e, url, city, (a, b, c), case_id, snap
-    e.dispose()
+    return e, url, city, (a, b, c), case_id, snap
 
 
 def test_july_flags_a_and_b_nothing_to_interview(story):
@@ -170,10 +170,11 @@ def test_only_supervisors_record_interviews_and_inputs_are_checked(story):
                             attachment=b"x" * (5 * 1024 * 1024 + 1), **kw)
     with pytest.raises(ValueError, match="类型不支持"):
         fu.record_interview(e, role="管理员", scope=CITY, attachment_name="a.exe", attachment=b"MZ", **kw)
-    name, blob = fu.interview_attachment(e, 1, CITY)
+    rid = int(fu.interviews_view(e, "2026-10", CITY)["record_id"].iloc[0])
+    name, blob = fu.interview_attachment(e, rid, CITY)
     assert name == "约谈记录.pdf" and blob.startswith(b"%PDF")
     with pytest.raises(OutOfScope):
-        fu.interview_attachment(e, 1, own_b)
+        fu.interview_attachment(e, rid, own_b)
     assert fu.cases_view(e, "2026-10", own_b).empty                # B has no case; A's is not shown to B
     assert len(fu.cases_view(e, "2026-10", Scope.county(city.counties[0][0]))) == 1
 
