@@ -19,6 +19,12 @@ def _short_month(m: str) -> str:
     return f"1月<br>{int(m[:4])}年" if int(m[5:7]) == 1 else f"{int(m[5:7])}月"
 
 
+def month_ticks(months) -> list[str]:
+    """Axis labels of 'YYYY-MM' months in Chinese ('11月', the year under January) — never plotly's English
+    date ticks ('Jan 2026'); use with a category x axis."""
+    return [_short_month(str(m)) for m in months]
+
+
 def _title(text: str, dark: bool = False, scale: float = 1.0) -> dict:
     return dict(text=text, x=0, font=dict(size=round((18 if dark else 15) * scale),
                                           color=theme.WALL_TEXT if dark else "#263238"))

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import links, theme
+from components import charts, links, theme
 from domain.scope import Scope
 from services.employment import RATES
 
@@ -65,9 +65,11 @@ def forms_chart(forms: pd.DataFrame) -> None:
 def trend_chart(trend: pd.DataFrame) -> None:
     fig = go.Figure()
     for name, g in trend.groupby("指标", sort=False):
-        fig.add_scatter(x=list(g["月份"]), y=g["数值"], mode="lines+markers", name=str(name))
+        fig.add_scatter(x=charts.month_ticks(g["月份"]), y=g["数值"], mode="lines+markers", name=str(name),
+                        hovertemplate="%{x}<br>" + str(name) + " %{y:.1f}%<extra></extra>")
     fig.update_layout(**theme.plotly_layout(height=320, title=dict(text="近12个月就业、培训、持证（%）", x=0)))
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    fig.update_xaxes(type="category", tickangle=0)      # Chinese month ticks, not plotly's 'Jan 2026' dates
     st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, width="stretch", key="ev_trend")
 
 
