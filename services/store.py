@@ -33,6 +33,7 @@ from scoring.progress import CountyMonth, county_month
 from scoring.robustness import monte_carlo
 from services import settings
 
+MANY_MONTHS = 2  # precompute reads the whole ledger once when more months than this are to be scored
 FORMAT = 3  # bump when the payload layout or the scoring rules change (2: §11 rounding, flags, 缺报; 3: Parquet)
 
 
@@ -180,8 +181,13 @@ def history(engine: Engine, months: list[str], catalogue_version: str | None = N
 
 def precompute(engine: Engine, catalogue_version: str | None = None, on_month=None) -> int:
     """Compute and store every month's results (oldest first); returns how many months. `on_month(done, total)`
-    is called after each month (for a progress bar)."""
-    ctx = _Ctx(engine, catalogue_version, many=True)
+    is called after each month (for a progress bar). With more than a couple of months to score (a first start,
+    a catalogue change) the ledger is read once for all of them (repository.LedgerHistory), else month by month."""
+    ctx = _Ctx(engine, catalogue_version)
+    stored = result_store.fingerprints(engine)
+    stale = [mo for mo in ctx.months if stored.get(("sites", mo, ctx.cat.version)) != ctx.site_fp(mo)
+             or stored.get(("counties", mo, ctx.cat.version)) != ctx.county_fp(mo)]
+    ctx.many = len(stale) > MANY_MONTHS
     for i, mo in enumerate(ctx.months):
         _results(ctx, mo)
         ctx.md.pop(previous_month(previous_month(mo)), None)  # keep memory bounded on long histories

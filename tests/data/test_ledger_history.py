@@ -86,10 +86,23 @@ def _stored(engine) -> dict[str, dict[str, pd.DataFrame]]:
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
-def test_precompute_stores_the_figures_of_month_by_month_scoring(engine):
+def test_precompute_stores_the_figures_of_month_by_month_scoring(engine, monkeypatch):
+    reads = []
+
+    class Counted(repo.LedgerHistory):
+        def __init__(self, eng):
+            reads.append(1)
+            super().__init__(eng)
+
+    monkeypatch.setattr(repo, "LedgerHistory", Counted)
     demo.build_demo(engine, household_factor=0.02, months=4, end_month="2026-10")
-    store.precompute(engine)                  # reads the ledger once
+    store.precompute(engine)                  # four months to score: the ledger read once
+    assert reads == [1]
     once = _stored(engine)
+    with engine.begin() as c:                 # one month to score again: read on its own, no whole-ledger read
+        c.execute(delete(m.ResultCache).where(m.ResultCache.month == "2026-10"))
+    assert store.precompute(engine) == 4 and reads == [1]
+    assert store.month_results(engine, "2026-10").from_store
     with engine.begin() as c:
         c.execute(delete(m.ResultCache))
     for mo in repo.months(engine):            # each month read on its own (load_month), oldest first
