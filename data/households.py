@@ -2,8 +2,9 @@
 and aggregated in SQL: the matrix reads (site, 户籍, item, status) counts, lists read one page (LIMIT/OFFSET)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, func, literal, or_, select, true, union_all
+from sqlalchemy import Engine, and_, case, func, or_, select, true
 
 from data import models as m
 from data.repository import holding, months as data_months
@@ -23,19 +24,32 @@ def _scope(stmt, county: str | None, site: str | None = None):
 
 
 def rights_counts(engine: Engine, month: str, county: str | None = None) -> pd.DataFrame:
-    """(group=site_code, moved, item, status, n) counted in SQL; blank status → -1."""
+    """(group=site_code, moved, item, status, n) counted in SQL in one scan: one row per (site, 户籍 moved) with a
+    conditional sum per (item, status); blank status → -1. Zero counts are left out."""
     h = m.Household
     moved = func.coalesce(h.hukou_moved, False)
-    parts = []
+    stored = [s.stored for s in STATUS_BY_STORED.values() if s.stored is not None]
+    keys, sums = [], []
     for code in RIGHTS_CODES:
         col = getattr(h, code.lower())
-        st = func.coalesce(col, -1)
-        q = select(h.site_code.label("group"), moved.label("moved"), literal(code).label("item"),
-                   st.label("status"), func.count().label("n")).where(holding(h, month))
-        parts.append(_scope(q, county).group_by(h.site_code, moved, st))
+        for st in stored:
+            keys.append((code, int(st)))
+            sums.append(func.sum(case((col == st, 1), else_=0)))
+        keys.append((code, -1))
+        sums.append(func.sum(case((col.is_(None), 1), else_=0)))
+    q = _scope(select(h.site_code, moved, *sums).where(holding(h, month)), county).group_by(h.site_code, moved)
     with engine.connect() as conn:
-        res = conn.execute(union_all(*parts))
-        return pd.DataFrame(res.fetchall(), columns=["group", "moved", "item", "status", "n"])
+        rows = conn.execute(q).all()
+    if not rows:
+        return pd.DataFrame(columns=["group", "moved", "item", "status", "n"])
+    groups = np.array([r[0] for r in rows], dtype=object)
+    mv = np.array([bool(r[1]) for r in rows], dtype=bool)
+    n = np.array([r[2:] for r in rows], dtype=np.int64)            # (rows, items × statuses)
+    gi, ki = np.nonzero(n)
+    items = np.array([k[0] for k in keys], dtype=object)
+    statuses = np.array([k[1] for k in keys], dtype=np.int64)
+    return pd.DataFrame({"group": groups[gi], "moved": mv[gi], "item": items[ki], "status": statuses[ki],
+                         "n": n[gi, ki]})
 
 
 def _item_condition(code: str, kind: str, side: str | None, platform: str | None):

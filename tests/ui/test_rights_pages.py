@@ -147,3 +147,27 @@ def test_county_user_deep_link_to_another_countys_household_is_refused(city):
     at.query_params["household"] = hh[hh["site_code"].isin(mine)]["household_code"].iloc[0]
     at.switch_page("pages/household.py").run()
     assert not at.error and len(at.dataframe) >= 3
+
+
+def test_sql_list_side_and_platform_follow_scoring_routing(city):
+    """The paged list's side/platform filter (SQL) routes as scoring.rights.gap_list does, item by item — R01 goes
+    to 迁入地/居民事务服务中心 when the 户籍 has moved and to 迁出地/便民跟进服务中心 otherwise (blank 户籍 too)."""
+    eng = _eng()
+    month = city.months[-1]
+    gl = gap_list(repo.load_month(eng, month))
+    hh = repo.households(eng, month).set_index("household_code")
+    r01 = gl[gl["item"] == "R01"]
+    assert len(r01), "the small city has R01 gaps"
+    for _, g in r01.iterrows():
+        moved = hh.loc[g["household_code"], "hukou_moved"]
+        assert (g["side"], g["platform"]) == (("迁入地", "居民事务服务中心") if moved is True
+                                              else ("迁出地", "便民跟进服务中心"))
+    for side in ("迁入地", "迁出地"):
+        for item in ("R01", "R02", "R05"):
+            want = sorted(gl[(gl["item"] == item) & (gl["side"] == side)]["household_code"])
+            got = rights.household_list(eng, month, CITY_SCOPE, item=item, side=side, size=10_000)
+            assert sorted(got.codes) == want, (side, item)
+    for platform in ("党群服务中心", "居民事务服务中心", "便民跟进服务中心"):
+        want = sorted(set(gl[gl["platform"] == platform]["household_code"]))
+        got = rights.household_list(eng, month, CITY_SCOPE, platform=platform, size=10_000)
+        assert sorted(got.codes) == want, platform
