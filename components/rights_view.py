@@ -6,11 +6,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import links, widgets
+from components import cache, links, widgets
 from domain import roles
 from domain.organisation import PLATFORMS
 from domain.scope import Scope
 from domain.rights import RIGHTS, RIGHTS_CODES, SIDES
+from services import rights as rights_svc
 from services import worklist as wl_svc
 from services.rights import KINDS
 
@@ -55,6 +56,20 @@ def filters(ctx) -> Filters:
     value = c4.radio("显示", ["coverage", "gaps", "open", "blank"], horizontal=True, key="rv_value",
                      format_func={"coverage": "覆盖率", "gaps": "缺口数", "open": "未落实", "blank": "漏项"}.get)
     return Filters(by=by, side=side, platform=plat, value=value)
+
+
+# shared read-only (cache_resource): the counts of a province are one SQL scan of every household; keyed by the data
+# fingerprint, so an import shows at once
+@st.cache_resource(max_entries=24, ttl=cache.TTL, show_spinner="正在汇总权益事项…")
+def _counts(key: str, fp: str, month: str, sk: str):
+    return rights_svc.rights_counts(cache.engine_for(key), month, Scope.from_key(sk))
+
+
+def matrix_view(ctx, scope: Scope, f: Filters):
+    """The matrix of the user's scope; the counts behind it are read once per month, scope and data version."""
+    counts = _counts(cache.db_key(ctx.engine), cache.fingerprint(ctx.engine), ctx.month, scope.key)
+    return rights_svc.rights_matrix(ctx.engine, ctx.month, scope, by=f.by, side=f.side, platform=f.platform,
+                                    counts=counts)
 
 
 def _coverage_colour(v) -> str:

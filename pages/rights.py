@@ -12,7 +12,7 @@ if ctx and not profile.scope_gate(ctx, scope):
     with shell.guard("权益保障"):
         shell.title("搬迁群众权益保障矩阵", ctx)
         f = rights_view.filters(ctx)
-        view = rights.rights_matrix(ctx.engine, ctx.month, scope, by=f.by, side=f.side, platform=f.platform)
+        view = rights_view.matrix_view(ctx, scope, f)
         rights_view.matrix(view, f)
         rights_view.worklist_download(ctx, scope)
         cell = rights_view.cell_chooser(ctx, view, f)

@@ -30,11 +30,19 @@ class MatrixView:
     groups: list[str]           # group codes in the row order of the wide tables
 
 
+def rights_counts(engine: Engine, month: str, scope: Scope, *, county: str | None = None) -> pd.DataFrame:
+    """(group=site_code, moved, item, status, n) aggregated in SQL within the scope (the one expensive read of the
+    matrix: a page caches it and switches side, platform and value on it)."""
+    return hh_sql.rights_counts(engine, month, scope.narrow(county))
+
+
 def rights_matrix(engine: Engine, month: str, scope: Scope, *, county: str | None = None, by: str = "site",
-                  side: str | None = None, platform: str | None = None) -> MatrixView:
-    """Counts read in SQL for the scope's county (or ``county`` for a city user; another county → OutOfScope)."""
+                  side: str | None = None, platform: str | None = None,
+                  counts: pd.DataFrame | None = None) -> MatrixView:
+    """Counts read in SQL for the scope's county (or ``county`` for a city user; another county → OutOfScope);
+    ``counts`` from rights_counts with the same scope and county saves reading them again."""
     county = scope.narrow(county)
-    counts = hh_sql.rights_counts(engine, month, county)
+    counts = hh_sql.rights_counts(engine, month, county) if counts is None else counts.copy()
     sites = repo.sites(engine)
     sites = sites[sites["county_code"] == county] if county is not None else sites
     if by == "county":

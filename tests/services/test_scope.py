@@ -28,7 +28,7 @@ MONTH = "2026-10"
 SCOPED = [overview.overview, overview.wall_data, maps.map_data, ranking.ranking_frame, profiles.site_profile,
           profiles.county_profile, gaps.rights_gaps, gaps.gap_page, gaps.gap_summary, gaps.gaps_export,
           gaps.site_choices, gaps.scoped, circular.circular_data, circular.issued, circular.download,
-          circular.issue, rights.rights_matrix, rights.household_list, households.household_file,
+          circular.issue, rights.rights_matrix, rights.rights_counts, rights.household_list, households.household_file,
           worklist.worklist, rectifications.list_items, rectifications.get_item, rectifications.item_history,
           rectifications.filter_options, rectifications.create_item, rectifications.edit_item,
           rectifications.close_item, rectifications.export_items,
