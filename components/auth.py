@@ -180,8 +180,8 @@ def _demo_from_cookie(counties: list[tuple[str, str]]) -> None:
     """A new tab (or a reload) of a browser that switched the demo role starts in that role: the choice is kept in
     a cookie. It grants nothing the switcher does not (the demo serves this machine only and every demo role is
     one click away), so it is a plain preference, read only when it names a known role and county."""
-    raw = st.context.cookies.get(DEMO_COOKIE) or ""
-    key, _, county = raw.partition(":")
+    raw = st.context.cookies.get(DEMO_COOKIE)
+    key, _, county = (raw if isinstance(raw, str) else "").partition(":")    # AppTest's cookies are a mock
     if key in _ROLE_BY_KEY:
         st.session_state[DEMO_ROLE_KEY] = _ROLE_BY_KEY[key]
         if county in {c for c, _ in counties}:
