@@ -291,12 +291,13 @@ def gap_summary(eng: Engine, month: str, scope: Scope, f: GapFilter) -> GapCount
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner="正在读取权益缺口…")
-def _gap_page(key, fp, month, f: GapFilter, page: int, sk: str):
-    return gaps_svc.gap_page(engine_for(key), month, f, page, Scope.from_key(sk))
+def _gap_page(key, fp, month, f: GapFilter, page: int, size: int, sk: str):
+    return gaps_svc.gap_page(engine_for(key), month, f, page, Scope.from_key(sk), page_size=size)
 
 
 def gap_page(eng: Engine, month: str, scope: Scope, f: GapFilter, page: int):
-    return _gap_page(db_key(eng), fingerprint(eng), month, f, page, scope.key)
+    """Page `page` (0-based) of gaps_svc.PAGE_SIZE rows of the filtered list."""
+    return _gap_page(db_key(eng), fingerprint(eng), month, f, page, gaps_svc.PAGE_SIZE, scope.key)
 
 
 @st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)

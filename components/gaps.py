@@ -10,7 +10,8 @@ from data.rights import GapCounts, GapFilter
 from domain import roles
 from domain.organisation import PLATFORMS_REGISTRY
 from domain.rights import RIGHTS, SIDES
-from services.gaps import PAGE_SIZE, STATUS_CHOICES, gaps_export
+from services import gaps as gaps_svc
+from services.gaps import STATUS_CHOICES, gaps_export
 
 
 def county_filter(ctx) -> str | None:
@@ -69,12 +70,13 @@ def summary(c: GapCounts) -> None:
 
 def pager(f: GapFilter, total: int) -> int:
     """The page (0-based) of the list to show; a new filter starts at the first page."""
-    pages = max(1, -(-total // PAGE_SIZE))
+    size = gaps_svc.PAGE_SIZE
+    pages = max(1, -(-total // size))
     if pages == 1:
         return 0
     c, _ = st.columns([1, 3])
     with c:
-        n = st.number_input(f"页码（共 {pages} 页，每页 {PAGE_SIZE} 项）", min_value=1, max_value=pages, value=1,
+        n = st.number_input(f"页码（共 {pages} 页，每页 {size} 项）", min_value=1, max_value=pages, value=1,
                             step=1, key=f"gap_page_{hash(f)}")
     return int(n) - 1
 
