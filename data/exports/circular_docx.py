@@ -51,7 +51,41 @@ HEADER_BREAKS = {
     "精神状态好": "精神\n状态好", "融入环境好": "融入\n环境好", "同类排名": "同类\n排名", "排名区间": "排名\n区间",
     "零就业家庭": "零就业\n家庭", "权益落实率": "权益\n落实率", "县均得分": "县均\n得分", "安置点数": "安置\n点数",
     "整改逾期": "整改\n逾期", "达标/序时": "达标/\n序时", "搬迁人口": "搬迁\n人口", "县(市、区)": "县\n(市、区)",
+    "指标完整度": "指标\n完整度",
 }
+# text columns that may wrap onto more lines when a table is too wide; every other column (numbers, ranks, county
+# names, grades) keeps its full width, so no figure is ever broken over two lines
+WRAP_COLUMNS = ("安置点", "缺报", "短板", "问题描述", "滞后原因", "约谈对象", "落实情况")
+TITLE_BREAK = "工作进展情况通报"
+TITLE_LINE_UNITS = 40       # a 二号 (22 pt) title line holds about 20 CJK characters on A4 portrait
+KEEP_WHOLE_ROWS = 12        # tables of at most this many rows are never split over two pages
+CELL_MARGIN_MM = 1.0       # each side of a table cell (Word's default is 1.9 mm)
+CELL_PAD_MM = 2 * CELL_MARGIN_MM + 0.6
+
+
+def _widths_mm(cols: list[str], units: list[float], usable_mm: float, font_pt: float) -> list[float]:
+    """Column widths (mm) for display widths `units` (text_width, a CJK character = 2): at their natural width
+    when the table fits (spread over the usable width); when it does not, the wrapping text columns give up the
+    room and the others keep their natural width (a number never wraps); proportional only as a last resort."""
+    per_unit = font_pt * 0.3528 / 2 * 1.06             # mm of a half-width character (a CJK one is two)
+    natural = [u * per_unit + CELL_PAD_MM for u in units]
+    total = sum(natural)
+    if total <= usable_mm:
+        return [usable_mm * w / total for w in natural]
+    wrap = [j for j, c in enumerate(cols) if c in WRAP_COLUMNS]
+    room = usable_mm - sum(w for j, w in enumerate(natural) if j not in wrap)
+    floor = sum(min(natural[j], 4 * 2 * per_unit + CELL_PAD_MM) for j in wrap)     # four CJK characters each
+    if wrap and room >= floor:
+        out = list(natural)
+        # fair shares: the narrowest text column first gets its whole width if its share allows, the widest
+        # ones split what is left (a short 短板 stays on one line, a long 缺报 list wraps)
+        left = room
+        order = sorted(wrap, key=lambda j: natural[j])
+        for k, j in enumerate(order):
+            out[j] = min(natural[j], left / (len(order) - k))
+            left -= out[j]
+        return out
+    return [usable_mm * w / total for w in natural]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -253,6 +287,7 @@ def _note(doc, text: str):
 
 def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float, font_pt: float = 10):
     """A bordered table: shaded header repeated on every page, flagged rows shaded, widths from the text."""
+    usable_mm = float(getattr(usable_mm, "mm", usable_mm))      # a docx Length (EMU) or plain millimetres
     cols = [str(c) for c in table.columns]
     kinds = [column_kind(c, table[c]) for c in table.columns]
     texts = [[display_text(v, kinds[j]) for j, v in enumerate(row)] for row in table.itertuples(index=False)]
@@ -263,14 +298,20 @@ def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float,
         if text_width(c) > data_w + 2 and c in HEADER_BREAKS:   # break at a word boundary, not mid-word
             lines = HEADER_BREAKS[c].split("\n")
         heads.append(lines)
-        need.append(max(data_w, max(text_width(x) for x in lines), 4) + 1.5)
-    total = sum(need)
-    widths = [Mm(usable_mm * w / total) for w in need]
+        need.append(max(data_w, max(text_width(x) for x in lines), 2))
+    widths = [Mm(w) for w in _widths_mm(cols, need, usable_mm, font_pt)]
 
     t = doc.add_table(rows=1 + len(texts), cols=len(cols))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), str(int(Mm(CELL_MARGIN_MM).twips)))
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    t._tbl.tblPr.append(margins)
     grid = t._tbl.tblGrid
     for j, gc in enumerate(grid.findall(qn("w:gridCol"))):
         gc.set(qn("w:w"), str(int(widths[j].twips)))
@@ -299,12 +340,17 @@ def _table(doc, table: pd.DataFrame, flags: Sequence[bool], *, usable_mm: float,
         for j, text in enumerate(row):
             cell_index[0] = j
             left = cols[j] in ("安置点", "短板") and text != DASH
+            if cols[j] == "缺报":          # a list of codes breaks after a 、, never inside a code (I1, S3)
+                text = text.replace("、", "、\u200b")
             fill(tr.cells[j], text, align=WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER)
             if flags[i]:
                 _shade(tr.cells[j], FLAG_FILL)
-    for cell in t.rows[-1].cells:   # keep the table's last row with the note under it (no orphan notes)
-        for p in cell.paragraphs:
-            p.paragraph_format.keep_with_next = True
+    # keep the table's last row with the note under it (no orphan notes); a short table (a page or less) is kept
+    # whole: it moves to the next page rather than leaving two rows behind
+    for row in (t.rows if len(texts) <= KEEP_WHOLE_ROWS else t.rows[-1:]):
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
     return t
 
 
@@ -353,8 +399,14 @@ def circular_docx(c: CircularData) -> bytes:
     if c.demo:
         _para(doc, "【演示数据】本通报由演示数据生成，仅用于功能演示，不得作为工作依据。", indent_chars=0,
               align=WD_ALIGN_PARAGRAPH.CENTER, size=12, line=20, color=RED, east=H1_FONT, after=6)
-    _para(doc, c.title, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=TITLE_FONT, size=22, bold=True,
-          line=36, before=6, after=12)
+    # a title longer than a line breaks before 工作进展情况通报, not wherever the line happens to end (…工/作…)
+    head, sep, tail = c.title.partition(TITLE_BREAK)
+    two = bool(sep) and bool(head) and text_width(c.title) > TITLE_LINE_UNITS
+    p = _para(doc, head if two else c.title, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=TITLE_FONT,
+              size=22, bold=True, line=36, before=6, after=12)
+    if two:
+        r = _run(p, sep + tail, east=TITLE_FONT, size=22, bold=True)
+        r._r.insert(r._r.index(r._r.find(qn("w:t"))), OxmlElement("w:br"))
     if c.issue_line not in c.title:
         _para(doc, c.issue_line, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, east=BODY_FONT, size=BODY_PT)
     usable_portrait = Mm(210 - 28 - 26)

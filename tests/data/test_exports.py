@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from data import formatting as f
 from data.exports import (CIRCULAR_SITE_COLUMNS, COMPLETENESS_NOTE, COUNTY_COLUMNS, RANK_INTERVAL_NOTE, RANKING_COLUMNS,
                           CircularData, circular_docx, circular_workbook, ranking_csv, ranking_workbook, standard_title)
+from data.exports.circular_docx import TITLE_BREAK, WRAP_COLUMNS, _widths_mm
 
 COUNTIES = ["兴义市", "兴仁市", "普安县", "晴隆县", "贞丰县", "望谟县", "册亨县", "安龙县", "义龙新区"]
 DIMS = ["产业带动好", "就业帮扶好", "公共服务好", "精神状态好", "融入环境好"]
@@ -285,7 +286,7 @@ def test_circular_site_tables_show_completeness():
     sites = [t for t in doc.tables if t.rows[0].cells[0].text == "排名"]
     head = [cell.text.replace("\n", "") for cell in sites[0].rows[0].cells]
     assert head[head.index("总分") + 1:head.index("总分") + 3] == ["指标完整度", "缺报"]
-    texts = [cell.text for t in sites for row in t.rows[1:] for cell in row.cells]
+    texts = [cell.text.replace("\u200b", "") for t in sites for row in t.rows[1:] for cell in row.cells]
     st = c.site_table.sort_values("排名", kind="stable")
     shown = pd.concat([st.head(10), st.tail(10)])          # 68 sites: the Word draft shows top and bottom ten
     assert texts.count("I2、E1") == int((shown["缺报"] != "").sum())
@@ -342,10 +343,11 @@ def test_circular_county_flags_default_from_lagging():
 
 
 def _docx_text(doc) -> str:
-    parts = [p.text for p in doc.paragraphs]
+    # a title's line break and a 缺报 list's break opportunities (zero-width spaces) are layout, not text
+    parts = [p.text.replace("\n", "") for p in doc.paragraphs]
     for t in doc.tables:
         for row in t.rows:
-            parts.extend(cell.text for cell in row.cells)
+            parts.extend(cell.text.replace("\u200b", "") for cell in row.cells)
     return "\n".join(parts)
 
 
@@ -353,7 +355,8 @@ def test_circular_docx_content():
     c = circular()
     doc = Document(io.BytesIO(circular_docx(c)))
     text = _docx_text(doc)
-    assert c.title in [p.text for p in doc.paragraphs]
+    assert c.title in [p.text.replace("\n", "") for p in doc.paragraphs]
+    assert f"\n{TITLE_BREAK}" in next(p.text for p in doc.paragraphs if TITLE_BREAK in p.text)   # breaks there
     assert "2026年第10期" in text and "市易地搬迁后续扶持工作领导小组办公室" in text
     for head in ("一、总体情况", "二、各县（市、区）进展", "三、安置点排名", "四、进度滞后县（市、区）及原因",
                  "五、下步要求"):
@@ -471,3 +474,20 @@ def test_save_circular_and_log_export(sqlite_engine):
         assert (row.month, row.issue_no, row.title, row.xlsx_blob) == ("2026-10", 10, c.title, b"x")
         acts = [a.action for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
         assert acts == ["通报", "导出"]
+
+
+def test_docx_column_widths_never_break_a_figure():
+    """A table too wide for the page takes the room from its text columns (安置点, 缺报, 短板), which wrap; every
+    other column keeps its natural width (a score or a rank never breaks over two lines), all within the page."""
+    cols = ["排名", "安置点", "县", "总分", "缺报", "产业带动好", "短板", "排名区间"]
+    units = [4, 26, 6, 5, 40, 6, 10, 5]
+    usable = 120.0
+    out = _widths_mm(cols, units, usable, font_pt=9)
+    per_unit = 9 * 0.3528 / 2 * 1.06
+    assert sum(out) <= usable + 1e-6
+    for c, u, w in zip(cols, units, out):
+        if c not in WRAP_COLUMNS:
+            assert w >= u * per_unit, c
+    assert out[cols.index("短板")] > out[cols.index("缺报")] * 0.5     # the short text column is not starved
+    wide = _widths_mm(cols, units, 400.0, font_pt=9)                   # room enough: spread over the width
+    assert abs(sum(wide) - 400.0) < 1e-6 and wide[cols.index("缺报")] > wide[cols.index("排名")]

@@ -40,10 +40,11 @@ def c(eng):
 
 def doc_text(raw: bytes) -> str:
     d = Document(io.BytesIO(raw))
-    parts = [p.text for p in d.paragraphs]
+    # a title's line break and the break opportunities in a 缺报 list (zero-width spaces) are layout, not text
+    parts = [p.text.replace("\n", "") for p in d.paragraphs]
     for t in d.tables:
         for row in t.rows:
-            parts.extend(cell.text for cell in row.cells)
+            parts.extend(cell.text.replace("\u200b", "") for cell in row.cells)
     return "\n".join(parts)
 
 
