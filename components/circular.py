@@ -15,6 +15,7 @@ from components import cache, widgets
 from domain import roles
 from domain.scope import Scope
 from services import circular as circ
+from services import followup
 
 XLSX_MIME = circ.KINDS["xlsx"].mime
 DOCX_MIME = circ.KINDS["docx"].mime
@@ -136,8 +137,10 @@ def issue_button(ctx, c) -> None:
         st.markdown(f"将按当前数据印发 **{c.title}**，保存Excel与Word文件并记入审计日志。")
         if st.button("确认印发", type="primary", key="circ_issue"):
             with st.spinner("正在印发…"):
-                circ.issue(ctx.engine, c.month, ctx.user.username, c.issue_no, scope=cache.user_scope(ctx.user))
-            st.session_state["circ_flash"] = f"已印发：{c.title}"
+                row = circ.issue(ctx.engine, c.month, ctx.user.username, c.issue_no, scope=cache.user_scope(ctx.user))
+            opened = followup.opened_by(ctx.engine, row, cache.user_scope(ctx.user))
+            st.session_state["circ_flash"] = f"已印发：{c.title}" + (
+                f"；已生成约谈案件{len(opened)}件（{'、'.join(opened)}），请在“跟进落实”页面记录约谈" if opened else "")
 
 
 def issued_table(ctx) -> None:

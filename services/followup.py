@@ -87,6 +87,12 @@ def case_progress(engine: Engine, month: str, scope: Scope) -> list[str]:
     return fu.case_progress(now, _states(engine, previous_month(month), county))
 
 
+def opened_by(engine: Engine, circular_id: int, scope: Scope) -> list[str]:
+    """Names of the counties whose 约谈 case the issued circular `circular_id` opened (for the issue message)."""
+    c = store.cases(engine, scope.narrow(None))
+    return [str(n) for n in c.loc[c["circular_id"] == int(circular_id), "county_name"]]
+
+
 def case_table(states: pd.DataFrame) -> pd.DataFrame:
     """Display/print table of case states (CASE_HEADERS), oldest first; keeps case_id and late."""
     if states.empty:

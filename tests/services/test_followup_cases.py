@@ -82,6 +82,7 @@ def test_issuing_august_opens_one_case_audited(story):
         rows = conn.execute(select(m.InterviewCase.created_by, m.InterviewCase.circular_id)).all()
         detail = conn.execute(select(m.AuditLog.detail).where(m.AuditLog.action == "跟进记录")).scalars().all()
     assert len(rows) == 1 and rows[0][0] == "supervisor" and rows[0][1] is not None
+    assert fu.opened_by(e, rows[0][1], CITY) == [a] and fu.opened_by(e, rows[0][1], Scope.county("X")) == []
     assert any(f"约谈案件（待约谈）：{a}" in d for d in detail)
 
 

@@ -32,7 +32,7 @@ SCOPED = [overview.overview, overview.wall_data, maps.map_data, ranking.ranking_
           worklist.worklist, rectifications.list_items, rectifications.get_item, rectifications.item_history,
           rectifications.filter_options, rectifications.create_item, rectifications.edit_item,
           rectifications.close_item, rectifications.export_items,
-          followup.case_states, followup.case_progress, followup.case_history, followup.cases_view,
+          followup.case_states, followup.case_progress, followup.case_history, followup.opened_by, followup.cases_view,
           followup.interviews_view,
           followup.record_interview, followup.interview_attachment, followup.add_record, followup.records_view,
           followup.checklist_view, followup.sites_of, followup.require_scope, followup.item_from_finding]

@@ -144,3 +144,18 @@ def test_supervisor_adds_a_visit_and_an_item_from_its_finding(browser, server, f
                              .where(m.Rectification.description == "楼道堆放杂物")).all()
     eng.dispose()
     assert [tuple(i) for i in items] == [("楼道堆放杂物", "督导督查", "未整改", "supervisor")]
+
+
+def test_issuing_on_the_circular_page_names_the_cases_it_opens(browser, server, fu_db, city: SmallCity):
+    ctx, page = open_as(browser, server, "/circular", "supervisor", "督导2026")
+    try:
+        page.get_by_role("button", name="印发本期通报").click()
+        page.get_by_role("button", name="确认印发").click()
+        expect(page.get_by_text("已生成约谈案件")).to_be_visible(timeout=120_000)
+    finally:
+        ctx.close()
+    eng = create(fu_db[0])
+    with eng.connect() as conn:
+        months = conn.execute(select(m.InterviewCase.month).where(m.InterviewCase.month == city.end_month)).all()
+    eng.dispose()
+    assert months
