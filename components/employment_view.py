@@ -25,17 +25,25 @@ def county_choice(ctx, scope: Scope) -> str | None:
                        key="ev_county")
 
 
-def _rate_style(v) -> str:
-    if v is None or pd.isna(v):
-        return "color:#90A4AE"
-    return "background-color:#F8C9C4" if v < 60 else ("background-color:#FFF3CD" if v < 80 else "")
+def _rate_style(band):
+    """A rate cell against its indicator: at or below the floor (0 points) red, below the full-points target amber,
+    otherwise plain; a rate with no indicator band is left plain."""
+    floor, target = band if band else (None, None)
+
+    def style(v) -> str:
+        if v is None or pd.isna(v):
+            return "color:#90A4AE"
+        if floor is not None and v <= floor:
+            return "background-color:#F8C9C4"
+        return "background-color:#FFF3CD" if target is not None and v < target else ""
+    return style
 
 
 def _zero_style(v) -> str:
     return "background-color:#F8C9C4;font-weight:600" if isinstance(v, (int, float)) and v > 0 else ""
 
 
-def rate_table(df: pd.DataFrame, month: str, key: str) -> None:
+def rate_table(df: pd.DataFrame, month: str, key: str, bands: dict | None = None) -> None:
     show = df.copy()
     cfg = {}
     if "site_code" in show:
@@ -47,8 +55,10 @@ def rate_table(df: pd.DataFrame, month: str, key: str) -> None:
         cfg["县（市、区）"] = links.link_column("县（市、区）")
     show = show.drop(columns=[c for c in _HIDDEN if c in show])
     rates = [c for c in RATES.values() if c in show]
-    sty = (show.style.format("{:.1f}", subset=rates + [c for c in ["收入增长（%）"] if c in show], na_rep="—")
-           .map(_rate_style, subset=rates).map(_zero_style, subset=["零就业家庭"]))
+    sty = show.style.format("{:.1f}", subset=rates + [c for c in ["收入增长（%）"] if c in show], na_rep="—")
+    for c in rates:
+        sty = sty.map(_rate_style((bands or {}).get(c)), subset=[c])
+    sty = sty.map(_zero_style, subset=["零就业家庭"])
     st.dataframe(sty, hide_index=True, width="stretch", column_config=cfg, key=key)
 
 

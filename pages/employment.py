@@ -13,16 +13,17 @@ if ctx and not profile.scope_gate(ctx, scope):
         county = ev.county_choice(ctx, scope)
         view = employment.employment_view(ctx.engine, ctx.month, scope, county=county)
         st.subheader("各县（市、区）")
-        ev.rate_table(view.counties, ctx.month, "ev_counties")
+        ev.rate_table(view.counties, ctx.month, "ev_counties", view.bands)
         c1, c2 = st.columns(2)
         with c1:
             ev.trend_chart(view.trend)
         with c2:
             ev.forms_chart(view.forms)
         st.subheader("各安置点")
-        ev.rate_table(view.sites, ctx.month, "ev_sites")
+        ev.rate_table(view.sites, ctx.month, "ev_sites", view.bands)
         st.caption("就业率、参训率、持证率、车间园区就业占比 = 相应劳动力 ÷ 台账劳动力"
-                   "（与评分指标 E1、E3、E4、I2 同一口径）；收入增长为指标 E5；低于 60% 标红、低于 80% 标黄。")
+                   "（与评分指标 E1、E3、E4、I2 同一口径）；收入增长为指标 E5；未达该指标满分值标黄，"
+                   "不高于起评值（该项得0分）标红。")
         ev.zero_households(view, ctx.month)
         page = int(st.session_state.get("ev_mis_page", 0))
         mp = employment.labour_mismatch(ctx.engine, ctx.month, scope, county=county, page=page, size=ev.PAGE_SIZE)

@@ -8,7 +8,7 @@ Every function takes the user's ``Scope``; the month's ledgers are read for the 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,12 @@ from domain.idnumber import mask_many
 from domain.scope import Scope
 from scoring.frames import MonthData
 from scoring.rights import employment_metrics, zero_employment_households
-from services.results import Provider, history, provider
+from services.results import Provider, catalogue, history, provider
 
 RATES = {"employment_rate": "就业率", "training_rate": "参训率", "certified_rate": "持证率",
          "workshop_rate": "车间园区就业占比"}
+# the scoring indicator each rate is (same definition): its floor (0 points) and full-points target colour the rate
+RATE_INDICATORS = {"employment_rate": "E1", "training_rate": "E3", "certified_rate": "E4", "workshop_rate": "I2"}
 TREND_RATES = {"employment_rate": "就业率", "training_rate": "参训率", "certified_rate": "持证率"}
 YES_NO = {True: "是", False: "否"}
 
@@ -37,6 +39,7 @@ class EmploymentView:
     trend: pd.DataFrame         # 月份, 指标, 数值 (pooled over the scope, last 12 months)
     zero: pd.DataFrame          # 零就业家庭 (IDs masked; household_code, site_code kept)
     zero_labour: pd.DataFrame   # their labourers (IDs masked), household_code kept
+    bands: dict = field(default_factory=dict)   # rate label -> (floor, target) of its indicator (size-independent)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,22 @@ def employment_view(engine: Engine, month: str, scope: Scope, *, county: str | N
                           "零就业家庭": by_site["zero_emp"], "site_code": by_site["site_code"],
                           "county_code": by_site["county_code"]})
     return EmploymentView(month=month, counties=counties, sites=sites, forms=_forms(md), zero=_zero(md),
-                          trend=_trend(engine, month, county, res), zero_labour=_zero_labour(md))
+                          trend=_trend(engine, month, county, res), zero_labour=_zero_labour(md),
+                          bands=_bands(res(month)))
+
+
+def _bands(r) -> dict[str, tuple[float | None, float]]:
+    """Rate label -> (floor, target) of its scoring indicator in the month's catalogue, when the target does not
+    depend on the site's size class."""
+    cat, out = catalogue(r), {}
+    for key, code in RATE_INDICATORS.items():
+        try:
+            ind = cat.indicator(code)
+        except KeyError:
+            continue
+        if ind.targets and len(set(ind.targets)) == 1:
+            out[RATES[key]] = (ind.floor, float(ind.targets[0]))
+    return out
 
 
 def _forms(md: MonthData) -> pd.DataFrame:

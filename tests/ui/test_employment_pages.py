@@ -19,7 +19,7 @@ from data.db import create, get_engine
 from domain.organisation import PLATFORMS_REGISTRY, POSTS_REGISTRY
 from domain.scope import CITY_SCOPE, OutOfScope, Scope
 from services import employment, organisation
-from services.results import results
+from services.results import catalogue, results
 from tests.ui.conftest import ROOT, copy_db
 
 APP = str(ROOT / "app.py")
@@ -70,6 +70,11 @@ def test_rates_are_scorings_county_figures_and_trend_is_pooled(city):
     last = view.trend[view.trend["月份"] == month].set_index("指标")["数值"]
     assert last["就业率"] == pytest.approx(100 * c["employed"].sum() / c["labour"].sum(), abs=0.05)
     assert view.trend["月份"].nunique() == min(12, len(city.months))
+    # each rate is coloured against its own scoring indicator (floor = 0 points, target = full points)
+    cat = catalogue(results(eng, month))
+    for label, code in (("就业率", "E1"), ("参训率", "E3"), ("持证率", "E4"), ("车间园区就业占比", "I2")):
+        ind = cat.indicator(code)
+        assert view.bands[label] == (ind.floor, float(ind.targets[0])), label
 
 
 @pytest.mark.usefixtures("apptest_db")
@@ -149,6 +154,8 @@ def test_pages_render(city):
     assert len(charts) == 2
     trend = next(c for c in charts if "12" in c["layout"]["title"]["text"])
     assert trend["layout"]["yaxis"]["range"] == [0, 100]
+    assert trend["layout"]["xaxis"]["type"] == "category"          # Chinese month ticks, never 'Jan 2026'
+    assert all(re.fullmatch(r"\d{1,2}月(<br>\d{4}年)?", x) for x in trend["data"][0]["x"])
     assert any("零就业家庭" in s.value for s in at.subheader)
     links = at.dataframe[2].value["户编码"]
     assert all(str(u).startswith("/household?") for u in links)
