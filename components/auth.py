@@ -132,7 +132,7 @@ def _from_proxy(engine) -> accounts.Account | None:
     header = os.environ.get(PROXY_HEADER_ENV)
     if not header:
         return None
-    name = (st.context.headers.get(header) or "").strip()
+    name = (_client()[1].get(header) or "").strip()
     if not name:
         return None
     if st.session_state.get("_auth_proxy_user") == name and st.session_state.get("_auth_token"):

@@ -307,3 +307,24 @@ def test_demo_database_refuses_a_browser_on_another_machine(ui_db, monkeypatch):
     assert at.get("page_link") and at.selectbox(key="demo_role").value == "市级督导"
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# ------------------------------------------------------------------------------------------------ single sign-on
+def test_proxy_header_sign_on_takes_role_and_county_from_the_accounts(db, city: SmallCity, monkeypatch):
+    """With AUTH_PROXY_HEADER set, the user name the reverse proxy passes signs in without the form (audited); the
+    account's role and county apply; an unknown or disabled name gets the form and a failure entry."""
+    monkeypatch.setenv(auth.PROXY_HEADER_ENV, "X-Remote-User")
+    monkeypatch.setattr(auth, "_client", lambda: (None, {"X-Remote-User": "op_test"}))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception and signed_in(at) and "用户名" not in [t.label for t in at.text_input]
+    assert f"县级填报员（{city.counties[0][1]}）" in " ".join(c.value for c in at.sidebar.caption)
+    assert ("op_test", "登录", "登录成功（统一认证）") in audit_entries(db)
+
+    eng = create(db)
+    accounts.set_active(eng, "op_test", False, by=ADMIN)
+    eng.dispose()
+    for name in ("op_test", "stranger"):
+        monkeypatch.setattr(auth, "_client", lambda name=name: (None, {"X-Remote-User": name}))
+        at = AppTest.from_file(APP, default_timeout=180).run()
+        assert not signed_in(at) and [t.label for t in at.text_input] == ["用户名", "密码"]
+        assert (name, "登录失败", "统一认证登录失败：账号不存在、已停用或锁定中") in audit_entries(db)
