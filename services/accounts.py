@@ -268,6 +268,17 @@ def sign_out(engine: Engine, token: str | None, *, now: dt.datetime | None = Non
 
 
 # ------------------------------------------------------------------------------------------------ administration
+def authorise(engine: Engine, by: str, action: roles.Action) -> None:
+    """The service's own check, whatever the page showed: an account acting (`by`) must be active and its role
+    must hold the named `action`. A name that is no account (the command line, run on the server itself; the
+    demo's role switcher, where anyone may be 管理员) is not an account to check."""
+    u = users.find_user(engine, by)
+    if u is not None and (not u.active or not roles.can(u.role, action)):
+        audit.record(engine, user=by, action=audit.ACCOUNT if action == roles.ACCOUNTS else audit.EXPORT,
+                     detail=f"被拒绝：无权{action.label}")
+        raise AccountError(f"当前账号无权{action.label}")
+
+
 def _role_and_county(engine: Engine, role: str, county: str | None) -> tuple[str, str | None, str | None]:
     r = roles.role(role) or roles.ROLE_BY_KEY.get(role)
     if r is None:
@@ -290,6 +301,7 @@ def _role_and_county(engine: Engine, role: str, county: str | None) -> tuple[str
 def create_account(engine: Engine, username: str, password: str, role: str, *, county: str | None = None,
                    display_name: str | None = None, by: str) -> Account:
     """Create an active account (audited). Raises AccountError with a Chinese message."""
+    authorise(engine, by, roles.ACCOUNTS)
     username = (username or "").strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise AccountError("用户名不能为空、不能含空格，且不超过64个字符")
@@ -313,6 +325,8 @@ def _require(engine: Engine, username: str) -> users.UserRecord:
 
 def set_password(engine: Engine, username: str, password: str, *, by: str) -> None:
     """Set (reset) a password, unlock the account and end its sessions (audited)."""
+    if by != username:
+        authorise(engine, by, roles.ACCOUNTS)
     _require(engine, username)
     check_new_password(password)
     what = "修改本人密码" if by == username else f"重置账号 {username} 的密码"
@@ -330,6 +344,7 @@ def change_own_password(engine: Engine, username: str, old: str, new: str) -> No
 
 
 def set_active(engine: Engine, username: str, active: bool, *, by: str) -> None:
+    authorise(engine, by, roles.ACCOUNTS)
     _require(engine, username)
     if not active and username == by:
         raise AccountError("不能停用自己的账号")
@@ -339,6 +354,7 @@ def set_active(engine: Engine, username: str, active: bool, *, by: str) -> None:
 
 def change_role(engine: Engine, username: str, role: str, county: str | None, *, by: str) -> None:
     """Change role and county (audited; the user's sessions end so the new scope applies at once)."""
+    authorise(engine, by, roles.ACCOUNTS)
     _require(engine, username)
     role_name, code, cname = _role_and_county(engine, role, county)
     users.update_user(engine, username, by=by, end_sessions=True, role=role_name, county_code=code,

@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 
 from data import audit, audit_log
 from data.audit_log import AuditQuery
+from domain import roles
+from services import accounts
 
 __all__ = ["AuditQuery", "export_log", "log_export", "log_filters", "search_log"]
 
@@ -27,7 +29,9 @@ def log_filters(engine: Engine) -> tuple[list[str], list[str]]:
 
 
 def export_log(engine: Engine, username: str, query: AuditQuery, fmt: str) -> bytes:
-    """The matching entries as .xlsx or .csv; the export itself is audited (before the file is handed over)."""
+    """The matching entries as .xlsx or .csv; the export itself is audited (before the file is handed over).
+    An account without the 查阅审计日志 action is refused (services.accounts.authorise)."""
+    accounts.authorise(engine, username, roles.AUDIT)
     data = audit_log.export(engine, query, fmt)
     log_export(engine, username, "审计日志" + ("CSV" if fmt == "csv" else "Excel"), None, query.describe())
     return data

@@ -193,8 +193,35 @@ def test_account_changes_validated_and_audited(eng):
     accounts.change_own_password(eng, "op", PW, "新的密码2027")
     assert ("op", "账号变更", "修改本人密码") in audit_rows(eng)
     assert not accounts.sign_in(eng, "op", PW, now=T0).ok and accounts.sign_in(eng, "op", "新的密码2027", now=T0).ok
+    accounts.create_account(eng, "boss", PW, "管理员", by="admin")
     with pytest.raises(accounts.AccountError, match="不能停用自己"):
-        accounts.set_active(eng, "op", False, by="op")
+        accounts.set_active(eng, "boss", False, by="boss")
+
+
+def test_services_refuse_an_account_without_the_named_action(eng):
+    """Whatever a page shows: an account whose role lacks 管理账号 / 查阅审计日志 is refused by the services
+    (audited); a 管理员 account, and the command line (no account), may."""
+    from services import audit as audit_service
+    from services.audit import AuditQuery
+
+    accounts.create_account(eng, "op", PW, "县级填报员", county="522301", by="命令行")
+    accounts.create_account(eng, "boss", PW, "管理员", by="命令行")
+    for act in (lambda: accounts.create_account(eng, "x2", PW, "市领导", by="zhang"),
+                lambda: accounts.set_active(eng, "op", False, by="zhang"),
+                lambda: accounts.set_password(eng, "op", "别人的新密码", by="zhang"),
+                lambda: accounts.change_role(eng, "op", "管理员", None, by="op")):
+        with pytest.raises(accounts.AccountError, match="当前账号无权管理账号"):
+            act()
+    with pytest.raises(accounts.AccountError, match="无权查阅审计日志"):
+        audit_service.export_log(eng, "zhang", AuditQuery(), "csv")
+    assert user_row(eng, "op").active and user_row(eng, "op").role == "县级填报员"
+    assert accounts.sign_in(eng, "op", PW, now=T0).ok
+    refusals = [(u, d) for u, _, d in audit_rows(eng) if d.startswith("被拒绝")]
+    assert refusals == [("zhang", "被拒绝：无权管理账号")] * 3 + [("op", "被拒绝：无权管理账号"),
+                                                              ("zhang", "被拒绝：无权查阅审计日志")]
+    accounts.set_active(eng, "op", False, by="boss")                      # a 管理员 account may
+    assert not user_row(eng, "op").active
+    assert audit_service.export_log(eng, "boss", AuditQuery(), "csv").startswith("\ufeff".encode())
 
 
 # ------------------------------------------------------------------------------------------------ command line
