@@ -82,7 +82,7 @@ def _token() -> str | None:
     """This session's token: the one issued at sign-in here, else the browser's cookie (sent at connect)."""
     if st.session_state.get("_auth_signed_out"):
         return None
-    return st.session_state.get("_auth_token") or st.context.cookies.get(COOKIE)
+    return st.session_state.get("_auth_token") or _cookie(COOKIE)
 
 
 def _write_cookie(token: str | None, *, reload_as: str | None = None) -> None:
@@ -115,6 +115,13 @@ def is_local(ip: str | None, headers: Mapping[str, str]) -> bool:
         except ValueError:
             return False
     return True
+
+
+def _cookie(name: str) -> str | None:
+    """A cookie the browser sent at connect; None without one (Streamlit's AppTest has no connection: its context
+    is a mock object, whose answers are not strings)."""
+    v = st.context.cookies.get(name)
+    return v if isinstance(v, str) else None
 
 
 def _client() -> tuple[str | None, Mapping[str, str]]:
@@ -161,7 +168,7 @@ def current_user(engine, demo: bool, counties: list[tuple[str, str]]) -> User | 
     if account is None:
         st.session_state.pop("_auth_token", None)
         return None
-    if st.session_state.get("_auth_token") and st.context.cookies.get(COOKIE) != token:
+    if st.session_state.get("_auth_token") and _cookie(COOKIE) != token:
         _write_cookie(token)          # issued in this session: the browser has not sent it back yet
     return User(**asdict(account))
 
@@ -180,8 +187,8 @@ def _demo_from_cookie(counties: list[tuple[str, str]]) -> None:
     """A new tab (or a reload) of a browser that switched the demo role starts in that role: the choice is kept in
     a cookie. It grants nothing the switcher does not (the demo serves this machine only and every demo role is
     one click away), so it is a plain preference, read only when it names a known role and county."""
-    raw = st.context.cookies.get(DEMO_COOKIE)
-    key, _, county = (raw if isinstance(raw, str) else "").partition(":")    # AppTest's cookies are a mock
+    raw = _cookie(DEMO_COOKIE) or ""
+    key, _, county = raw.partition(":")
     if key in _ROLE_BY_KEY:
         st.session_state[DEMO_ROLE_KEY] = _ROLE_BY_KEY[key]
         if county in {c for c, _ in counties}:
@@ -193,7 +200,7 @@ def _remember_demo_choice() -> None:
     role = st.session_state.get(DEMO_ROLE_KEY, DEMO_DEFAULT_ROLE)
     county = st.session_state.get(DEMO_COUNTY_KEY) if roles.county_only(role) else None
     value = f"{_KEY_BY_ROLE[role]}:{county or ''}"
-    if value == st.session_state.get("_demo_cookie", st.context.cookies.get(DEMO_COOKIE) or
+    if value == st.session_state.get("_demo_cookie", _cookie(DEMO_COOKIE) or
                                      f"{_KEY_BY_ROLE[DEMO_DEFAULT_ROLE]}:"):
         return
     st.session_state["_demo_cookie"] = value
