@@ -12,6 +12,13 @@ from data.exports.sheet import (BORDER, FILL_LABEL, TITLE_FONT_NAME, cell_font, 
                                 save, write_table_sheet)
 
 
+
+def _span_units(ws: Worksheet, first: int, last: int) -> float:
+    """Display width (half-width characters, less the cell's padding) of columns first..last."""
+    return sum(ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(first, last + 1)) - 2
+
+ONE_PAGE_ROWS = 60          # a summary sheet of at most this many rows is printed on one page
+
 def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
     n = 8
     for j in range(1, n + 1):
@@ -78,7 +85,13 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
                 ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=mid)
             if last > mid + 1:
                 ws.merge_cells(start_row=r, start_column=mid + 1, end_row=r, end_column=last)
-        lines = max(lines_needed(str(x), 15) for pair in row_items for x in pair)
+        # as many lines as the longest text needs in its own (merged) width: no tall empty rows
+        lines = 1
+        for p, (label, value) in enumerate(row_items):
+            first, last = bounds[p] + 1, bounds[p + 1]
+            mid = first + max(1, (last - first + 1) // 2) - 1
+            lines = max(lines, lines_needed(str(label), _span_units(ws, first, mid)),
+                        lines_needed(str(value), _span_units(ws, mid + 1, last)))
         ws.row_dimensions[r].height = 16 * lines + 6
 
     heading("二、进度滞后县（市、区）及原因")
@@ -111,7 +124,8 @@ def _write_body_sheet(ws: Worksheet, c: CircularData) -> None:
 
     heading("附表")
     para("附表1：各县（市、区）进展情况（见“县区进展”工作表）；附表2：安置点五好社区创建排名（见“安置点排名”工作表）。")
-    page_setup(ws, title_rows=None, last_row=r, last_col=n)
+    # the summary fits one page when it is about a page long (not a page plus the 四个跟进 lines on a second one)
+    page_setup(ws, title_rows=None, last_row=r, last_col=n, one_page=r <= ONE_PAGE_ROWS)
     ws.sheet_view.showGridLines = False
 
 

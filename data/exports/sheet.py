@@ -52,11 +52,13 @@ def cell_font(size: float = 10.5, bold: bool = False, name: str = FONT_NAME, col
 
 
 def page_setup(ws: Worksheet, *, title_rows: str | None, last_row: int, last_col: int,
-                landscape: bool = True) -> None:
+                landscape: bool = True, one_page: bool = False) -> None:
+    """A4, one page wide; `one_page`: also one page tall (a short text sheet is never left with a page holding
+    its last few lines)."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0          # as many pages tall as needed
+    ws.page_setup.fitToHeight = 1 if one_page else 0          # else as many pages tall as needed
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4

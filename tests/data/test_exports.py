@@ -308,6 +308,8 @@ def test_circular_workbook_sheets_and_flags():
     assert any("兴仁市" in t and "零就业家庭2户" in t for t in texts)
     assert any("建议约谈主要负责人" in t and "普安县" in t for t in texts)
     assert any("兴义市、安龙县、册亨县" in t for t in texts)
+    # the text sheet prints on one page (no second page holding its last lines); the long tables flow on
+    assert body.page_setup.fitToHeight == 1 and wb["安置点排名"].page_setup.fitToHeight == 0
 
     ws = wb["县区进展"]
     h = _header_row(ws, "序号")
