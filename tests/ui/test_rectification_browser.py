@@ -53,7 +53,7 @@ def test_supervisor_closes_an_item(browser, server, city: SmallCity):
     try:
         main = page.locator(MAIN)
         expect(heading(main, item, "整改中")).to_be_visible(timeout=60_000)
-        expect(main.get_by_text("超期", exact=False).first).to_be_visible()
+        expect(heading(main, item, "整改中\\s*超期\\d+天")).to_be_visible()
         day = period_end(end).replace(day=20)
         for part, value in (("year", f"{day.year}"), ("month", f"{day.month:02d}"), ("day", f"{day.day:02d}")):
             main.get_by_role("spinbutton", name=f"{part}, 销号日期").click()
@@ -95,6 +95,10 @@ def test_county_operator_sees_no_other_countys_item_by_any_link(browser, server,
         expect(heading(main, mine, "整改中")).to_be_visible(timeout=60_000)
         wait_done(page)
         assert other[1] not in main.inner_text()
+        grid = main.locator("[role='gridcell']")                   # the table's cells (its accessible copy)
+        expect(grid.first).to_be_attached(timeout=30_000)
+        cells = grid.all_text_contents()
+        assert own[1] in cells and mine in cells and not [c for c in cells if other[1] in c or theirs == c]
         main.get_by_label("县（市、区）").first.click()
         options = page.locator("[role='option']")
         expect(options.first).to_be_visible()
