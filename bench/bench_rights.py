@@ -8,7 +8,8 @@ Then the path the 权益保障 page really takes: the same households written to
 of the versioned store, 1 500 sites in 9 counties) and read through services.rights — the matrix from counts
 aggregated in SQL, one page (LIMIT/OFFSET) of a site × item cell, of a county-scoped list and of a deep page —
 beside a bare pandas group-by of the same frame.
-Run: python bench/bench_rights.py [households] [--no-sql]
+Run: python bench/bench_rights.py [households] [--no-sql] [--database URL]   (an empty database, e.g. PostgreSQL;
+default a temporary SQLite file)
 """
 from __future__ import annotations
 
@@ -52,9 +53,9 @@ def best(fn, k: int = 3) -> float:
     return min(t)
 
 
-def database(df: pd.DataFrame, path: Path):
-    """The frame written as the month's household versions (and its sites, in 9 counties) to a SQLite file."""
-    eng = create(f"sqlite:///{path}")
+def database(df: pd.DataFrame, url: str):
+    """The frame written as the month's household versions (and its sites, in 9 counties) to an empty database."""
+    eng = create(url)
     sites = sorted(df["site_code"].unique())
     counties = [f"5299{k:02d}" for k in range(9)]
     with eng.begin() as conn:
@@ -80,10 +81,11 @@ def database(df: pd.DataFrame, path: Path):
     return eng, counties[0]
 
 
-def sql_path(df: pd.DataFrame, t_group: float) -> None:
+def sql_path(df: pd.DataFrame, t_group: float, url: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        eng, county = database(df, Path(tmp) / "rights.db")
+        eng, county = database(df, url or f"sqlite:///{Path(tmp) / 'rights.db'}")
+        print(f"database: {eng.dialect.name}")
         print(f"(database written in {time.perf_counter() - t0:.1f} s)")
         site = df["site_code"].iloc[0]
         scope = Scope.county(county)
@@ -104,7 +106,9 @@ def sql_path(df: pd.DataFrame, t_group: float) -> None:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    argv = sys.argv[1:]
+    url = argv[argv.index("--database") + 1] if "--database" in argv else None
+    args = [a for a in argv if not a.startswith("--") and a != url]
     n = int(args[0]) if args else 450_000
     df = frame(n)
     site = df["site_code"].iloc[0]
@@ -131,7 +135,7 @@ def main() -> None:
     print(f"filtered household list (site × item gap, page of 50): {t_l:.3f} s   bare pandas filter: {t_f:.3f} s   "
           f"ratio {t_l / t_f:.2f}   target < 1 s: {'OK' if t_l < 1 else 'MISSED'}")
     if "--no-sql" not in sys.argv:
-        sql_path(df, t_g)
+        sql_path(df, t_g, url)
 
 
 if __name__ == "__main__":

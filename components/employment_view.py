@@ -6,9 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import charts, links, theme
+from components import charts, links, theme, widgets
+from domain import roles
 from domain.scope import Scope
-from services.employment import RATES
+from services.employment import RATES, zero_households_csv
 
 PAGE_SIZE = 20
 _HIDDEN = ["site_code", "county_code", "household_code"]
@@ -111,12 +112,18 @@ def household_table(rows: pd.DataFrame, codes: list[str], month: str, key: str) 
                      "户编码", display_text=links.LINK_TEXT, help="点击打开一户一档（新标签页）")})
 
 
-def zero_households(view, month: str) -> None:
+def zero_households(ctx, view) -> None:
+    month = ctx.month
     st.subheader("零就业家庭（一票否决项 E2 的成因）")
     z = view.zero
     if z.empty:
         st.success("本月没有零就业家庭。", icon=":material/check_circle:")
         return
+    if ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN):
+        st.download_button("导出零就业家庭及其劳动力（CSV）",
+                           widgets.audited(ctx, "零就业家庭清单", f"{len(z)}户", lambda: zero_households_csv(view)),
+                           file_name=f"零就业家庭_{month}.csv", mime="text/csv", icon=":material/download:",
+                           key="dl_zero")
     page = pager("ev_zero_page", len(z))
     part = z.iloc[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     household_table(part, list(part["household_code"]), month, "ev_zero")

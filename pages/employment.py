@@ -24,7 +24,7 @@ if ctx and not profile.scope_gate(ctx, scope):
         st.caption("就业率、参训率、持证率、车间园区就业占比 = 相应劳动力 ÷ 台账劳动力"
                    "（与评分指标 E1、E3、E4、I2 同一口径）；收入增长为指标 E5；未达该指标满分值标黄，"
                    "不高于起评值（该项得0分）标红。")
-        ev.zero_households(view, ctx.month)
+        ev.zero_households(ctx, view)
         page = int(st.session_state.get("ev_mis_page", 0))
         mp = employment.labour_mismatch(ctx.engine, ctx.month, scope, county=county, page=page, size=ev.PAGE_SIZE)
         ev.mismatch(mp, ctx.month)

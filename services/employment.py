@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from data import households as hh_sql
 from data import repository as repo
+from data.exports import table_csv
 from domain.idnumber import mask_many
 from domain.scope import Scope
 from scoring.frames import MonthData
@@ -154,3 +155,15 @@ def labour_mismatch(engine: Engine, month: str, scope: Scope, *, county: str | N
                          "户主": df["head_name"], "身份证号": mask_many(df["head_id"]) if len(df) else [],
                          "劳动力人数": df["labour_count"], "台账劳动力": df["labourers_listed"]})
     return MismatchPage(total=total, rows=rows, codes=list(df["household_code"]))
+
+
+def zero_households_csv(view: EmploymentView) -> bytes:
+    """The 零就业家庭 of a view (built within the user's scope) with their labourers, one row per labourer, IDs
+    masked, formula-like text neutralised: the list a service centre visits."""
+    hh = view.zero.drop(columns=["household_code", "site_code"]).rename(columns={"身份证号": "户主身份证号"})
+    lab = view.zero_labour.drop(columns=["household_code"]).rename(columns={"姓名": "劳动力姓名",
+                                                                            "身份证号": "劳动力身份证号"})
+    out = hh.merge(lab, on="户编码", how="left").sort_values(["县（市、区）", "安置点", "户编码"], kind="stable")
+    out["家庭人口"] = out["家庭人口"].astype("Int64")
+    out["帮扶措施"] = ""
+    return table_csv(out.reset_index(drop=True))

@@ -47,8 +47,8 @@ UNSCOPED = {
     # the circular's parts, behind circular_data (which refuses a county scope)
     "circular.default_issue_no", "circular.issuer", "circular.rectification_totals", "circular.city_totals",
     "circular.draft_file", "circular.files", "circular.file_name", "circular.require_city",
-    # the work list's workbook writer: it gets a Worklist that worklist() built within the scope
-    "worklist.worklist_xlsx",
+    # file writers: they get a view that worklist() / employment_view() built within the scope
+    "worklist.worklist_xlsx", "employment.zero_households_csv",
     # the import takes the user's role and county and refuses other counties' rows itself (data.workbook)
     "imports.import_month_options", "imports.ledger_template", "imports.import_ledger",
     # pure: a table of states the scoped case_states returned, a record's finding lines, a month's first/last day

@@ -16,7 +16,7 @@ from data.audit_log import AuditQuery
 from data.db import create
 from data.rights import GapFilter
 from domain.scope import CITY_SCOPE
-from services import audit, circular, gaps, ranking, rectifications, worklist
+from services import audit, circular, employment, gaps, ranking, rectifications, worklist
 from tests.ui.conftest import copy_db
 
 FULL_ID = re.compile(rb"(?<!\d)\d{17}[\dX](?!\d)")
@@ -61,6 +61,7 @@ def test_no_export_holds_a_full_id_number(city_copy, city, tmp_path):
     files["ranking.csv"] = ranking.ranking_csv_bytes(table)
     files["gaps.csv"] = gaps.gaps_export(eng, month, GapFilter(), CITY_SCOPE)
     files["worklist.xlsx"] = worklist.worklist_xlsx(worklist.worklist(eng, month, None, CITY_SCOPE), month)
+    files["zero_employment.csv"] = employment.zero_households_csv(employment.employment_view(eng, month, CITY_SCOPE))
     c = circular.circular_data(eng, month, scope=CITY_SCOPE)
     files["circular.xlsx"] = circular.draft_file(c, "xlsx")
     files["circular.docx"] = circular.draft_file(c, "docx")
