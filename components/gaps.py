@@ -63,9 +63,9 @@ def filters(ctx, sites: list[tuple[str, str]], county: str | None) -> GapFilter:
 
 def summary(c: GapCounts) -> None:
     st.html('<div style="font-size:.95rem;color:#37474F;margin:.2rem 0 .4rem 0">'
-            f'共 <b>{c.households}</b> 户存在权益缺口，'
-            f'缺口 <b>{c.gaps}</b> 项（未落实 {c.open} 项、漏项未核实 {c.blank} 项）；'
-            f'迁入地负责 {c.by_side.get("迁入地", 0)} 项，迁出地负责 {c.by_side.get("迁出地", 0)} 项。</div>')
+            f'共 <b>{c.households:,}</b> 户存在权益缺口，'
+            f'缺口 <b>{c.gaps:,}</b> 项（未落实 {c.open:,} 项、漏项未核实 {c.blank:,} 项）；'
+            f'迁入地负责 {c.by_side.get("迁入地", 0):,} 项，迁出地负责 {c.by_side.get("迁出地", 0):,} 项。</div>')
 
 
 def pager(f: GapFilter, total: int) -> int:
@@ -76,7 +76,7 @@ def pager(f: GapFilter, total: int) -> int:
         return 0
     c, _ = st.columns([1, 3])
     with c:
-        n = st.number_input(f"页码（共 {pages} 页，每页 {size} 项）", min_value=1, max_value=pages, value=1,
+        n = st.number_input(f"页码（共 {pages:,} 页，每页 {size:,} 项）", min_value=1, max_value=pages, value=1,
                             step=1, key=f"gap_page_{hash(f)}")
     return int(n) - 1
 
@@ -91,17 +91,33 @@ def household_note(f: GapFilter, df: pd.DataFrame) -> None:
                 icon=":material/person:")
 
 
+# What an official reads first (who, where, which item, how it stands, whose task) before the reference columns.
+TABLE_ORDER = ["户编码", "户主", "安置点", "事项", "状态", "责任方", "服务平台", "县", "身份证号", "事项编码", "类别"]
+TABLE_ROWS = 25          # rows visible without scrolling the table; a page holds more
+ROW_PX = 35              # st.dataframe's row (and header) height
+
+
+def table_height(rows: int) -> int:
+    """Pixels for a table showing up to TABLE_ROWS rows (a short list is not padded with empty space)."""
+    return (min(max(rows, 1), TABLE_ROWS) + 1) * ROW_PX + 3
+
+
 def table(df: pd.DataFrame, month: str | None = None) -> None:
     show = df.drop(columns=["county_code"])
     if month:
         show["户编码"] = [links.household_url(c, month) for c in show["户编码"]]
         show = links.add_site_links(show.rename(columns={"site_code": "安置点编码"}), month)
     show = show.drop(columns=["site_code", "安置点编码"], errors="ignore")
-    st.dataframe(show, hide_index=True, width="stretch", height=520, key="gaps_table",
-                 column_config={"身份证号": st.column_config.TextColumn("身份证号（已脱敏）", width=150),
-                                "安置点": links.link_column("安置点", width=150),
-                                "户编码": links.link_column("户编码", width=130, pinned=True,
-                                                            help="点击户编码打开该户的一户一档（新标签页）")})
+    show = show[[c for c in TABLE_ORDER if c in show.columns] + [c for c in show.columns if c not in TABLE_ORDER]]
+    st.dataframe(show, hide_index=True, width="stretch", height=table_height(len(show)), key="gaps_table",
+                 column_config={"户编码": links.link_column("户编码", width=130, pinned=True,
+                                                            help="点击户编码打开该户的一户一档（新标签页）"),
+                                "户主": st.column_config.TextColumn("户主", width=70),
+                                "安置点": links.link_column("安置点", width=215),
+                                "事项": st.column_config.TextColumn("事项", width=200),
+                                "状态": st.column_config.TextColumn("状态", width=110),
+                                "责任方": st.column_config.TextColumn("责任方", width=70),
+                                "身份证号": st.column_config.TextColumn("身份证号（已脱敏）", width=150)})
 
 
 def downloads(ctx, f: GapFilter, scope, total: int) -> None:
