@@ -144,10 +144,14 @@ def _from_proxy(engine) -> accounts.Account | None:
         return None
     if st.session_state.get("_auth_proxy_user") == name and st.session_state.get("_auth_token"):
         return None                                   # already signed in through the proxy this session
+    if st.session_state.get("_auth_signed_out") or st.session_state.get("_auth_proxy_refused") == name:
+        return None                                   # signed out here, or refused once: not again at every rerun
     r = accounts.sign_in_trusted(engine, name)
     if r.ok:
         st.session_state["_auth_proxy_user"] = name
         st.session_state["_auth_token"] = r.token
+    else:
+        st.session_state["_auth_proxy_refused"] = name
     return r.account
 
 

@@ -327,4 +327,20 @@ def test_proxy_header_sign_on_takes_role_and_county_from_the_accounts(db, city: 
         monkeypatch.setattr(auth, "_client", lambda name=name: (None, {"X-Remote-User": name}))
         at = AppTest.from_file(APP, default_timeout=180).run()
         assert not signed_in(at) and [t.label for t in at.text_input] == ["用户名", "密码"]
-        assert (name, "登录失败", "统一认证登录失败：账号不存在、已停用或锁定中") in audit_entries(db)
+        refused = (name, "登录失败", "统一认证登录失败：账号不存在、已停用或锁定中")
+        failures = [e for e in audit_entries(db) if e == refused]
+        assert len(failures) == 1
+        at.run()                                                         # a rerun does not ask (and audit) again
+        assert [e for e in audit_entries(db) if e in failures] == failures
+
+
+def test_after_signing_out_the_proxy_header_does_not_sign_in_again_in_that_session(db, monkeypatch):
+    monkeypatch.setenv(auth.PROXY_HEADER_ENV, "X-Remote-User")
+    monkeypatch.setattr(auth, "_client", lambda: (None, {"X-Remote-User": "op_test"}))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert signed_in(at)
+    next(b for b in at.sidebar.button if b.label == "退出登录").click().run()
+    at.run()
+    assert not signed_in(at)
+    logins = [e for e in audit_entries(db) if e[:2] == ("op_test", "登录")]
+    assert len(logins) == 1, logins
