@@ -135,7 +135,9 @@ def plotly_layout(dark: bool = False, height: int | None = None, scale: float = 
         plot_bgcolor="rgba(0,0,0,0)",
         margin=dict(l=round(10 * scale), r=round(10 * scale), t=round(36 * scale), b=round(10 * scale)),
         hoverlabel=dict(font=dict(family=FONT_FAMILY)),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="center", x=0.5, font=dict(color=text)),
+        # the legend's text and symbols grow with the screen too (plotly draws them in pixels)
+        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="center", x=0.5,
+                    itemwidth=max(30, round(30 * scale)), font=dict(color=text, size=round(13 * scale))),
         title=dict(x=0, font=dict(color=text)),
         xaxis=dict(gridcolor=grid, zerolinecolor=grid),
         yaxis=dict(gridcolor=grid, zerolinecolor=grid),
