@@ -24,7 +24,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from domain.rights import RIGHTS_CODES  # noqa: E402
 from scoring.rights_matrix import counts_from_households, matrix  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from data import models as m  # noqa: E402
 from data.db import create  # noqa: E402
@@ -78,6 +78,8 @@ def database(df: pd.DataFrame, url: str):
                 rows = []
         if rows:
             conn.execute(insert(m.Household), rows)
+    with eng.begin() as conn:       # planner statistics, as a database in service has them (PostgreSQL
+        conn.execute(text("ANALYZE"))   # picked a nested loop for the county filter without them: 7 s, not 0.2 s)
     return eng, counties[0]
 
 
