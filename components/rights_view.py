@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import cache, links, widgets
+from components import cache, links, place, widgets
 from domain import roles
 from domain.organisation import PLATFORMS
 from domain.scope import Scope
@@ -89,7 +89,7 @@ def _count_colour(v, top: float) -> str:
     return f"background-color:rgba(211,47,47,{alpha:.2f})"
 
 
-NAME_WIDTH, ITEM_WIDTH = 220, 96        # px: a regular grid, so a cell is where one expects it
+NAME_WIDTH, ITEM_WIDTH = 290, 96        # px: a regular grid, so a cell is where one expects it
 
 
 def matrix(view, f: Filters) -> None:
@@ -168,9 +168,9 @@ def cell_chooser(ctx, view, f: Filters) -> Cell:
             else:
                 st.query_params[q] = v
     c1, c2, c3 = st.columns(3)
-    group = c1.selectbox(unit, groups, key="rv_cell_group", on_change=changed,
+    group = c1.selectbox(unit, groups, key="rv_cell_group", on_change=changed, placeholder="全部",
                          format_func=lambda s: "全部" if s is None else f"{view.names.get(s, s)}（{s}）")
-    item = c2.selectbox("事项", items, key="rv_cell_item", on_change=changed,
+    item = c2.selectbox("事项", items, key="rv_cell_item", on_change=changed, placeholder="全部事项",
                         format_func=lambda c: "全部事项" if c is None else f"{c} {_NAMES[c]}")
     kind = c3.radio("类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="rv_cell_kind",
                     on_change=changed)
@@ -184,7 +184,7 @@ def pager_state() -> int:
 def household_table(ctx, hp, page: int, size: int) -> None:
     pages = max(1, -(-hp.total // size))
     page = min(page, pages - 1)
-    st.markdown(f"共 **{hp.total}** 户，第 {page + 1} / {pages} 页（每页 {size} 户）")
+    st.markdown(f"共 **{hp.total:,}** 户，第 {page + 1:,} / {pages:,} 页（每页 {size} 户）")
     df = hp.rows.copy()
     df["户编码"] = [links.household_url(c, ctx.month) for c in hp.codes]
     st.dataframe(df, hide_index=True, width="stretch", key="rv_households",
@@ -208,13 +208,14 @@ def worklist_download(ctx, scope: Scope) -> None:
     if not opts:
         return
     names = dict(counties)
+    whole = place.whole_city()                                  # 全州 for a 自治州
     c1, c2 = st.columns([2, 3])
-    county = c1.selectbox("工作清单范围", opts, format_func=lambda c: "全市" if c is None else names.get(c, c),
+    county = c1.selectbox("工作清单范围", opts, format_func=lambda c: whole if c is None else names.get(c, c),
                           key="rv_wl_county")
 
     def build() -> bytes:
         return wl_svc.worklist_xlsx(wl_svc.worklist(ctx.engine, ctx.month, county, scope), ctx.month)
-    label = names.get(county, "全市")
+    label = names.get(county, whole)
     c2.download_button("导出走访工作清单（Excel，按服务平台分表）",
                        widgets.audited(ctx, "走访工作清单", label, build),
                        file_name=f"走访工作清单_{label}_{ctx.month}.xlsx",

@@ -21,3 +21,5 @@ if ctx and not profile.scope_gate(ctx, scope):
                 st.warning(f"未找到户编码为“{code}”的搬迁户。")
             elif hf:
                 household_view.render(hf)
+        else:
+            household_view.hint()

@@ -171,3 +171,45 @@ def test_sql_list_side_and_platform_follow_scoring_routing(city):
         want = sorted(set(gl[gl["platform"] == platform]["household_code"]))
         got = rights.household_list(eng, month, CITY_SCOPE, platform=platform, size=10_000)
         assert sorted(got.codes) == want, platform
+
+
+def test_household_page_hint_and_chinese_months(city):
+    """Opened without a household the page says where households come from; a household's file prints its months
+    as 2026年11月 (facts, the rights heading, the history), never the ISO 2026-11."""
+    eng = _eng()
+    month = city.months[-1]
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("pages/household.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("从权益缺口、权益保障" in i.value and "输入户编码" in i.value for i in at.info)
+    assert not at.dataframe
+    code = repo.households(eng, month)["household_code"].iloc[0]
+    at = AppTest.from_file(APP, default_timeout=180)          # a link opens a new tab: a new session
+    at.query_params.update({"household": code, "month": month})
+    at.run()
+    at.switch_page("pages/household.py").run()
+    assert not at.exception and not at.info
+    y, m = month.split("-")
+    cn = f"{y}年{int(m)}月"
+    assert any(f"**台账月份**  \n{cn}" == md.value for md in at.markdown)
+    assert any(h.value == f"权益事项（{cn}）" for h in at.subheader)
+    history = next(d.value for d in at.dataframe if "月份" in d.value.columns)
+    assert list(history["月份"]) == [f"{a}年{int(b)}月" for a, b in (x.split("-") for x in city.months)]
+    assert not any(month in md.value for md in at.markdown) and not any(month in h.value for h in at.subheader)
+
+
+def test_rights_page_lists_site_names_and_the_designation(city):
+    """The household list names the site (not its code); the work list's whole-city choice says 全州 for the small
+    city, a 自治州; the cell chooser's empty choice reads 全部, not Streamlit's English placeholder."""
+    eng = _eng()
+    month = city.months[-1]
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("pages/rights.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    sites = repo.sites(eng)
+    df = next(d.value for d in at.dataframe if "户编码" in d.value.columns)
+    assert len(df) and set(df["安置点"]) <= set(sites["site_name"])
+    assert not set(df["安置点"]) & set(sites["site_code"])
+    wl = at.selectbox(key="rv_wl_county")
+    assert "全州" in wl.options and "全市" not in wl.options
+    assert at.selectbox(key="rv_cell_group").proto.placeholder == "全部"
