@@ -202,7 +202,6 @@ def test_rights_page_lists_site_names_and_the_designation(city):
     """The household list names the site (not its code); the work list's whole-city choice says 全州 for the small
     city, a 自治州; the cell chooser's empty choice reads 全部, not Streamlit's English placeholder."""
     eng = _eng()
-    month = city.months[-1]
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.switch_page("pages/rights.py").run()
     assert not at.exception, [e.value for e in at.exception]
