@@ -151,7 +151,7 @@ def _records(ctx, kind: str, county: str | None, key: str) -> None:
     if df.empty:
         st.info(f"本月没有{kind}记录。", icon=":material/info:")
     else:
-        cols = [c for c in df.columns if c not in ("id", "county_code") and (df[c] != "").any()]
+        cols = [c for c in df.columns if c not in ("id", "county_code", "site_codes") and (df[c] != "").any()]
         st.table(df[cols], hide_index=True)
 
 
@@ -161,6 +161,14 @@ def _site_choice(ctx, county: str | None, key: str) -> str | None:
     sites = svc.sites_of(ctx.engine, county, ctx.month, cache.user_scope(ctx.user))
     names = {"": "（不指定）", **dict(sites)}
     return st.selectbox("安置点", list(names), format_func=names.get, key=key) or None
+
+
+def _sites_choice(ctx, county: str | None, key: str) -> list[str]:
+    if county is None:
+        return []
+    names = dict(svc.sites_of(ctx.engine, county, ctx.month, cache.user_scope(ctx.user)))
+    return st.multiselect("督导的安置点（可多选）", list(names), format_func=names.get, key=key,
+                          placeholder="选择本次督导督查的安置点")
 
 
 def _add(ctx, key: str, **kw) -> None:
@@ -203,14 +211,14 @@ def visits_tab(ctx, county: str | None) -> None:
     with st.expander("新增督导督查记录", expanded=False, icon=":material/add:"):
         code = _pick_county(ctx, "fu_visit_county", county)
         with st.form("fu_visit", clear_on_submit=True):
-            site = _site_choice(ctx, code, "fu_visit_site")
+            sites = _sites_choice(ctx, code, "fu_visit_sites")
             day = st.date_input("督导日期", value=last, min_value=first, max_value=last, format="YYYY-MM-DD",
                                 key="fu_visit_date")
             title = st.text_input("督导事项", value=f"{int(ctx.month[5:])}月督导督查", key="fu_visit_title")
             found = st.text_area("发现的问题（每行一条）", key="fu_visit_found")
             go = st.form_submit_button("保存", type="primary")
         if go:
-            _add(ctx, "visit", kind=SUPERVISION, date=day, county_code=code, site_code=site, title=title,
+            _add(ctx, "visit", kind=SUPERVISION, date=day, county_code=code, site_codes=sites, title=title,
                  content=found)
     _finding_form(ctx, county)
 
@@ -225,8 +233,11 @@ def _finding_form(ctx, county: str | None) -> None:
         visits = {int(i): f"{d} {n} · {t}" for i, d, n, t in zip(df["id"], df["日期"], df["县(市、区)"], df["标题"])}
         vid = st.selectbox("督导督查记录", list(visits), format_func=visits.get, key="fu_find_visit")
         items = svc.findings(df.set_index("id").loc[vid, "内容"])
+        at = dict(svc.visit_sites(ctx.engine, vid, scope))
         with st.form("fu_finding", clear_on_submit=True):
             text = st.selectbox("发现的问题", items, key="fu_find_text")
+            site = (st.selectbox("问题所在安置点", list(at), format_func=at.get, key="fu_find_site")
+                    if len(at) > 1 else next(iter(at), None))
             a, b = st.columns(2)
             unit = a.text_input("责任单位", key="fu_find_unit")
             day = dt.date.fromisoformat(df.set_index("id").loc[vid, "日期"])
@@ -236,7 +247,8 @@ def _finding_form(ctx, county: str | None) -> None:
         if go:
             try:
                 code = svc.item_from_finding(ctx.engine, record_id=vid, finding=text, unit=unit, deadline=deadline,
-                                             user=ctx.user.username, role=ctx.user.role, scope=scope)
+                                             user=ctx.user.username, role=ctx.user.role, scope=scope,
+                                             site_code=site)
             except (ValueError, LookupError, PermissionError) as exc:
                 st.error(f"未登记：{user_message(exc)}", icon=":material/error:")
                 return

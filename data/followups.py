@@ -26,7 +26,7 @@ CASE_FIELDS = ["case_id", "month", "county_code", "county_name", "level", "flags
 INTERVIEW_FIELDS = ["record_id", "case_id", "valid_from", "held_on", "interviewee", "interviewer", "record",
                     "attachment_name", "attachment_size", "recorded_by", "recorded_at"]
 RECORD_FIELDS = ["id", "kind", "date", "county_code", "county_name", "site_code", "title", "content", "participants",
-                 "valid_from", "recorded_by", "recorded_at"]
+                 "valid_from", "recorded_by", "recorded_at", "site_codes"]
 
 
 class DuplicateRecord(ValueError):
@@ -146,19 +146,22 @@ def attachment(engine: Engine, record_id: int) -> tuple[str | None, str | None, 
 
 # ------------------------------------------------------------------------------------------------ records
 
-def add_record(engine: Engine, *, kind: str, date: dt.date, county_code: str, site_code: str | None, title: str,
+def add_record(engine: Engine, *, kind: str, date: dt.date, county_code: str, site_codes: list[str], title: str,
                content: str | None, participants: str | None, user: str) -> int:
-    """Add a follow-up record from the browser: valid_from = the month of its date; audited."""
+    """Add a follow-up record from the browser naming `site_codes` (none, one or several; `site_code` keeps the
+    first, for readers of one site): valid_from = the month of its date; audited."""
     month = date.strftime("%Y-%m")
     try:
         with Session(engine) as s, s.begin():
-            row = m.FollowUp(kind=kind, date=date, county_code=county_code, site_code=site_code or None, title=title,
+            row = m.FollowUp(kind=kind, date=date, county_code=county_code,
+                             site_code=site_codes[0] if site_codes else None, title=title,
                              content=content or None, participants=participants or None, valid_from=month,
                              recorded_by=user, recorded_at=_now())
             s.add(row)
             s.flush()
+            s.add_all([m.FollowUpSite(followup_id=row.id, site_code=c, position=i) for i, c in enumerate(site_codes)])
             name = s.execute(select(m.County.name).where(m.County.code == county_code)).scalar() or county_code
-            where = f"，{site_code}" if site_code else ""
+            where = f"，{'、'.join(site_codes)}" if site_codes else ""
             audit.record(s, user=user, action=audit.FOLLOWUP,
                          detail=f"{kind}：{name}，{date.isoformat()}，{title}{where}")
             bump_data_version(s, [VERSION_KEY])
@@ -180,5 +183,15 @@ def records(engine: Engine, kind: str | None = None, county_code: str | None = N
         stmt = stmt.where(f.county_code == county_code)
     if month:
         stmt = stmt.where(f.date >= dt.date.fromisoformat(f"{month}-01"), f.date <= period_end(month))
-    return _frame(engine, stmt, RECORD_FIELDS)
+    df = _frame(engine, stmt, RECORD_FIELDS[:-1])
+    named: dict[int, list[str]] = {}
+    if len(df):
+        fs = m.FollowUpSite
+        with engine.connect() as conn:
+            for fid, code in conn.execute(select(fs.followup_id, fs.site_code)
+                                          .where(fs.followup_id.in_([int(i) for i in df["id"]]))
+                                          .order_by(fs.followup_id, fs.position)):
+                named.setdefault(int(fid), []).append(str(code))
+    df["site_codes"] = [named.get(int(i)) or ([str(c)] if c else []) for i, c in zip(df["id"], df["site_code"])]
+    return df
 

@@ -212,6 +212,15 @@ class FollowUp(Base):
     __table_args__ = (UniqueConstraint("kind", "date", "county_code", "title", name="uq_followups_key"),)
 
 
+class FollowUpSite(Base):
+    """The sites a follow-up record names (a 督导督查 visit may cover several sites of its county). A record without
+    rows here names at most `FollowUp.site_code` (records from before these rows existed, ledger imports)."""
+    __tablename__ = "followup_sites"
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)         # the order the user chose them in
+
+
 class InterviewCase(Base):
     """约谈 case: a 建议约谈 / 建议约谈主要负责人 of an issued circular (one per month and county; re-issuing the month
     adds none). Opened 待约谈 by whoever issued the circular (created_by / created_at); see domain.followup."""

@@ -186,8 +186,9 @@ def interview_attachment(engine: Engine, record_id: int, scope: Scope) -> tuple[
 
 def add_record(engine: Engine, *, kind: str, date: dt.date, county_code: str, title: str, user: str,
                role: str | None, scope: Scope, site_code: str | None = None, content: str | None = None,
-               participants: str | None = None) -> int:
-    """Add a 定期调度 / 督导督查 / 舆论宣传 record of the scope's county (valid_from = the month of `date`)."""
+               participants: str | None = None, site_codes: list[str] | None = None) -> int:
+    """Add a 定期调度 / 督导督查 / 舆论宣传 record of the scope's county (valid_from = the month of `date`) naming
+    `site_codes` (a visit may cover several sites of the county; `site_code` names one)."""
     _need(role, roles.FOLLOWUP)
     if kind not in FOLLOWUP_KINDS or kind not in (MEETING, SUPERVISION, PUBLICITY):
         raise ValueError(f"记录类型“{kind}”不正确（可选：{MEETING}、{SUPERVISION}、{PUBLICITY}）")
@@ -198,14 +199,16 @@ def add_record(engine: Engine, *, kind: str, date: dt.date, county_code: str, ti
         raise ValueError("请填写日期")
     if date > dt.date.today():
         raise ValueError(f"日期{date.isoformat()}晚于今天")
-    if site_code:
+    codes = list(dict.fromkeys([c for c in [site_code, *(site_codes or [])] if c]))
+    if codes:
         sites = repo.sites(engine)
-        hit = sites.loc[sites["site_code"] == site_code]
-        if hit.empty or str(hit["county_code"].iloc[0]) != county_code:
-            raise ValueError(f"安置点“{site_code}”不属于所选县（市、区）")
+        own = set(sites.loc[sites["county_code"].astype(str) == county_code, "site_code"].astype(str))
+        wrong = [c for c in codes if c not in own]
+        if wrong:
+            raise ValueError(f"安置点“{'、'.join(wrong)}”不属于所选县（市、区）")
     if kind == MEETING:
         _text(participants, "参会人员")
-    return store.add_record(engine, kind=kind, date=date, county_code=county_code, site_code=site_code,
+    return store.add_record(engine, kind=kind, date=date, county_code=county_code, site_codes=codes,
                             title=_text(title, "标题", limit=250), content=_text(content, "内容", required=False),
                             participants=_text(participants, "参会人员", required=False), user=user)
 
@@ -214,8 +217,26 @@ def records_view(engine: Engine, kind: str, month: str | None, scope: Scope) -> 
     """Records of one kind dated in `month` (all months when None), newest first; keeps id and county_code."""
     df = store.records(engine, kind, scope.narrow(None), month)
     df["date"] = df["date"].map(lambda d: d.isoformat() if isinstance(d, dt.date) else str(d))
-    keep = ["id", "county_code", *RECORD_HEADERS]
+    names = _site_names(engine)
+    df["site_code"] = df["site_codes"].map(lambda cs: "、".join(names.get(c, c) for c in cs))
+    df["site_codes"] = df["site_codes"].map(",".join)
+    keep = ["id", "county_code", "site_codes", *RECORD_HEADERS]
     return df[keep].rename(columns=RECORD_HEADERS).fillna("")
+
+
+def _site_names(engine: Engine) -> dict[str, str]:
+    s = repo.sites(engine)
+    return dict(zip(s["site_code"].astype(str), s["site_name"].astype(str)))
+
+
+def visit_sites(engine: Engine, record_id: int, scope: Scope) -> list[tuple[str, str]]:
+    """(site_code, site_name) of the sites a 督导督查 record of the scope names, in the order recorded."""
+    rec = store.records(engine, SUPERVISION, scope.narrow(None))
+    hit = rec.loc[rec["id"] == int(record_id)]
+    if hit.empty:
+        raise LookupError(f"第{record_id}号督导督查记录不存在或不在您的数据权限范围内")
+    names = _site_names(engine)
+    return [(c, names.get(c, c)) for c in hit["site_codes"].iloc[0]]
 
 
 def findings(content: str | None) -> list[str]:
@@ -269,10 +290,11 @@ class _Actor:
 
 
 def item_from_finding(engine: Engine, *, record_id: int, finding: str, unit: str, deadline: dt.date, user: str,
-                      role: str | None, scope: Scope) -> str:
+                      role: str | None, scope: Scope, site_code: str | None = None) -> str:
     """Create a rectification item (source 督导督查, status 未整改) from a finding of a 督导督查 record of the
     scope, through the 问题整改台账 service (services.rectifications.create_item: validated, versioned in the month
-    of the visit, audited): found on the visit's date, at its county and site; returns the item's code."""
+    of the visit, audited): found on the visit's date, at its county and at `site_code`, one of the visit's sites
+    (by default its only site; none when it named none or several and none is chosen); returns the item's code."""
     _need(role, roles.FOLLOWUP)
     rec = store.records(engine, SUPERVISION, scope.narrow(None))
     hit = rec.loc[rec["id"] == int(record_id)]
@@ -280,8 +302,12 @@ def item_from_finding(engine: Engine, *, record_id: int, finding: str, unit: str
         raise LookupError(f"第{record_id}号督导督查记录不存在或不在您的数据权限范围内")
     r = hit.iloc[0]
     found = r["date"]
+    named = list(r["site_codes"])
+    if site_code and site_code not in named:
+        raise ValueError(f"安置点“{site_code}”不是该次督导督查的安置点（{'、'.join(named) or '未指定安置点'}）")
+    site = site_code or (named[0] if len(named) == 1 else None)
     return rectifications.create_item(
         engine, scope, _Actor(user, role), found.strftime("%Y-%m"), county_code=str(r["county_code"]),
         source=SUPERVISION, description=_text(finding, "问题描述"), unit=unit, found_date=found, deadline=deadline,
-        site_code=r["site_code"] or None, status=RECT_OPEN,
+        site_code=site, status=RECT_OPEN,
         note=f"由督导督查记录“{r['title']}”（{found.isoformat()}）发现的问题登记")

@@ -4,10 +4,10 @@ from data.db import create, current_revision, get_setting, set_setting
 
 
 def test_schema_is_migrated_on_both_databases(engine):
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     tables = set(inspect(engine).get_table_names())
     assert {"sites", "households", "labourers", "imports", "result_cache", "users", "user_sessions",
-            "interview_cases", "interview_records"} <= tables
+            "interview_cases", "interview_records", "followup_sites"} <= tables
     assert {"participants", "recorded_by"} <= {c["name"] for c in inspect(engine).get_columns("followups")}
     assert {"failed_logins", "locked_until"} <= {c["name"] for c in inspect(engine).get_columns("users")}
 

@@ -222,3 +222,40 @@ def test_command_line_issue_needs_a_circular_role(story, tmp_path):
     assert len(circ.issued(e)) == before + 1
     wb = load_workbook(tmp_path / "o.xlsx")
     assert "约谈落实" in wb.sheetnames
+
+
+def test_a_visit_names_several_sites_and_a_finding_becomes_an_item_of_one(story):
+    e, _, city, (a, b, _), _, _ = story
+    code_a, code_b = city.counties[0][0], city.counties[1][0]
+    own = [s for s in city.sites if s["county_code"] == code_a]
+    other = next(s for s in city.sites if s["county_code"] == code_b)
+    assert len(own) == 2
+    first, second = own[1]["code"], own[0]["code"]
+    kw = dict(kind="督导督查", date=dt.date(2026, 10, 12), county_code=code_a, user="supervisor", role="市级督导",
+              scope=CITY)
+    with pytest.raises(ValueError, match=other["code"]):
+        fu.add_record(e, title="跨县督导", site_codes=[first, other["code"]], **kw)
+    rid = fu.add_record(e, title="10月联合督导", site_codes=[first, second], content="1. 就业台账缺失\n2. 门禁损坏",
+                        **kw)
+    view = fu.records_view(e, "督导督查", "2026-10", CITY).set_index("id")
+    assert view.loc[rid, "site_codes"] == f"{first},{second}"
+    assert view.loc[rid, "安置点"] == f"{own[1]['name']}、{own[0]['name']}"
+    assert fu.visit_sites(e, rid, CITY) == [(first, own[1]["name"]), (second, own[0]["name"])]
+    with e.connect() as conn:                      # readers of one site see the first
+        assert conn.execute(select(m.FollowUp.site_code).where(m.FollowUp.id == rid)).scalar() == first
+    with pytest.raises(ValueError, match="不是该次督导督查的安置点"):
+        fu.item_from_finding(e, record_id=rid, finding="门禁损坏", unit="物业", deadline=dt.date(2026, 11, 30),
+                             user="supervisor", role="市级督导", scope=CITY, site_code=other["code"])
+    code = fu.item_from_finding(e, record_id=rid, finding="门禁损坏", unit="物业", deadline=dt.date(2026, 11, 30),
+                                user="supervisor", role="市级督导", scope=CITY, site_code=second)
+    item = repo.rectifications(e, "2026-10").set_index("item_code").loc[code]
+    assert item["site_code"] == second and item["county_code"] == code_a
+    with pytest.raises(LookupError):
+        fu.visit_sites(e, rid, Scope.county(code_b))
+    # an older record with one site_code only (no rows of its own) still reads as naming that site
+    with e.begin() as conn:
+        conn.execute(m.FollowUp.__table__.insert().values(
+            kind="督导督查", date=dt.date(2026, 10, 13), county_code=code_a, site_code=first, title="旧记录",
+            content="1. 旧问题", valid_from="2026-10"))
+    old = fu.records_view(e, "督导督查", "2026-10", CITY)
+    assert old.loc[old["标题"] == "旧记录", "安置点"].iloc[0] == own[1]["name"]
