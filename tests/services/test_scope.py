@@ -35,7 +35,8 @@ SCOPED = [overview.overview, overview.wall_data, maps.map_data, ranking.ranking_
           followup.case_states, followup.case_progress, followup.case_history, followup.opened_by, followup.cases_view,
           followup.interviews_view,
           followup.record_interview, followup.interview_attachment, followup.add_record, followup.records_view,
-          followup.checklist_view, followup.sites_of, followup.require_scope, followup.item_from_finding]
+          followup.checklist_view, followup.sites_of, followup.require_scope, followup.item_from_finding,
+          followup.visit_sites]
 UNSCOPED = {
     # pure: they work on frames a scoped caller already has
     "overview.kpis", "overview.city_trend", "overview.city_figures", "overview.rights_totals", "overview.site_brief",
