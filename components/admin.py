@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from components import export_links
 from domain import roles
 from services import accounts
 from services import audit as audit_service
@@ -124,5 +125,6 @@ def audit_search(engine, ctx) -> None:
                                   (e2, "csv", "导出CSV", "text/csv")):
         if col.button(label, key=f"aud_export_{fmt}", disabled=total == 0):
             data = audit_service.export_log(engine, ctx.user.username, q, fmt)
-            col.download_button(f"下载审计日志.{fmt}", data, file_name=f"审计日志.{fmt}", mime=mime,
+            col.download_button(f"下载审计日志.{fmt}", lambda d=data: d, file_name=f"审计日志.{fmt}",
+                                mime=export_links.once(mime),
                                 key=f"aud_dl_{fmt}")

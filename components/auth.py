@@ -34,6 +34,7 @@ from typing import Mapping
 
 import streamlit as st
 
+from components import export_links
 from domain import roles
 from services import accounts
 from services.errors import user_message
@@ -286,6 +287,7 @@ def account_menu(engine, user: User) -> None:
         password_form(engine, user)
     if st.button("退出登录", icon=":material/logout:"):
         logout(engine)
+        export_links.drop_built_files()      # a captured export link stops working with its session
         st.rerun()
 
 

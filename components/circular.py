@@ -11,7 +11,7 @@ import html
 
 import streamlit as st
 
-from components import cache, widgets
+from components import cache, export_links, widgets
 from domain import roles
 from domain.scope import Scope
 from services import circular as circ
@@ -122,12 +122,13 @@ def downloads(ctx, c, a, b) -> None:
         st.download_button("下载Excel通报（可打印）",
                            widgets.audited(ctx, "月度通报Excel（草稿）", c.title, lambda: circ.draft_file(c, "xlsx")),
                            file_name=circ.file_name(c, c.month, "xlsx"),
-                           mime=XLSX_MIME, type="primary", icon=":material/download:", key="circ_dl_xlsx")
+                           mime=export_links.once(XLSX_MIME), type="primary", icon=":material/download:",
+                           key="circ_dl_xlsx")
     with b:
         st.download_button("下载Word草稿（可编辑）",
                            widgets.audited(ctx, "月度通报Word（草稿）", c.title, lambda: circ.draft_file(c, "docx")),
                            file_name=circ.file_name(c, c.month, "docx"),
-                           mime=DOCX_MIME, icon=":material/description:", key="circ_dl_docx")
+                           mime=export_links.once(DOCX_MIME), icon=":material/description:", key="circ_dl_docx")
 
 
 def issue_button(ctx, c) -> None:
@@ -168,4 +169,4 @@ def issued_table(ctx) -> None:
                                                       f"{r.标题} 第{r.版次}版（{r.月份}）",
                                                       lambda k=kind: circ.download(eng, cid, k, scope)),
                                key=f"circ_re_{kind}", file_name=circ.file_name(r.标题, f"{r.月份}_第{r.版次}版", kind),
-                               mime=circ.KINDS[kind].mime, icon=":material/download:")
+                               mime=export_links.once(circ.KINDS[kind].mime), icon=":material/download:")

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import charts, links, theme, widgets
+from components import charts, export_links, links, theme, widgets
 from domain import roles
 from domain.scope import Scope
 from services.employment import RATES, zero_households_csv
@@ -122,8 +122,8 @@ def zero_households(ctx, view) -> None:
     if ctx.user.can(roles.EXPORT) or ctx.user.can(roles.EXPORT_OWN):
         st.download_button("导出零就业家庭及其劳动力（CSV）",
                            widgets.audited(ctx, "零就业家庭清单", f"{len(z)}户", lambda: zero_households_csv(view)),
-                           file_name=f"零就业家庭_{month}.csv", mime="text/csv", icon=":material/download:",
-                           key="dl_zero")
+                           file_name=f"零就业家庭_{month}.csv", mime=export_links.once("text/csv"),
+                           icon=":material/download:", key="dl_zero")
     page = pager("ev_zero_page", len(z))
     part = z.iloc[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     household_table(part, list(part["household_code"]), month, "ev_zero")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import mimetypes
+
 import streamlit as st
 
-from components import cache, widgets
+from components import cache, export_links, widgets
 from domain import roles
 from domain.followup import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, CASE_PENDING, MEETING, PUBLICITY, SUPERVISION
 from domain.scope import OutOfScope
@@ -102,6 +104,8 @@ def _interview_history(ctx, county: str | None) -> None:
                                                    lambda i=r.record_id: svc.interview_attachment(
                                                        ctx.engine, i, scope)[1]),
                                    file_name=r.attachment_name, key=f"fu_att_{r.record_id}",
+                                   mime=export_links.once(mimetypes.guess_type(r.attachment_name)[0]
+                                                          or "application/octet-stream"),
                                    icon=":material/attach_file:")
 
 

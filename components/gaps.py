@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import links, widgets
+from components import export_links, links, widgets
 from data.rights import GapCounts, GapFilter
 from domain import roles
 from domain.organisation import PLATFORMS_REGISTRY
@@ -127,5 +127,5 @@ def downloads(ctx, f: GapFilter, scope, total: int) -> None:
     st.download_button("导出缺口清单（CSV）",
                        widgets.audited(ctx, "权益缺口清单", f"{total}项",
                                        lambda: gaps_export(ctx.engine, ctx.month, f, scope)),
-                       file_name=f"权益缺口清单_{ctx.month}.csv", mime="text/csv",
+                       file_name=f"权益缺口清单_{ctx.month}.csv", mime=export_links.once("text/csv"),
                        icon=":material/download:", key="dl_gaps")

@@ -8,7 +8,7 @@ import html
 
 import streamlit as st
 
-from components import fmt
+from components import export_links, fmt
 from domain import roles
 from domain.calendar import period_end
 from domain.followup import RECT_CLOSED, RECT_IN_PROGRESS, RECT_OPEN, RECT_SOURCES, RECT_STATUSES
@@ -99,10 +99,10 @@ def downloads(ctx, scope: Scope, filt: rect.ItemFilter, city_name: str) -> None:
                        lambda: rect.export_items(ctx.engine, scope, ctx.user, ctx.month, filt, "xlsx",
                                                  city_name=city_name),
                        file_name=f"问题整改台账_{ctx.month}.xlsx", icon=":material/download:", key="rect_dl_xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                       mime=export_links.once("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     c2.download_button("导出CSV", lambda: rect.export_items(ctx.engine, scope, ctx.user, ctx.month, filt, "csv"),
-                       file_name=f"问题整改台账_{ctx.month}.csv", mime="text/csv", icon=":material/download:",
-                       key="rect_dl_csv")
+                       file_name=f"问题整改台账_{ctx.month}.csv", mime=export_links.once("text/csv"),
+                       icon=":material/download:", key="rect_dl_csv")
 
 
 def _site_choices(ctx, scope: Scope) -> tuple[list[str], dict[str, str]]:

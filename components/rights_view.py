@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import cache, links, place, widgets
+from components import cache, export_links, links, place, widgets
 from domain import roles
 from domain.organisation import PLATFORMS
 from domain.scope import Scope
@@ -219,5 +219,5 @@ def worklist_download(ctx, scope: Scope) -> None:
     c2.download_button("导出走访工作清单（Excel，按服务平台分表）",
                        widgets.audited(ctx, "走访工作清单", label, build),
                        file_name=f"走访工作清单_{label}_{ctx.month}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       mime=export_links.once("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                        icon=":material/download:", key="dl_worklist")

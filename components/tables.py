@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cache, links, place, theme, widgets
+from components import cache, export_links, links, place, theme, widgets
 from domain import roles
 from services import ranking as ranking_svc
 from services.ranking import Ranking, RankingFilters
@@ -162,10 +162,11 @@ def ranking_downloads(ctx, table: pd.DataFrame, f: RankingFilters, scope) -> Non
                            widgets.audited(ctx, "安置点排名Excel", detail,
                                            lambda: cache.ranking_xlsx(eng, month, f, scope)),
                            file_name=f"{name}.xlsx", type="primary",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           mime=export_links.once("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                            icon=":material/download:", key="dl_xlsx")
     with c2:
         shown = table.drop(columns=["总分较上月"], errors="ignore")
         st.download_button("导出CSV", widgets.audited(ctx, "安置点排名CSV", detail,
                                                     lambda: ranking_svc.ranking_csv_bytes(shown)),
-                           file_name=f"{name}.csv", mime="text/csv", icon=":material/table:", key="dl_csv")
+                           file_name=f"{name}.csv", mime=export_links.once("text/csv"),
+                           icon=":material/table:", key="dl_csv")
