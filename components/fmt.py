@@ -2,8 +2,9 @@
 this module adds the few UI-only forms (KPI deltas)."""
 from __future__ import annotations
 
-from data.formatting import (DASH, date_cn, fmt_bool, fmt_delta, fmt_int, fmt_num, fmt_pct, fmt_people,  # noqa: F401
-                             fmt_range, fmt_rank_delta, fmt_score, is_missing, mask_id, month_cn, round_half_up)
+from data.formatting import (DASH, beijing_now, beijing_time, date_cn, fmt_bool, fmt_delta, fmt_int,  # noqa: F401
+                             fmt_num, fmt_pct, fmt_people, fmt_range, fmt_rank_delta, fmt_score, is_missing, mask_id,
+                             month_cn, round_half_up)
 
 
 def signed(x, digits: int = 1, unit: str = "") -> str:

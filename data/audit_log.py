@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from data.exports.layout import table_csv
 from data.exports.sheet import save
+from data.formatting import BEIJING, beijing_time
 from data.models import AuditLog
 
 COLUMNS = ["时间", "用户", "操作", "内容"]
+TIME_HEADER = "时间（北京时间）"         # the export's time column (stored UTC, written in Beijing time)
 EXPORT_LIMIT = 100_000                # rows in one export
 
 
@@ -23,7 +25,7 @@ EXPORT_LIMIT = 100_000                # rows in one export
 class AuditQuery:
     user: str = ""                    # exact user name ('' = anyone)
     action: str = ""                  # exact action ('' = any)
-    start: dt.date | None = None      # inclusive, by the entry's date
+    start: dt.date | None = None      # inclusive, by the entry's date in Beijing time (entries are stored in UTC)
     end: dt.date | None = None        # inclusive
     text: str = ""                    # substring of the detail or user name
 
@@ -41,9 +43,9 @@ def _where(q: AuditQuery):
     if q.action:
         conds.append(AuditLog.action == q.action)
     if q.start:
-        conds.append(AuditLog.at >= dt.datetime.combine(q.start, dt.time.min))
+        conds.append(AuditLog.at >= dt.datetime.combine(q.start, dt.time.min) - BEIJING)
     if q.end:
-        conds.append(AuditLog.at < dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time.min))
+        conds.append(AuditLog.at < dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time.min) - BEIJING)
     if q.text:
         pat = "%" + q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conds.append(or_(AuditLog.detail.like(pat, escape="\\"), AuditLog.username.like(pat, escape="\\")))
@@ -69,7 +71,7 @@ def users_and_actions(engine: Engine) -> tuple[list[str], list[str]]:
 
 
 def _text(value) -> str:
-    return "" if value is None else (f"{value:%Y-%m-%d %H:%M:%S}" if isinstance(value, dt.datetime) else str(value))
+    return "" if value is None else (beijing_time(value) if isinstance(value, dt.datetime) else str(value))
 
 
 def export(engine: Engine, q: AuditQuery, fmt: str) -> bytes:
@@ -77,12 +79,13 @@ def export(engine: Engine, q: AuditQuery, fmt: str) -> bytes:
     formula-safe writers: a value starting with = + - @ tab CR is a quote-prefixed text cell / gets a leading '."""
     frame, _ = search(engine, q, limit=EXPORT_LIMIT)
     frame = frame.map(_text) if len(frame) else frame.astype(str)
+    frame = frame.rename(columns={"时间": TIME_HEADER})
     if fmt == "csv":
         return table_csv(frame)
     wb = Workbook()
     ws = wb.active
     ws.title = "审计日志"
-    ws.append(COLUMNS)
+    ws.append(list(frame.columns))
     for r in frame.itertuples(index=False):
         ws.append(list(r))
     for row in ws.iter_rows(min_row=2):

@@ -6,6 +6,7 @@ displays, not Python's round-half-even. Missing values (None, NaN, pd.NA) render
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -156,3 +157,18 @@ def mask_id(s: Any) -> str:
     """Masked ID number (身份证号): first 6 + last 4 visible (domain.md §10); the rule of domain.idnumber that the
     scoring work lists use too, so the UI, the work lists and the exports mask identically."""
     return "" if is_missing(s) else _mask_id(s)
+
+
+BEIJING = dt.timedelta(hours=8)        # stored times are UTC; officials read Beijing time (UTC+8)
+
+
+def beijing_now() -> dt.datetime:
+    """The current Beijing time (naive)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + BEIJING
+
+
+def beijing_time(value: Any) -> str:
+    """A stored UTC time (naive) -> '2026-12-02 01:30:05' in Beijing time; '' for none."""
+    if value is None or (not isinstance(value, dt.datetime) and is_missing(value)):
+        return ""
+    return f"{pd.Timestamp(value).to_pydatetime() + BEIJING:%Y-%m-%d %H:%M:%S}"

@@ -304,3 +304,26 @@ def test_audit_log_search_paged_and_export_formula_safe(eng):
     assert not [c for row in wb.active.iter_rows() for c in row if c.data_type == "f"]
     exports = audit_rows(eng, "导出")
     assert [u for u, _, d in exports if "审计日志" in d] == ["admin", "admin"]
+
+
+def test_audit_log_reads_in_beijing_time_stored_in_utc(eng):
+    """An entry stored at 17:30 UTC on 1 December is 01:30 on 2 December in Beijing: the search by date finds it on
+    2 December (Beijing days), the export writes Beijing time under 时间（北京时间）, the stored value is unchanged."""
+    import csv
+    import io
+
+    from services import audit as audit_service
+    from services.audit import AuditQuery
+
+    stored = dt.datetime(2026, 12, 1, 17, 30, 5)
+    with Session(eng) as s, s.begin():
+        s.add(m.AuditLog(at=stored, username="night", action="登录", detail="夜间登录"))
+    day = lambda d: AuditQuery(user="night", start=d, end=d)  # noqa: E731
+    found, n = audit_service.search_log(eng, day(dt.date(2026, 12, 2)))
+    assert n == 1 and found["时间"].iloc[0] == stored
+    assert audit_service.search_log(eng, day(dt.date(2026, 12, 1)))[1] == 0
+    rows = list(csv.reader(io.StringIO(
+        audit_service.export_log(eng, "admin", AuditQuery(user="night"), "csv").decode("utf-8-sig"))))
+    assert rows[0][0] == "时间（北京时间）" and rows[1][0] == "2026-12-02 01:30:05"
+    with Session(eng) as s:
+        assert s.execute(select(m.AuditLog.at).where(m.AuditLog.username == "night")).scalar_one() == stored

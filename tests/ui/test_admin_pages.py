@@ -198,6 +198,7 @@ def test_audit_page_searches_by_user_action_and_date_and_its_export_is_audited(d
     everything, all_entries = rows(at), total(at)
     assert {"supervisor", "op_test", ADMIN} <= set(everything["用户"])
     assert {"登录", "登录失败"} <= set(everything["操作"])
+    assert any("时间为北京时间" in c.value for c in at.caption)
 
     at.selectbox(key="aud_user").set_value("supervisor").run()
     assert set(rows(at)["用户"]) == {"supervisor"} and "登录失败" in set(rows(at)["操作"])
@@ -205,12 +206,13 @@ def test_audit_page_searches_by_user_action_and_date_and_its_export_is_audited(d
     at.selectbox(key="aud_user").set_value("").run()
     at.selectbox(key="aud_action").set_value("登录").run()
     assert set(rows(at)["操作"]) == {"登录"} and {"op_test", ADMIN} <= set(rows(at)["用户"])
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    today = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()   # the page's days are Beijing days
+    tomorrow = today + dt.timedelta(days=1)
     at.date_input(key="aud_start").set_value(tomorrow).run()
     at.date_input(key="aud_end").set_value(tomorrow + dt.timedelta(days=1)).run()
     assert len(rows(at)) == 0 and any("共 0 条" in c.value for c in at.caption)
-    at.date_input(key="aud_start").set_value(dt.date.today() - dt.timedelta(days=1)).run()
-    at.date_input(key="aud_end").set_value(dt.date.today()).run()
+    at.date_input(key="aud_start").set_value(today - dt.timedelta(days=1)).run()
+    at.date_input(key="aud_end").set_value(today).run()
     at.text_input(key="aud_text").input("密码").run()
     assert len(rows(at)) > 0 and rows(at)["内容"].str.contains("密码").all()
 
