@@ -31,7 +31,7 @@ if ctx:
         with right:
             st.plotly_chart(charts.qualified_trend(ov.trend, height=380), config=theme.PLOTLY_CONFIG, key="trend")
         vetoed = widgets.vetoes(ranked)
-        best, worst, flags = st.columns([1, 1, 1.1])
+        best, worst, flags = st.columns([1.2, 1.2, 1])
         with best:
             st.markdown("##### 得分最高的安置点")
             widgets.site_list(ov.best, ctx.month, vetoed)
