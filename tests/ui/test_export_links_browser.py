@@ -6,9 +6,16 @@ without any cookie:
 (a) the link an attacker computes offline from the exact same bytes, mime type and file name is 404 (the mime type
     carries a random nonce per render, components/export_links.py) — before, it served the file;
 (b) the captured link itself works while the session lives (what remains) and is 404 once the session signs out;
-and the export is audited exactly once. Waits are on page conditions, never pauses."""
+and the export is audited exactly once. Through the documented nginx configuration (docs/deploy/nginx.conf, its
+upstream pointed at the test server) the live link is refused without the ydbq_session cookie and served with one
+(nginx checks presence only: what remains). Waits are on page conditions, never pauses."""
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import urllib.request
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -18,7 +25,7 @@ from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 
 from data import audit, models as m
 from data.db import create
-from tests.ui.conftest import copy_db, start_server, wait_done
+from tests.ui.conftest import ROOT, copy_db, free_port, start_server, wait_done
 from tests.ui.test_auth_browser import sign_in, wait_signed_in
 
 
@@ -34,6 +41,43 @@ def server(db, tmp_path_factory):
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def proxy(server, tmp_path_factory):
+    """The documented nginx.conf, verbatim but for its listen port and upstream servers."""
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(exe).exists():
+        pytest.fail("nginx not found: install Debian's nginx (bash .ci/run does)")
+    d = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    conf = (ROOT / "docs" / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    conf = re.sub(r"server 127\.0\.0\.1:850\d max_fails=0;\n(\s+server 127\.0\.0\.1:850\d max_fails=0;\n)*",
+                  f"server 127.0.0.1:{server.port};\n", conf)
+    temps = " ".join(f"{k}_temp_path {d};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (d / "nginx.conf").write_text(f"pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\n"
+                                  f"http {{ access_log off; {temps}\n{conf}\n}}\n", encoding="utf-8")
+    proc = subprocess.Popen([exe, "-p", str(d), "-c", str(d / "nginx.conf"), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):                        # until nginx answers (or has died)
+        try:
+            urllib.request.urlopen(base + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail((d / "error.log").read_text())
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+    else:
+        proc.terminate()
+        pytest.fail("nginx did not answer")
+    yield base
+    proc.terminate()
+    proc.wait(15)
+
+
 def exports(db: str) -> list[str]:
     eng = create(db)
     with Session(eng) as s:
@@ -43,15 +87,16 @@ def exports(db: str) -> list[str]:
     return [d for d in rows if "安置点排名CSV" in d]
 
 
-def fetch_status(browser, url: str) -> int:
+def fetch_status(browser, url: str, cookie: str | None = None) -> int:
     ctx = browser.new_context()                 # a stranger: no st_route, no ydbq_session cookie
     try:
-        return ctx.request.get(url, fail_on_status_code=False).status
+        headers = {"Cookie": cookie} if cookie else None
+        return ctx.request.get(url, headers=headers, fail_on_status_code=False).status
     finally:
         ctx.close()
 
 
-def test_export_link_is_unguessable_and_dies_with_sign_out(server, browser, db):
+def test_export_link_is_unguessable_and_dies_with_sign_out(server, proxy, browser, db):
     assert exports(db) == []
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page = ctx.new_page()
@@ -75,6 +120,10 @@ def test_export_link_is_unguessable_and_dies_with_sign_out(server, browser, db):
 
         # what remains: the captured link itself, while its session lives, needs no cookie from Streamlit
         assert fetch_status(browser, url) == 200
+        # the documented nginx: no ydbq_session cookie, no file; any cookie of that name passes (presence only)
+        via_proxy = proxy + urlparse(url).path
+        assert fetch_status(browser, via_proxy) == 404
+        assert fetch_status(browser, via_proxy, cookie="ydbq_session=anything") == 200
 
         # (b) after 退出登录 the captured link is gone
         page.locator("[data-testid='stSidebar'] button", has_text="退出登录").click()
