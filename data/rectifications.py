@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, and_, func, not_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data import audit
 from data import models as m
 from data.bulk import BulkWriter
 from data.repository import bump_data_version, holding
-from data.versions import RECT_PAYLOAD, write_rectification_version
+from data.versions import RECT_PAYLOAD, ConcurrentWrite, write_rectification_version
 from domain.followup import RECT_CLOSED, RECT_IN_PROGRESS, RECT_OPEN
 
 ITEM_COLUMNS = ["item_code", "county_code", "county_name", "site_code", "site_name", "source", "description", "unit",
@@ -155,15 +156,26 @@ def sites_of(engine: Engine, month: str, county_code: str | None) -> list[tuple[
 
 def write(engine: Engine, month: str, values: dict, *, user: str, note: str | None, detail: str) -> bool:
     """Record `values` (code + RECT_PAYLOAD) as the item's version from `month`, bump the data versions from
-    `month` on and audit it, in one transaction. False (and nothing written) when nothing changed."""
-    with Session(engine) as s, s.begin():
-        changed = write_rectification_version(BulkWriter(s.connection()), month, values, user=user, note=note)
-        if not changed:
-            return False
-        bump_data_version(s, {month}, from_month=month)
-        audit.record(s, user=user, action=audit.RECTIFICATION, detail=detail)
+    `month` on and audit it, in one transaction. False (and nothing written) when nothing changed;
+    ConcurrentWrite (data.versions) when another session wrote the item's version of `month` meanwhile (here
+    also when the unique code + valid_from refuses the second of two writes)."""
+    refused = (IntegrityError, engine.dialect.loaded_dbapi.IntegrityError)   # bulk writes run on the driver
+    try:
+        with Session(engine) as s, s.begin():
+            changed = write_rectification_version(BulkWriter(s.connection()), month, values, user=user, note=note)
+            if not changed:
+                return False
+            bump_data_version(s, {month}, from_month=month)
+            audit.record(s, user=user, action=audit.RECTIFICATION, detail=detail)
+    except refused:
+        r = m.Rectification
+        with engine.connect() as conn:
+            taken = conn.execute(select(r.id).where(r.code == values["code"], r.valid_from == month)).first()
+        if taken is None:
+            raise
+        raise ConcurrentWrite(values["code"]) from None
     return True
 
 
-__all__ = ["HISTORY_COLUMNS", "ITEM_COLUMNS", "ItemQuery", "RECT_OPEN", "codes_like", "county_names", "history",
-           "item", "item_counties", "items", "site_county", "sites_of", "write"]
+__all__ = ["ConcurrentWrite", "HISTORY_COLUMNS", "ITEM_COLUMNS", "ItemQuery", "RECT_OPEN", "codes_like",
+           "county_names", "history", "item", "item_counties", "items", "site_county", "sites_of", "write"]

@@ -220,17 +220,29 @@ def plan_rectifications(conn: Connection, month: str, columns: list[str], rows: 
     return deletes, inserts
 
 
+class ConcurrentWrite(RuntimeError):
+    """Another session recorded the item's version of the same month while this write was under way; nothing of
+    this write is kept (the caller's transaction rolls back)."""
+
+
 def write_rectification_version(writer: BulkWriter, month: str, item: dict, *, user: str | None = None,
                                 note: str | None = None) -> bool:
-    """Record one edited item (from the browser) as a version from `month`; False when nothing changed."""
+    """Record one edited item (from the browser) as a version from `month`; False when nothing changed.
+    ConcurrentWrite when the month's version it replaces was replaced by another session meanwhile (its stored
+    values no longer those read first; a version of the month written meanwhile where there was none is refused
+    by the unique code + valid_from)."""
     cols = ["code", *RECT_PAYLOAD]
     row = tuple(item.get(c) for c in cols)
+    r = m.Rectification.__table__
+    seen = {x[0]: x[1:] for x in writer.conn.execute(select(r.c.id, *[r.c[c] for c in RECT_PAYLOAD])
+                                                     .where(r.c.code == item.get("code"), r.c.valid_from == month))}
     deletes, inserts = plan_rectifications(writer.conn, month, cols, [row])
     if not inserts:
         return False
-    r = m.Rectification.__table__
-    for chunk in chunks(deletes, 500):
-        writer.conn.execute(delete(r).where(r.c.id.in_(chunk)))
+    for i in deletes:        # only the version read first, unchanged (a reused id holds another's version)
+        if i not in seen or writer.conn.execute(delete(r).where(r.c.id == i, *[
+                r.c[c].is_not_distinct_from(v) for c, v in zip(RECT_PAYLOAD, seen[i])])).rowcount != 1:
+            raise ConcurrentWrite(item.get("code"))
     d = inserts[0]
     d.update(note=note, recorded_by=user, recorded_at=dt.datetime.now().replace(microsecond=0))
     writer.insert_dicts(r, [d])

@@ -40,6 +40,9 @@ HISTORY_COLUMNS = ["记录月份", "记录方式", "记录人", "记录时间", 
 _CODE = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
 
 
+CONCURRENT_EDIT = "该事项本月已被他人修改，请刷新后重试"
+
+
 class RectificationError(ValueError):
     """Input that cannot be recorded; the message (Chinese) names every field at fault and why."""
 
@@ -326,8 +329,11 @@ def create_item(engine: Engine, scope: Scope, user, month: str, *, county_code: 
     if status == RECT_CLOSED and not (note or "").strip():
         raise RectificationError([f"登记为{RECT_CLOSED}的问题须填写销号说明"])
     values["code"] = code or _next_code(engine, values["county_code"], values["found_date"])
-    store.write(engine, month, values, user=user.username, note=(note or "").strip() or None,
-                detail=_detail("新增", values["code"], month, values, note))
+    try:
+        store.write(engine, month, values, user=user.username, note=(note or "").strip() or None,
+                    detail=_detail("新增", values["code"], month, values, note))
+    except store.ConcurrentWrite:
+        raise RectificationError([f"{LABELS['code']}“{values['code']}”刚被他人登记，请刷新后重试"]) from None
     return values["code"]
 
 
@@ -356,8 +362,11 @@ def edit_item(engine: Engine, scope: Scope, user, month: str, code: str, *, note
     if values["status"] == RECT_CLOSED and cur["status"] != RECT_CLOSED and not (note or "").strip():
         raise RectificationError(["销号须填写销号说明"])
     verb = "销号" if values["status"] == RECT_CLOSED and cur["status"] != RECT_CLOSED else "修改"
-    return store.write(engine, month, values, user=user.username, note=(note or "").strip() or None,
-                       detail=_detail(verb, code, month, values, note))
+    try:
+        return store.write(engine, month, values, user=user.username, note=(note or "").strip() or None,
+                           detail=_detail(verb, code, month, values, note))
+    except store.ConcurrentWrite:
+        raise RectificationError([CONCURRENT_EDIT]) from None
 
 
 def close_item(engine: Engine, scope: Scope, user, month: str, code: str, *, closed_date, note: str,

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
+from data import audit, versions
 from data import models as m
 from data import repository as repo
+from data.db import create
 from data.workbook import ImportUser, import_workbook
 from domain.scope import OutOfScope, Scope
 from services import rectifications as rect
@@ -296,3 +298,34 @@ def test_the_page_counts_what_the_circular_counts(db):
         totals = circular.rectification_totals(db, month)
         assert (lst.total, lst.n_overdue, lst.n_closed) == (totals.found, totals.overdue, totals.closed), month
     assert rect.list_items(db, CITY, OCT, today=TODAY).n_overdue == 1
+
+
+@pytest.mark.parametrize("earlier_october_version", [False, True])
+def test_two_people_saving_the_same_item_in_the_same_month_at_once(db, monkeypatch, earlier_october_version):
+    """The second save, planned before the first was committed, is refused in Chinese; the first stays whole."""
+    if earlier_october_version:
+        rect.edit_item(db, CITY, SUPERVISOR, OCT, "ZG-B01", note="十月初修改", unit="乙县民政局（十月）", today=TODAY)
+    other = create(db.url.render_as_string(hide_password=False))      # the other person's session: its own engine
+    real, raced = versions.plan_rectifications, []
+
+    def plan_then_let_the_other_save(*args, **kwargs):
+        planned = real(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            assert rect.edit_item(other, CITY, ADMIN, OCT, "ZG-B01", unit="乙县乡村振兴局", today=TODAY)
+        return planned
+
+    monkeypatch.setattr(versions, "plan_rectifications", plan_then_let_the_other_save)
+    n, audits = _versions(db, "ZG-B01"), len(_audit(db, audit.RECTIFICATION))
+    try:
+        with pytest.raises(rect.RectificationError, match="^该事项本月已被他人修改，请刷新后重试$"):
+            rect.edit_item(db, CITY, SUPERVISOR, OCT, "ZG-B01", deadline=dt.date(2026, 12, 31), note="延期",
+                           today=TODAY)
+    finally:
+        other.dispose()
+    assert raced
+    oct_item = rect.get_item(db, CITY, OCT, "ZG-B01", today=TODAY).values
+    assert oct_item["unit"] == "乙县乡村振兴局" and oct_item["deadline"] == dt.date(2026, 9, 20)
+    assert _versions(db, "ZG-B01") == n + (0 if earlier_october_version else 1)
+    assert [u for u, _ in _audit(db, audit.RECTIFICATION)[audits:]] == ["admin"]    # the refused save left none
+    assert rect.get_item(db, CITY, SEP, "ZG-B01", today=TODAY).values["unit"] == "乙县民政局"
