@@ -210,6 +210,10 @@ def _sidebar(engine, user, demo, counties, months, month_selector: bool, current
             st.session_state["_month_widget"] = st.session_state.get("month", opts[0])
             st.selectbox("统计月份", opts, key="_month_widget", format_func=fmt.month_cn, on_change=_on_month_change,
                          help="所有页面按所选月份显示；历史月份可随时回看")
+        if demo:
+            # near the top: with the full menu below it, a switcher at the foot of the sidebar sits at the bottom
+            # edge of a 1366×768 screen, where its list cannot open
+            auth.demo_switcher(counties)
         for script, label, icon in PAGES:
             if not user.can(roles.page_action(script)):
                 continue
@@ -217,8 +221,6 @@ def _sidebar(engine, user, demo, counties, months, month_selector: bool, current
             st.page_link(script, label=label, icon=icon,
                          query_params={"month": st.session_state["month"]} if st.session_state.get("month") else None)
         st.divider()
-        if demo:
-            auth.demo_switcher(counties)
         scope = f"（{user.county_name}）" if user.county_only and user.county_name else ""
         st.caption(f"当前用户：{user.display_name} · {user.role}{scope}")
         if not demo:

@@ -49,8 +49,8 @@ def sidebar_select(pg, label: str):
 
 
 def choose(pg, label: str, option: str) -> None:
-    # the switcher sits at the foot of a long sidebar: scrolled fully into view, its list has room to open
-    pg.locator("[data-testid='stSidebarContent']").evaluate("c => { c.scrollTop = c.scrollHeight; }")
+    # the switcher sits near the top of the sidebar (above the menu), where its list has room to open
+    pg.locator("[data-testid='stSidebarContent']").evaluate("c => { c.scrollTop = 0; }")
     sidebar_select(pg, label).click()
     pg.get_by_role("option", name=option).click()
     pg.wait_for_function("(o) => (document.querySelector(\"[data-testid='stSidebar']\") || {innerText: ''})"
