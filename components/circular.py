@@ -13,6 +13,7 @@ import streamlit as st
 
 from components import cache, export_links, widgets
 from domain import roles
+from domain.designation import change_text
 from domain.scope import Scope
 from services import circular as circ
 from services import followup
@@ -106,13 +107,23 @@ def preview(c) -> None:
         flags = c.county_flags()
         sty = c.county_table.style.apply(
             lambda row: ["background-color: #FDE2E1" if flags[row.name] else "" for _ in row], axis=1
-        ).format({"就业率": "{:.1f}%", "参训率": "{:.1f}%", "持证率": "{:.1f}%", "权益落实率": "{:.1f}%",
-                  "搬迁人口": "{:,.0f}", "县均得分": "{:.2f}", "较上月": "{:+.2f}"}, na_rep="—")
-        st.dataframe(sty, hide_index=True, width="stretch", key="circ_counties")
+        ).format(COUNTY_FORMATS, na_rep="—")
+        st.dataframe(sty, hide_index=True, width="stretch", key="circ_counties", column_config=COUNTY_WIDTHS)
         st.caption("浅红底色：本月进度滞后的县（市、区）。达标/序时：五好达标安置点数/按创建计划应达到的序时进度。")
     with t2:
         st.dataframe(c.site_table.drop(columns=["安置点编码"], errors="ignore"), hide_index=True, width="stretch",
                      height=420, key="circ_sites", column_config={"总分": st.column_config.NumberColumn(format="%.2f")})
+
+
+# one number style per table: counts with thousands separators, rates with one decimal, the change in words
+COUNTY_FORMATS = {"就业率": "{:.1f}%", "参训率": "{:.1f}%", "持证率": "{:.1f}%", "权益落实率": "{:.1f}%",
+                  "搬迁人口": "{:,.0f}", "劳动力": "{:,.0f}", "零就业家庭": "{:,.0f}", "整改逾期": "{:,.0f}",
+                  "县均得分": "{:.2f}", "较上月": lambda v: change_text(v, unit="")}
+# narrow columns for short figures, so all fifteen fit beside the sidebar at 1366 px (较上月 was cut)
+COUNTY_WIDTHS = {"序号": st.column_config.Column(width=40), "排名": st.column_config.Column(width=40),
+                 "安置点数": st.column_config.Column(width=62), "就业率": st.column_config.Column(width=56),
+                 "参训率": st.column_config.Column(width=56), "持证率": st.column_config.Column(width=56),
+                 "整改逾期": st.column_config.Column(width=62), "较上月": st.column_config.Column(width=72)}
 
 
 def downloads(ctx, c, a, b) -> None:

@@ -8,6 +8,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components.circular import COUNTY_FORMATS
 from data.db import get_engine
 from services import store
 from tests.ui.conftest import ROOT, html_text
@@ -81,3 +82,28 @@ def test_leader_has_no_circular_link():
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.selectbox(key="demo_role").set_value("市领导").run()
     assert "月度通报" not in [p.proto.label for p in at.get("page_link")]
+
+
+def _display(at, key: str = "较上月"):
+    """The cells as the page prints them (the Styler's display values sent to the browser)."""
+    import pyarrow as pa
+
+    df = next(d for d in at.dataframe if key in d.value.columns)
+    table = pa.ipc.open_stream(df.proto.arrow_data.styler.display_values).read_all().to_pandas()
+    return table
+
+
+def test_county_table_one_number_style_and_changes_in_words(city):
+    """各县进展: every count with thousands separators (劳动力 as 搬迁人口), the change worded 上升/下降/持平 as a
+    circular words it, never '+0.71'."""
+    at = open_page()
+    raw = next(d.value for d in at.dataframe if "较上月" in d.value.columns)
+    shown = _display(at)
+    for name in ("搬迁人口", "劳动力", "零就业家庭"):
+        assert list(shown[name]) == [f"{int(v):,}" for v in raw[name]], name
+    changes = list(shown["较上月"])
+    assert all(c == "持平" or c == "—" or c.startswith(("上升", "下降")) for c in changes), changes
+    assert not any(c.startswith(("+", "-")) for c in changes)
+    # the city's sizes: 66116 labourers print as 66,116 like 126,198 people; -2.53 as 下降2.53
+    assert COUNTY_FORMATS["劳动力"].format(66116) == "66,116" == COUNTY_FORMATS["搬迁人口"].format(66116)
+    assert COUNTY_FORMATS["较上月"](-2.531) == "下降2.53" and COUNTY_FORMATS["较上月"](0.71) == "上升0.71"
