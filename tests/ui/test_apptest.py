@@ -240,6 +240,10 @@ def test_county_profile(city: SmallCity):
     tables = {tuple(d.value.columns)[:3]: d.value for d in at.dataframe}
     sites = next(t for t in tables.values() if "安置点" in t.columns and "总分" in t.columns)
     assert sorted(shown(sites["安置点"])) == sorted(s["name"] for s in city.county_sites(code))
+    # as on the ranking grid: the verdict (等次, 达标, change, 短板) before the five dimensions' scores
+    cols = list(sites.columns)
+    assert cols[:4] == ["排名", "安置点", "总分", "等次"] and cols.index("短板") < min(
+        cols.index(c) for c in cols if c.startswith(("治理", "服务", "产业", "环境", "文明")) or c.endswith("好"))
 
 
 # ------------------------------------------------------------------------------------------------ wall screen
