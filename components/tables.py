@@ -129,23 +129,9 @@ def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str], month: s
         cfg["同类排名"] = st.column_config.NumberColumn("同类排名", width=70, help="同规模安置点中的排名", pinned=True)
     sty = widgets.style_grades(show)
     st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 38 + 35 * 25),
-                 column_config=cfg, key="ranking_table", column_order=grid_order(list(show.columns), view))
+                 column_config=cfg, key="ranking_table", column_order=widgets.grid_order(list(show.columns), view))
     st.caption("注：排名区间为权重与目标值随机扰动下的5%–95%名次区间，相差两三位的名次差异不具有实际意义；"
                "短板为得分率最低的维度；“缺报”栏列出本月缺报（计0分）的指标。")
-
-
-# What an official reads first stays left of the five dimension columns, inside 1366 px: rank, site, county,
-# total, grade, 达标, changes and the weakest dimension; details (completeness, dimensions, interval) follow.
-_KEY_COLUMNS = ["排名", "安置点", "县", "总分", "等次", "达标", "较上月", "总分较上月", "短板", "指标完整度", "缺报"]
-_CLASS_KEY_COLUMNS = ["规模", "同类排名", "安置点", "县", "总分", "等次", "达标", "较上月", "总分较上月", "短板",
-                      "指标完整度", "缺报"]
-
-
-def grid_order(columns: list[str], view: str) -> list[str]:
-    """Display order of the ranking grid's columns (the exported table keeps the official §8 order)."""
-    key = _CLASS_KEY_COLUMNS if view == "class" else _KEY_COLUMNS
-    first = [c for c in key if c in columns]
-    return first + [c for c in columns if c not in first and c != "安置点编码"]
 
 
 def ranking_downloads(ctx, table: pd.DataFrame, f: RankingFilters, scope) -> None:

@@ -185,6 +185,20 @@ def flag_legend() -> None:
         + "</div>")
 
 
+# What an official reads first stays left of the five dimension columns, inside 1366 px: rank, site, county,
+# total, grade, 达标, changes and the weakest dimension; details (completeness, dimensions, interval) follow.
+_KEY_COLUMNS = ["排名", "安置点", "县", "总分", "等次", "达标", "较上月", "总分较上月", "短板", "指标完整度", "缺报"]
+_CLASS_KEY_COLUMNS = ["规模", "同类排名", "安置点", "县", "总分", "等次", "达标", "较上月", "总分较上月", "短板",
+                      "指标完整度", "缺报"]
+
+
+def grid_order(columns: list[str], view: str) -> list[str]:
+    """Display order of the ranking grid's columns (the exported table keeps the official §8 order)."""
+    key = _CLASS_KEY_COLUMNS if view == "class" else _KEY_COLUMNS
+    first = [c for c in key if c in columns]
+    return first + [c for c in columns if c not in first and c != "安置点编码"]
+
+
 def site_table(table: pd.DataFrame, key: str, height: int | None = None, month: str | None = None) -> None:
     """A §8-style site table (from services.ranking.ranking_table) with grades coloured; with `month`, site
     names link to their profiles."""
@@ -198,4 +212,5 @@ def site_table(table: pd.DataFrame, key: str, height: int | None = None, month: 
         show = links.add_site_links(show, month)
         cfg["安置点"] = links.link_column("安置点", width=180, pinned=True)
     st.dataframe(style_grades(show), hide_index=True, width="stretch", key=key, column_config=cfg,
-                 height=height or min(38 + 35 * len(show), 38 + 35 * 25))
+                 height=height or min(38 + 35 * len(show), 38 + 35 * 25),
+                 column_order=grid_order(list(show.columns), "overall"))
