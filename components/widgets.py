@@ -34,10 +34,12 @@ def kpi_tile(k: Kpi) -> str:
         arrow = "▲" if d > 0 else "▼"
     delta = theme.worded_delta(k.delta_text) if k.delta_text else ""      # 上升/下降/持平, as circulars word it
     sub = html.escape(k.sub or "")
+    # one fact per line ('年度计划23个 · 序时进度21个'): never a lone '个' wrapped onto a third line
+    lines = "<br>".join(html.escape(x.strip()) for x in (k.sub or "").split("·") if x.strip())
     return (f'<div class="kpi full"><div class="lab">{html.escape(k.label)}</div>'
             f'<div class="val">{html.escape(str(k.value))}<small>{html.escape(k.unit or "")}</small></div>'
             f'<div class="dl {cls}">{arrow}较上月{html.escape(delta)}</div>'
-            f'<div class="sub" title="{sub}">{sub or "&nbsp;"}</div></div>')
+            f'<div class="sub" title="{sub}">{lines or "&nbsp;"}</div></div>')
 
 
 def kpi_row(kpis: list[Kpi]) -> None:
