@@ -1,7 +1,7 @@
 """县区画像: the county's sites, creation progress against plan, flags with reasons and their history."""
 import streamlit as st
 
-from components import cache, charts, profile, shell, tables, theme, widgets
+from components import cache, charts, profile, shell, theme, widgets
 
 ctx = shell.page("县区画像", "pages/county.py")
 scope = cache.user_scope(ctx.user) if ctx else None
@@ -23,9 +23,7 @@ if ctx and not profile.scope_gate(ctx, scope):
                 profile.flag_history(p.flag_history)
             st.markdown("##### 辖区安置点")
             with st.container(key="county_sites_box"):
-                sites = p.sites.drop(columns=["县"])          # 等次/达标/较上月/短板 before the five dimensions
-                order = tables.grid_order(list(sites.columns), "all") + ["安置点编码"] * ("安置点编码" in sites)
-                widgets.site_table(sites[order], key="county_sites", month=ctx.month)
+                widgets.site_table(p.sites.drop(columns=["县"]), key="county_sites", month=ctx.month)
             c1, c2 = st.columns([1, 3])
             with c1:
                 st.markdown("##### 创建批次完成情况")

@@ -237,11 +237,11 @@ def test_county_profile(city: SmallCity):
     assert name in html and "五好达标 / 序时进度" in html
     fig = plotly(at)[0]
     assert fig["data"][1]["name"].startswith("序时进度")
-    tables = {tuple(d.value.columns)[:3]: d.value for d in at.dataframe}
-    sites = next(t for t in tables.values() if "安置点" in t.columns and "总分" in t.columns)
+    grid = next(d for d in at.dataframe if "安置点" in d.value.columns and "总分" in d.value.columns)
+    sites = grid.value
     assert sorted(shown(sites["安置点"])) == sorted(s["name"] for s in city.county_sites(code))
     # as on the ranking grid: the verdict (等次, 达标, change, 短板) before the five dimensions' scores
-    cols = list(sites.columns)
+    cols = list(grid.proto.column_order)
     assert cols[:4] == ["排名", "安置点", "总分", "等次"] and cols.index("短板") < min(
         cols.index(c) for c in cols if c.startswith(("治理", "服务", "产业", "环境", "文明")) or c.endswith("好"))
 
