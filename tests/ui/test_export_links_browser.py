@@ -104,6 +104,9 @@ def test_export_link_is_unguessable_and_dies_with_sign_out(server, proxy, browse
         page.goto(server.base + "/ranking")
         sign_in(page)
         wait_signed_in(page)
+        page.reload()                           # signed in by cookie; no sign-in rerun racing the click
+        wait_signed_in(page)
+        page.get_by_text("导出CSV").wait_for()
         with page.expect_download(timeout=60_000) as dl:
             page.get_by_text("导出CSV").click()
         url, name = dl.value.url, dl.value.suggested_filename
