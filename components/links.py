@@ -24,6 +24,11 @@ def household_url(code, month: str) -> str:
     return f"/household?{urlencode({'month': month, 'household': code})}#{code}"
 
 
+def rectification_url(code, month: str) -> str:
+    """The item on the 问题整改台账 page (selected by ?item=), month kept."""
+    return f"/rectification?{urlencode({'month': month, 'item': code})}"
+
+
 def link_column(label: str, width=None, pinned: bool | None = None, help: str | None = None):
     return st.column_config.LinkColumn(label, display_text=LINK_TEXT, width=width, pinned=pinned,
                                        help=help or f"点击{label}名称打开其画像（新标签页）")

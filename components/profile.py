@@ -181,15 +181,18 @@ def organisation_section(p: SiteProfile) -> None:
         st.dataframe(o.posts, hide_index=True, width="stretch", key="posts")
 
 
-def rectification_section(rect: pd.DataFrame) -> None:
+def rectification_section(rect: pd.DataFrame, month: str) -> None:
+    """The items of a site or county; each 编号 opens the item on the 问题整改台账 page (same tab, month kept)."""
     if rect.empty:
         st.info("暂无问题整改事项。", icon=":material/info:")
         return
     n_over = int((rect["是否逾期"] == "逾期").sum())
-    st.caption(f"共{len(rect)}项，未销号{int((rect['状态'] != '已销号').sum())}项，逾期{n_over}项。")
+    st.caption(f"共{len(rect)}项，未销号{int((rect['状态'] != '已销号').sum())}项，逾期{n_over}项。"
+               "点击编号在问题整改台账中查看、修改或销号。")
     # 问题描述 and 责任单位 wrap (a data grid cut them off at 1366 px)
     widgets.text_table(rect, wrap=("问题描述", "责任单位"), max_height=460,
-                       styles={"是否逾期": lambda v: "color:#C62828;font-weight:600" if v == "逾期" else ""})
+                       styles={"是否逾期": lambda v: "color:#C62828;font-weight:600" if v == "逾期" else ""},
+                       hrefs={"编号": lambda code: links.rectification_url(code, month)})
 
 
 def county_header(p: CountyProfile) -> None:

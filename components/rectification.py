@@ -83,8 +83,17 @@ def table(ctx, lst: rect.ItemList) -> None:
 
     def style(row):
         return [OVERDUE_STYLE if red[row.name] else ""] * len(row)
+
+    codes = list(show["问题编号"])
+
+    def selected():                           # a clicked row selects its item (as the chooser and ?item= do)
+        rows = st.session_state["rect_table"].selection.rows
+        if rows and rows[0] < len(codes):
+            st.session_state["rect_item"] = st.session_state["_rect_item_qp"] = codes[rows[0]]
+            st.query_params["item"] = codes[rows[0]]
+    st.caption("点击表格行首的选择框即可查看、修改或销号该问题。")
     st.dataframe(show.style.apply(style, axis=1), hide_index=True, width="stretch", key="rect_table",
-                 height=min(560, 38 + 35 * len(show)),
+                 height=min(560, 38 + 35 * len(show)), on_select=selected, selection_mode="single-row",
                  column_config={"问题描述": st.column_config.TextColumn("问题描述", width="medium"),
                                 "逾期情况": st.column_config.TextColumn(
                                     "逾期情况", help="截至统计日期未销号且已超过整改时限")})

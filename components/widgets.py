@@ -164,17 +164,21 @@ def _cell_text(v) -> str:
 
 
 def text_table(df: pd.DataFrame, wrap: tuple[str, ...], *, max_height: int | None = None,
-               styles: dict[str, Callable[[object], str]] | None = None) -> None:
+               styles: dict[str, Callable[[object], str]] | None = None,
+               hrefs: dict[str, Callable[[object], str]] | None = None) -> None:
     """A read-only table whose long text columns (`wrap`) wrap onto more lines instead of being cut off (a
     data grid cuts them at 1366 px); the other columns keep to one line. The header stays in view while the
-    table scrolls inside `max_height` px."""
+    table scrolls inside `max_height` px. A column of `hrefs` links each cell (same tab) to href(value)."""
     head = "".join(f'<th class="{"" if c in wrap else "nw"}">{html.escape(str(c))}</th>' for c in df.columns)
     rows = []
     for r in df.itertuples(index=False):
         cells = []
         for c, v in zip(df.columns, r):
             style = (styles or {}).get(c, lambda _v: "")(v)
-            cells.append(f'<td class="{"" if c in wrap else "nw"}" style="{style}">{html.escape(_cell_text(v))}</td>')
+            text = html.escape(_cell_text(v))
+            if hrefs and c in hrefs:
+                text = f'<a href="{html.escape(hrefs[c](v))}" target="_self">{text}</a>'
+            cells.append(f'<td class="{"" if c in wrap else "nw"}" style="{style}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     box = f"max-height:{max_height}px" if max_height else ""
     st.html(TEXT_TABLE_CSS + f'<div class="tt-box" style="{box}"><table class="tt"><tr>{head}</tr>'

@@ -30,4 +30,4 @@ if ctx and not profile.scope_gate(ctx, scope):
                 st.dataframe(p.batches, hide_index=True, width="stretch", key="batches")
             with c2:
                 st.markdown("##### 问题整改")
-                profile.rectification_section(p.rectifications)
+                profile.rectification_section(p.rectifications, ctx.month)

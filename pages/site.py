@@ -33,4 +33,4 @@ if ctx and not profile.scope_gate(ctx, scope):
             with t3:
                 profile.organisation_section(p)
             with t4:
-                profile.rectification_section(p.rectifications)
+                profile.rectification_section(p.rectifications, ctx.month)

@@ -162,3 +162,27 @@ def test_leader_views_without_forms_or_exports(rect_db, city: SmallCity):
     at.selectbox(key="rect_item").set_value(code(city, city.months[-1], 0)).run()
     assert "rect_close_note" not in [t.key for t in at.text_input]
     assert len(at.dataframe[-1].value) == 1
+
+
+def test_profile_items_link_to_the_ledger_and_the_link_opens_the_item(rect_db, city: SmallCity):
+    month = city.months[-1]
+    county, cname = city.counties[1]
+    item = code(city, month, 1)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["county"], at.query_params["month"] = county, month
+    at.run()
+    at.switch_page("pages/county.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    href = f'href="/rectification?month={month}&amp;item={item}" target="_self">{item}</a>'
+    assert href in html_text(at)
+    site = [s for s in city.sites if s["county_name"] == cname][-1]["code"]
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["site"], at.query_params["month"] = site, month
+    at.run()
+    at.switch_page("pages/site.py")
+    at.run()
+    assert not at.exception and href in html_text(at)
+    at = run(month=month, item=item)                       # following the link selects the item on the ledger
+    assert at.selectbox(key="rect_item").value == item
+    assert f"<h4 style='margin:.4rem 0 .2rem 0'>{item}" in html_text(at)      # its panel is open
