@@ -105,3 +105,20 @@ def test_county_operator_sees_no_other_countys_item_by_any_link(browser, server,
         assert options.all_inner_texts() == [own[1]]
     finally:
         ctx.close()
+
+
+def test_a_clicked_table_row_selects_its_item(browser, server, city: SmallCity):
+    end = city.months[-1]
+    ctx, page = sign_in(browser, server, "supervisor", "督导2026", f"/rectification?month={end}")
+    try:
+        main = page.locator(MAIN)
+        grid = main.locator("[data-testid='stDataFrame']").first
+        expect(grid).to_be_visible(timeout=60_000)
+        expect(main.get_by_role("heading", name=re.compile(r"^ZG-"))).to_have_count(0)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)           # the first row's selection box
+        expect(main.get_by_role("heading", name=re.compile(r"^ZG-\d{6}-\d"))).to_be_visible(timeout=60_000)
+        code = main.get_by_role("heading", name=re.compile(r"^ZG-")).inner_text().split()[0]
+        expect(page).to_have_url(re.compile(f"item={re.escape(code)}"))
+    finally:
+        ctx.close()
