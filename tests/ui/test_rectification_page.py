@@ -175,7 +175,7 @@ def test_profile_items_link_to_the_ledger_and_the_link_opens_the_item(rect_db, c
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     href = f'href="/rectification?month={month}&amp;item={item}" target="_self">{item}</a>'
-    assert href in html_text(at)
+    assert href in html_text(at), [x.value for x in at.error] + [x.value for x in at.info]
     site = [s for s in city.sites if s["county_name"] == cname][-1]["code"]
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["site"], at.query_params["month"] = site, month
