@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import charts, export_links, links, theme, widgets
+from components import charts, export_links, links, place, theme, widgets
 from domain import roles
 from domain.scope import Scope
 from services.employment import RATES, zero_households_csv
@@ -16,13 +16,13 @@ _HIDDEN = ["site_code", "county_code", "household_code"]
 
 
 def county_choice(ctx, scope: Scope) -> str | None:
-    """A city user picks 全市 or a county; a county user has their own county."""
+    """A city user picks the whole city (全州/全市) or a county; a county user has their own county."""
     counties = [x for x in ctx.counties if scope.allows(x[0])]
     if not scope.is_city:
         return scope.county_code
     names = dict(counties)
     c, _ = st.columns([2, 3])
-    return c.selectbox("范围", [None, *names], format_func=lambda k: "全市" if k is None else names[k],
+    return c.selectbox("范围", [None, *names], format_func=lambda k: place.whole_city() if k is None else names[k],
                        key="ev_county")
 
 

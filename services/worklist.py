@@ -11,10 +11,12 @@ from sqlalchemy import Engine
 from data import repository as repo
 from data import rights as rights_sql
 from data.exports.worklist import WORKLIST_COLUMNS, worklist_workbook
+from domain.designation import whole
 from domain.organisation import PLATFORMS
 from domain.scope import Scope
 from scoring.frames import MonthData
 from scoring.rights import gap_list
+from services import settings
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def worklist(engine: Engine, month: str, county: str | None, scope: Scope) -> Wo
                          "走访结果": ""})
         sheets[label] = pd.DataFrame(rows, columns=WORKLIST_COLUMNS)
     names = dict(zip(md.counties["county_code"], md.counties["county_name"])) if len(md.counties) else {}
-    cname = names.get(county, county) if county else "全市"
+    cname = names.get(county, county) if county else whole(settings.city_name(engine))
     return Worklist(county_name=cname, sheets=sheets, households=int(g["household_code"].nunique()))
 
 
