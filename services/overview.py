@@ -205,5 +205,13 @@ def wall_data(engine: Engine, month: str, res: Provider | None = None, cov: Cove
     res = scoped_provider(engine, res, scope)
     ranked = res(month).sites.sort_values(["rank", "site_code"])
     return WallData(**vars(ov), map=maps.map_data(engine, month, res, scope=scope), top=site_brief(ranked.head(10)),
-                    bottom=site_brief(ranked.tail(10).iloc[::-1]), city_name=settings.city_name(engine),
+                    bottom=site_brief(ranked.tail(10).iloc[::-1]), city_name=_wall_title(engine, ov.counties, scope),
                     data_updated=repo.data_updated_at(engine, month))
+
+
+def _wall_title(engine: Engine, counties: pd.DataFrame, scope: Scope | None) -> str:
+    """The wall's heading names what it shows: the city, or a county user's own county."""
+    if scope is None or scope.is_city:
+        return settings.city_name(engine)
+    names = dict(zip(counties["county_code"], counties["county_name"])) if len(counties) else {}
+    return names.get(scope.county_code, "")

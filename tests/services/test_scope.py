@@ -152,6 +152,7 @@ def test_overview_and_wall_show_own_county_only(eng, scope, own, foreign):
     assert set(wall.top["site_code"]) | set(wall.bottom["site_code"]) <= set(wall.map.sites["site_code"]) or \
         wall.map.sites.empty
     _no_leak(wall, foreign)
+    assert wall.city_name == own[1] != overview.wall_data(eng, MONTH).city_name   # the wall's heading: own county
     with pytest.raises(OutOfScope, match="不在您的数据权限范围内"):
         overview.overview(eng, MONTH, county=next(c for c in full.counties["county_code"] if c != own[0]),
                           scope=scope)
