@@ -139,9 +139,17 @@ def list_items(engine: Engine, scope: Scope, month: str, filt: ItemFilter | None
         "销号日期": df["closed_date"].map(_iso),
         "超期天数": pd.array([d for d in days], dtype="Int64"),
         "逾期情况": [f"超期{d}天" if d is not None else "" for d in days]}, columns=TABLE_COLUMNS)
+    # what needs action first: overdue items (most days first), then open ones, closed (已销号) last; the query's
+    # county / found-date order within each group
+    order = sorted(range(len(df)), key=lambda i: (0, -days[i]) if days[i] is not None
+                   else ((2, 0) if status[i] == RECT_CLOSED else (1, 0)))
+    table = table.iloc[order]
+    days = [days[i] for i in order]
+    status = [status[i] for i in order]
     overdue = [d is not None for d in days]
     return ItemList(month=month, as_of=as_of, table=table.reset_index(drop=True),
-                    codes=df[["item_code", "county_code", "site_code"]].reset_index(drop=True), overdue=overdue,
+                    codes=df[["item_code", "county_code", "site_code"]].iloc[order].reset_index(drop=True),
+                    overdue=overdue,
                     total=len(df), n_overdue=sum(overdue), n_closed=sum(s == RECT_CLOSED for s in status))
 
 

@@ -89,13 +89,13 @@ def _codes(lst) -> list[str]:
 
 def test_list_filters_in_the_query_and_days_overdue_at_the_months_end(db):
     lst = rect.list_items(db, CITY, SEP, today=TODAY)
-    assert _codes(lst) == ["ZG-002", "ZG-001", "ZG-B01"]      # county order, then found date
+    assert _codes(lst) == ["ZG-001", "ZG-B01", "ZG-002"]      # overdue (most days first), open, 已销号 last
     row = lst.table.set_index("问题编号")
     assert row.loc["ZG-001", "逾期情况"] == "超期30天" and row.loc["ZG-001", "超期天数"] == 30   # 08-31 → 09-30
     assert row.loc["ZG-B01", "逾期情况"] == "超期10天"
     assert row.loc["ZG-002", "整改状态"] == "已销号" and row.loc["ZG-002", "逾期情况"] == ""
     assert row.loc["ZG-001", "安置点"] == "阳光社区" and row.loc["ZG-001", "县（市、区）"] == "甲县"
-    assert lst.overdue == [False, True, True] and (lst.total, lst.n_overdue, lst.n_closed) == (3, 2, 1)
+    assert lst.overdue == [True, True, False] and (lst.total, lst.n_overdue, lst.n_closed) == (3, 2, 1)
 
     def only(**kw):
         return _codes(rect.list_items(db, CITY, SEP, rect.ItemFilter(**kw), today=TODAY))
@@ -248,7 +248,7 @@ def test_roles_and_scope(db):
     with pytest.raises(rect.NotAllowed, match="当前角色无权登记整改问题"):
         rect.create_item(db, CITY, LEADER, OCT, **GOOD, today=TODAY)
     own = rect.list_items(db, SCOPE_A, SEP, today=TODAY)
-    assert _codes(own) == ["ZG-002", "ZG-001"] and "乙县" not in own.table.to_string()
+    assert _codes(own) == ["ZG-001", "ZG-002"] and "乙县" not in own.table.to_string()
     with pytest.raises(OutOfScope):
         rect.list_items(db, SCOPE_A, SEP, rect.ItemFilter(county_code=COUNTY_B[0]), today=TODAY)
     assert _codes(rect.list_items(db, SCOPE_A, SEP, rect.ItemFilter(site_code="S101"), today=TODAY)) == []
