@@ -46,10 +46,10 @@ def test_cases_once_interview_and_records(db):
     with pytest.raises(ValueError, match="不能重复记录"):
         fs.record_interview(db, case_id=case_a, held_on=dt.date(2026, 9, 16), interviewee="x", interviewer="y",
                             record="z", attachment_name=None, attachment=None, user="sup")
-    meet = fs.add_record(db, kind="定期调度", date=dt.date(2026, 9, 20), county_code="B", site_code=None,
+    meet = fs.add_record(db, kind="定期调度", date=dt.date(2026, 9, 20), county_code="B", site_codes=[],
                          title="9月调度会", content="研究就业", participants="县长、各局", user="op_b")
     with pytest.raises(fs.DuplicateRecord, match="已有同一县"):
-        fs.add_record(db, kind="定期调度", date=dt.date(2026, 9, 20), county_code="B", site_code=None,
+        fs.add_record(db, kind="定期调度", date=dt.date(2026, 9, 20), county_code="B", site_codes=[],
                       title="9月调度会", content=None, participants="x", user="op_b")
     rec = fs.records(db, month="2026-09")
     assert set(rec["kind"]) == {"定期调度", "通报约谈"}           # the interview left its 通报约谈 record
