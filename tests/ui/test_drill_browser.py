@@ -89,7 +89,7 @@ def test_county_site_household_in_three_clicks_month_kept(server, browser, ui_db
         assert urllib.parse.urlparse(site_pg.url).path == "/household"
         assert q.get("household") == code and q.get("month") == month, site_pg.url
         text = site_pg.locator("[data-testid='stMain']").inner_text()
-        assert f"权益事项（{month}）" in text                       # the household's figures of that month
+        assert f"权益事项（{fmt.month_cn(month)}）" in text          # the household's figures of that month
         assert fmt.month_cn(month) in text
         assert clicks <= 3
     finally:

@@ -13,7 +13,7 @@ from data.db import get_engine
 from domain.scope import CITY_SCOPE
 from components.rights_view import ITEM_WIDTH, NAME_WIDTH
 from services import rights
-from tests.ui.conftest import start_server, wait_done
+from tests.ui.conftest import start_server, wait_done, wait_layout_stable
 
 ROW = 35        # Streamlit's dataframe row and header height (px)
 
@@ -38,9 +38,18 @@ def test_matrix_cell_to_household_list_to_household_page(server, browser, ui_db,
     site, item = view.groups[row], view.gaps.columns[col]
     grid = page.locator("[data-testid='stDataFrame']").first
     expect(grid).to_be_visible(timeout=60_000)
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + NAME_WIDTH + ITEM_WIDTH * (col + 0.5), box["y"] + ROW * (row + 1.5))
-    expect(page).to_have_url(re.compile(rf"[?&]cell={site}&.*"), timeout=60_000)
+    wait_layout_stable(page)                            # the grid's place and column widths have settled
+    want = re.compile(rf"[?&]cell={site}&.*")
+    for attempt in range(3):                            # a click the canvas grid took before it was ready is lost
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + NAME_WIDTH + ITEM_WIDTH * (col + 0.5), box["y"] + ROW * (row + 1.5))
+        try:
+            expect(page).to_have_url(want, timeout=20_000 if attempt < 2 else 60_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            wait_done(page)
     qs = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
     assert (qs["cell"], qs["item"], qs["kind"]) == ([site], [item], ["gap"])
     expected = rights.household_list(get_engine(ui_db), month, CITY_SCOPE, site=site, item=item, kind="gap",
