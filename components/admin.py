@@ -103,7 +103,7 @@ def edit_form(engine, ctx, rows) -> None:
 
 
 def audit_search(engine, ctx) -> None:
-    users, actions = audit_service.log_filters(engine)
+    users, actions = audit_service.log_filters(engine, ctx.user.username)
     c1, c2, c3, c4, c5 = st.columns([1.2, 1, 1, 1, 1.6])
     user = c1.selectbox("用户", [""] + users, format_func=lambda x: x or "全部", key="aud_user")
     action = c2.selectbox("操作", [""] + actions, format_func=lambda x: x or "全部", key="aud_action")
@@ -112,12 +112,12 @@ def audit_search(engine, ctx) -> None:
     end = c4.date_input("截止日期", value=today, key="aud_end")
     text = c5.text_input("内容包含", key="aud_text")
     q = AuditQuery(user=user, action=action, start=start, end=end, text=text.strip())
-    frame, total = audit_service.search_log(engine, q, page=1, per_page=1)
+    frame, total = audit_service.search_log(engine, ctx.user.username, q, page=1, per_page=1)
     pages = max(1, -(-total // PER_PAGE))
     p1, p2 = st.columns([1, 4])
     page = p1.number_input("页码", min_value=1, max_value=pages, value=1, step=1, key="aud_page")
     p2.caption(f"共 {total} 条，每页 {PER_PAGE} 条，第 {page}/{pages} 页（按时间倒序；时间为北京时间）")
-    frame, _ = audit_service.search_log(engine, q, page=int(page), per_page=PER_PAGE)
+    frame, _ = audit_service.search_log(engine, ctx.user.username, q, page=int(page), per_page=PER_PAGE)
     frame["时间"] = [cn.beijing_time(t) for t in frame["时间"]]            # stored in UTC, shown in Beijing time
     st.dataframe(frame, hide_index=True, width="stretch", on_select="ignore",
                  column_config={"内容": st.column_config.TextColumn(width="large")})

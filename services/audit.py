@@ -19,12 +19,17 @@ def log_export(engine: Engine, username: str, what: str, month: str | None = Non
     audit.record(engine, user=username, action=audit.EXPORT, detail=audit.export_detail(what, month, detail))
 
 
-def search_log(engine: Engine, query: AuditQuery, *, page: int = 1, per_page: int = 50) -> tuple[DataFrame, int]:
-    """One page (1-based) of audit entries matching `query`, newest first, and the number of all matches."""
+def search_log(engine: Engine, by: str, query: AuditQuery, *, page: int = 1,
+               per_page: int = 50) -> tuple[DataFrame, int]:
+    """One page (1-based) of audit entries matching `query`, newest first, and the number of all matches. An
+    account without the 查阅审计日志 action is refused (services.accounts.authorise)."""
+    accounts.authorise(engine, by, roles.AUDIT)
     return audit_log.search(engine, query, offset=(max(1, page) - 1) * per_page, limit=per_page)
 
 
-def log_filters(engine: Engine) -> tuple[list[str], list[str]]:
+def log_filters(engine: Engine, by: str) -> tuple[list[str], list[str]]:
+    """The user names and actions the log holds (the search's choices); 查阅审计日志 only."""
+    accounts.authorise(engine, by, roles.AUDIT)
     return audit_log.users_and_actions(engine)
 
 

@@ -214,11 +214,16 @@ def test_services_refuse_an_account_without_the_named_action(eng):
             act()
     with pytest.raises(accounts.AccountError, match="无权查阅审计日志"):
         audit_service.export_log(eng, "zhang", AuditQuery(), "csv")
+    for look in (lambda: audit_service.search_log(eng, "op", AuditQuery()),
+                 lambda: audit_service.log_filters(eng, "op")):
+        with pytest.raises(accounts.AccountError, match="无权查阅审计日志"):          # reading the log, too
+            look()
     assert user_row(eng, "op").active and user_row(eng, "op").role == "县级填报员"
     assert accounts.sign_in(eng, "op", PW, now=T0).ok
     refusals = [(u, d) for u, _, d in audit_rows(eng) if d.startswith("被拒绝")]
     assert refusals == [("zhang", "被拒绝：无权管理账号")] * 3 + [("op", "被拒绝：无权管理账号"),
-                                                              ("zhang", "被拒绝：无权查阅审计日志")]
+                                                              ("zhang", "被拒绝：无权查阅审计日志")] + \
+        [("op", "被拒绝：无权查阅审计日志")] * 2
     accounts.set_active(eng, "op", False, by="boss")                      # a 管理员 account may
     assert not user_row(eng, "op").active
     assert audit_service.export_log(eng, "boss", AuditQuery(), "csv").startswith("\ufeff".encode())
@@ -286,13 +291,13 @@ def test_audit_log_search_paged_and_export_formula_safe(eng):
         accounts.sign_in(eng, "zhang", "wrong" if i % 2 else PW, now=T0)
     accounts.sign_in(eng, "=HYPERLINK(\"http://x\")", "pw", now=T0)
     q = AuditQuery(user="zhang", action="登录失败")
-    page1, total = audit_service.search_log(eng, q, page=1, per_page=2)
+    page1, total = audit_service.search_log(eng, "命令行", q, page=1, per_page=2)
     assert total == 3 and len(page1) == 2 and list(page1.columns) == ["时间", "用户", "操作", "内容"]
-    page2, _ = audit_service.search_log(eng, q, page=2, per_page=2)
+    page2, _ = audit_service.search_log(eng, "命令行", q, page=2, per_page=2)
     assert len(page2) == 1 and set(page1["操作"]) | set(page2["操作"]) == {"登录失败"}
-    _, n = audit_service.search_log(eng, AuditQuery(text="不存在"))
+    _, n = audit_service.search_log(eng, "命令行", AuditQuery(text="不存在"))
     assert n == 1
-    _, n = audit_service.search_log(eng, AuditQuery(start=T0.date() + dt.timedelta(days=400)))
+    _, n = audit_service.search_log(eng, "命令行", AuditQuery(start=T0.date() + dt.timedelta(days=400)))
     assert n == 0
     q = AuditQuery(text="HYPERLINK")
     rows = list(csv.reader(io.StringIO(audit_service.export_log(eng, "admin", q, "csv").decode("utf-8-sig"))))
@@ -319,9 +324,9 @@ def test_audit_log_reads_in_beijing_time_stored_in_utc(eng):
     with Session(eng) as s, s.begin():
         s.add(m.AuditLog(at=stored, username="night", action="登录", detail="夜间登录"))
     day = lambda d: AuditQuery(user="night", start=d, end=d)  # noqa: E731
-    found, n = audit_service.search_log(eng, day(dt.date(2026, 12, 2)))
+    found, n = audit_service.search_log(eng, "命令行", day(dt.date(2026, 12, 2)))
     assert n == 1 and found["时间"].iloc[0] == stored
-    assert audit_service.search_log(eng, day(dt.date(2026, 12, 1)))[1] == 0
+    assert audit_service.search_log(eng, "命令行", day(dt.date(2026, 12, 1)))[1] == 0
     rows = list(csv.reader(io.StringIO(
         audit_service.export_log(eng, "admin", AuditQuery(user="night"), "csv").decode("utf-8-sig"))))
     assert rows[0][0] == "时间（北京时间）" and rows[1][0] == "2026-12-02 01:30:05"
