@@ -95,8 +95,9 @@ def test_county_operator_sees_no_other_countys_item_by_any_link(browser, server,
         expect(heading(main, mine, "整改中")).to_be_visible(timeout=60_000)
         wait_done(page)
         assert other[1] not in main.inner_text()
-        grid = main.locator("[role='gridcell']")                   # the table's cells (its accessible copy)
-        expect(grid.first).to_be_attached(timeout=30_000)
+        grid = main.locator("[role='gridcell']")                   # the tables' cells (their accessible copy)
+        # the ledger table (not only the item's history table below it) has drawn its rows
+        expect(grid.filter(has_text=own[1]).first).to_be_attached(timeout=30_000)
         cells = grid.all_text_contents()
         assert own[1] in cells and mine in cells and not [c for c in cells if other[1] in c or theirs == c]
         main.get_by_label("县（市、区）").first.click()
