@@ -22,14 +22,19 @@ if ctx:
         with left:
             if ctx.scope_county:      # one county: its sites, not a ranking of one bar
                 widgets.grade_legend()
-                st.plotly_chart(charts.site_scores(ranked, height=380, title=f"{ctx.user.county_name}安置点总分"),
-                                config=theme.PLOTLY_CONFIG, key="county_rank")
+                fig = cache.chart(ctx.engine, ctx.month, scope, "overview.site_scores", (ctx.user.county_name,),
+                                  lambda: charts.site_scores(ranked, height=380,
+                                                             title=f"{ctx.user.county_name}安置点总分"))
+                st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="county_rank")
             else:
                 widgets.flag_legend()
-                st.plotly_chart(charts.county_ranking(ov.counties, height=380), config=theme.PLOTLY_CONFIG,
-                                key="county_rank")
+                fig = cache.chart(ctx.engine, ctx.month, scope, "overview.county_ranking", (),
+                                  lambda: charts.county_ranking(ov.counties, height=380))
+                st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="county_rank")
         with right:
-            st.plotly_chart(charts.qualified_trend(ov.trend, height=380), config=theme.PLOTLY_CONFIG, key="trend")
+            fig = cache.chart(ctx.engine, ctx.month, scope, "overview.trend", (),
+                              lambda: charts.qualified_trend(ov.trend, height=380))
+            st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="trend")
         vetoed = widgets.vetoes(ranked)
         best, worst, flags = st.columns([1.2, 1.2, 1])
         with best:

@@ -10,11 +10,12 @@ import hashlib
 import logging
 import threading
 import time
+from typing import Any, Callable
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from components import maps
+from components import grid, maps
 from data.db import get_engine
 from data.rights import CoverageTotals, GapCounts, GapFilter
 from domain.scope import Scope
@@ -85,10 +86,24 @@ def _demo_build(eng: Engine) -> _DemoBuild:
         return b
 
 
+_READY: dict[str, float] = {}
+
+
+def _has_data(eng: Engine) -> bool:
+    """settings.is_empty, remembered for a second once the database holds data (it was a query on every run)."""
+    key, now = db_key(eng), time.monotonic()
+    if now - _READY.get(key, -1e9) <= FINGERPRINT_TTL:
+        return True
+    if settings.is_empty(eng):
+        return False
+    _READY[key] = now
+    return True
+
+
 def ready(eng: Engine) -> bool:
     """True when the database has data. An empty *default* database gets the demo built (once per process)
     while the page shows a progress bar: the first start takes a couple of minutes."""
-    if not settings.is_empty(eng):
+    if _has_data(eng):
         return True
     if settings.is_default_database(eng):
         box = st.empty()
@@ -114,17 +129,41 @@ def ready(eng: Engine) -> bool:
 
 FINGERPRINT_TTL = 1.0   # seconds
 _FPS: dict[str, tuple[float, str]] = {}
+_PIN = "_cache_fingerprint_pin"
 
 
-def fingerprint(eng: Engine) -> str:
-    """The database's data-version fingerprint, read at most once a second per process (every cached call of a
-    run asks for it; two queries each time were measurable under load). An import through another process is
-    visible within that second: every cache below is keyed by this fingerprint, never by a long TTL."""
+def _read_fingerprint(eng: Engine) -> str:
     key, now = db_key(eng), time.monotonic()
     got = _FPS.get(key)
     if got is None or now - got[0] > FINGERPRINT_TTL:
         got = _FPS[key] = (now, settings.fingerprint(eng))
     return got[1]
+
+
+def pin_fingerprint(eng: Engine) -> str:
+    """Read the database's fingerprint for this script run and keep it for the rest of the run (shell.page calls
+    this first): every cached view model, chart and grid of one page then comes from the same data version, so an
+    import finishing half-way through a run can never mix old and new figures on one page."""
+    fp = _read_fingerprint(eng)
+    try:
+        st.session_state[_PIN] = (db_key(eng), fp)
+    except Exception:  # noqa: BLE001 - outside a script run (tests, commands): nothing to pin
+        pass
+    return fp
+
+
+def fingerprint(eng: Engine) -> str:
+    """The database's data-version fingerprint: the one pinned for this script run (pin_fingerprint), else read at
+    most once a second per process (every cached call of a run asks for it; two queries each time were measurable
+    under load). An import through another process is visible on the next run: every cache below is keyed by this
+    fingerprint, never by a long TTL."""
+    try:
+        pinned = st.session_state.get(_PIN)
+    except Exception:  # noqa: BLE001 - outside a script run
+        pinned = None
+    if pinned and pinned[0] == db_key(eng):
+        return pinned[1]
+    return _read_fingerprint(eng)
 
 
 @st.cache_data(max_entries=SMALL, ttl=30, show_spinner=False)
@@ -209,6 +248,21 @@ def ranking(eng: Engine, month: str, scope: Scope) -> ranking_svc.Ranking:
     return _ranking(db_key(eng), fingerprint(eng), month, scope.key)
 
 
+# shared read-only (cache_resource): the filtered table and its grid, marshalled once (components.grid)
+@st.cache_resource(max_entries=24, ttl=TTL, show_spinner=False)
+def _ranking_view(key, fp, month, sk: str, f: ranking_svc.RankingFilters,
+                  counties: tuple[tuple[str, str], ...]) -> grid.RankingView:
+    grid.install()
+    return grid.ranking_view(_ranking(key, fp, month, sk), f, month, list(counties))
+
+
+def ranking_view(eng: Engine, month: str, scope: Scope, f: ranking_svc.RankingFilters,
+                 counties: list[tuple[str, str]]) -> grid.RankingView:
+    """The ranking page's filtered table and prepared grid, built once per (month, scope, filters, view)."""
+    grid.install()
+    return _ranking_view(db_key(eng), fingerprint(eng), month, scope.key, f, tuple(map(tuple, counties)))
+
+
 @st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在生成导出文件…")
 def _ranking_xlsx(key, fp, month, f: ranking_svc.RankingFilters, sk: str) -> bytes:
     eng = engine_for(key)
@@ -249,6 +303,21 @@ def map_deck(eng: Engine, month: str, scope: Scope, *, mode: str = "flag", selec
     """The map page's deck for st.pydeck_chart, prepared once (components.maps.prepare)."""
     return _map_deck(db_key(eng), fingerprint(eng), month, scope.key, mode, selected, dark, height, width,
                      float(scale), float(padding))
+
+
+# plotly figures, built once per (page, what, month, scope, data version) and shared read-only: st.plotly_chart
+# only serialises them (a few ms). Building them was the larger cost: ~120 ms for the overview's two charts at
+# province scale, ~60 ms for a site's radar and trend, on every view of every session.
+@st.cache_resource(max_entries=256, ttl=TTL, show_spinner=False)
+def _chart(key, fp, month, sk: str, name: str, ident: tuple, _build: Callable[[], Any]):
+    return _build()
+
+
+def chart(eng: Engine, month: str, scope: Scope, name: str, ident: tuple, build: Callable[[], Any]):
+    """The figure `build()` returns, cached under (name, ident) for this month, scope and data version. `ident`
+    names everything else the figure depends on (the site, the county, the size); `build` must read only data of
+    the same month, scope and run (the run's pinned fingerprint keeps them one version)."""
+    return _chart(db_key(eng), fingerprint(eng), month, scope.key, name, tuple(ident), build)
 
 
 @st.cache_data(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
@@ -328,4 +397,7 @@ def clear() -> None:
     _results.clear()
     _map_data.clear()
     _map_deck.clear()
+    _ranking_view.clear()
+    _chart.clear()
+    _READY.clear()
     _FPS.clear()

@@ -146,6 +146,7 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
         engine = cache.engine()
         if not cache.ready(engine):
             return None
+        cache.pin_fingerprint(engine)      # one data version for the whole run
         demo = cache.is_demo(engine)
         counties = cache.county_list(engine)
     except Exception as exc:  # noqa: BLE001

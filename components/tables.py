@@ -4,13 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cache, export_links, links, place, theme, widgets
+from components import cache, export_links, grid, place, theme, widgets
 from domain import roles
 from services import ranking as ranking_svc
 from services.ranking import Ranking, RankingFilters
 
 QUAL_OPTIONS = {"全部": None, "已达标": True, "未达标": False}
-INTERVAL_HELP = "稳健性分析：维度权重±25%、目标值±10%随机扰动后的5%–95%名次区间"
 
 
 _FILTER_KEYS = ("rank_counties", "rank_sizes", "rank_grades", "rank_qual", "rank_view")
@@ -96,40 +95,14 @@ def ranking_summary(ranking: Ranking, total: int) -> None:
             f'五好达标 <b>{int(shown["qualified"].sum())}</b> 个　{chips}</div>')
 
 
-def ranking_grid(table: pd.DataFrame, view: str, dimensions: list[str], month: str | None = None,
-                 counties: list[tuple[str, str]] | None = None) -> None:
-    show = table.copy()
-    show["达标"] = show["达标"].map(widgets.QUALIFIED_TEXT)
-    if month:
-        show = links.add_site_links(show, month, {n: c for c, n in (counties or [])})
-    cfg = {
-        "排名": st.column_config.NumberColumn("排名", width=50, help=place.local("全市排名（总分相同名次并列）"),
-                                              pinned=True),
-        "同类排名": st.column_config.NumberColumn("同类排名", width=70, help="同规模安置点中的排名"),
-        "安置点编码": None,
-        "安置点": links.link_column("安置点", width=190, pinned=True),
-        "县": links.link_column("县", width=70),
-        "规模": st.column_config.TextColumn("规模", width=52),
-        "等次": st.column_config.TextColumn("等次", width=56),
-        "达标": st.column_config.TextColumn("达标", width=74),
-        "短板": st.column_config.TextColumn("短板", width=84),
-        "总分": st.column_config.NumberColumn("总分", format="%.2f", width=62),
-        "指标完整度": st.column_config.TextColumn("指标完整度", width=78, help="本月未缺报的指标数/指标总数"),
-        "缺报": st.column_config.TextColumn("缺报", width=110, help="本月缺报（计0分）的指标；空白为指标齐全"),
-        "较上月": st.column_config.TextColumn("较上月名次", width=80,
-                                             help=place.local("全市名次较上月变化：↑上升、↓下降、—不变、新为新增")),
-        "总分较上月": st.column_config.NumberColumn("较上月得分", format="%+.2f", width=80, help="总分较上月变化"),
-        "排名区间": st.column_config.TextColumn("排名区间", width=80, help=INTERVAL_HELP),
-    }
-    for d in dimensions:
-        cfg[d] = st.column_config.NumberColumn(d, format="%.2f", width=64)
-    if view == "class":
-        cfg["排名"] = st.column_config.NumberColumn(place.local("全市排名"), width=64,
-                                                  help=place.local("全市排名（总分相同名次并列）"))
-        cfg["同类排名"] = st.column_config.NumberColumn("同类排名", width=70, help="同规模安置点中的排名", pinned=True)
-    sty = widgets.style_grades(show)
-    st.dataframe(sty, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 38 + 35 * 25),
-                 column_config=cfg, key="ranking_table", column_order=widgets.grid_order(list(show.columns), view))
+def ranking_grid(view_model: grid.RankingView, view: str, dimensions: list[str]) -> None:
+    """The ranking grid. Its styled frame is prepared once per (month, scope, filters, view) and shared
+    (components.cache.ranking_view, components.grid): a rerun only ships the prepared table."""
+    styler = view_model.styler
+    show = styler.data
+    st.dataframe(styler, hide_index=True, width="stretch", height=min(38 + 35 * len(show), 38 + 35 * 25),
+                 column_config=grid.ranking_config(dimensions, view), key="ranking_table",
+                 column_order=widgets.grid_order(list(show.columns), view))
     st.caption("注：排名区间为权重与目标值随机扰动下的5%–95%名次区间，相差两三位的名次差异不具有实际意义；"
                "短板为得分率最低的维度；“缺报”栏列出本月缺报（计0分）的指标。")
 

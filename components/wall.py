@@ -284,10 +284,13 @@ def _vetoes(ctx) -> dict[str, str]:
     return {str(c): (str(w) if not fmt.is_missing(w) else "一票否决") for c, w in zip(v["site_code"], v["veto_reason"])}
 
 
-def _chart(fig, key: str) -> None:
+def _chart(ctx, key: str, ident: tuple, build) -> None:
     """A chart that fills its box: with height="stretch" Streamlit sizes the figure to the larger of its own
-    height and the box, so the figure's own height is kept below any box."""
-    fig.update_layout(height=120, autosize=True)
+    height and the box, so the figure's own height is kept below any box. Built once per month, scope and screen
+    scale (components.cache.chart) and shared by every wall that shows it."""
+    def boxed():
+        return build().update_layout(height=120, autosize=True)
+    fig = cache.chart(ctx.engine, ctx.month, cache.user_scope(ctx.user), "wall." + key, ident, boxed)
     st.plotly_chart(fig, height="stretch", config={"staticPlot": True, "responsive": True}, key=key)
 
 
@@ -303,12 +306,15 @@ def render(ctx, view: str, rotate: bool, interval: int) -> None:
             with st.container(key="wall_half1"):
                 if len(d.counties) == 1:      # a county's wall: its sites, not a ranking of one bar
                     sites = cache.ranking(ctx.engine, ctx.month, cache.user_scope(ctx.user)).sites
-                    _chart(charts.site_scores(sites, dark=True, height=None, scale=s,
-                                              title=f"{d.counties['county_name'].iloc[0]}安置点总分"), "wall_county")
+                    _chart(ctx, "wall_county", ("sites", s),
+                           lambda: charts.site_scores(sites, dark=True, height=None, scale=s,
+                                                      title=f"{d.counties['county_name'].iloc[0]}安置点总分"))
                 else:
-                    _chart(charts.county_ranking(d.counties, dark=True, height=None, scale=s), "wall_county")
+                    _chart(ctx, "wall_county", ("counties", s),
+                           lambda: charts.county_ranking(d.counties, dark=True, height=None, scale=s))
             with st.container(key="wall_half2"):
-                _chart(charts.qualified_trend(d.trend, dark=True, height=None, scale=s), "wall_trend")
+                _chart(ctx, "wall_trend", (s,),
+                       lambda: charts.qualified_trend(d.trend, dark=True, height=None, scale=s))
         with mid:
             with st.container(key="wall_full"):
                 w, h = round(MAP_W * s), round(MAIN_H * s)
@@ -326,8 +332,9 @@ def render(ctx, view: str, rotate: bool, interval: int) -> None:
             sites_panel(d.bottom, "得分最低的十个安置点", MAIN_H, vetoes)
         with right:
             with st.container(key="wall_half3"):
-                _chart(charts.grade_donut(d.grade_counts, dark=True, height=None, title="等次分布", scale=s),
-                       "wall_donut")
+                _chart(ctx, "wall_donut", (s,),
+                       lambda: charts.grade_donut(d.grade_counts, dark=True, height=None, title="等次分布", scale=s))
             with st.container(key="wall_half4"):
-                _chart(charts.qualified_trend(d.trend, dark=True, height=None, scale=s), "wall_trend2")
+                _chart(ctx, "wall_trend2", (s,),
+                       lambda: charts.qualified_trend(d.trend, dark=True, height=None, scale=s))
     legend(with_map=view == VIEWS[0])

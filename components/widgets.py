@@ -91,6 +91,7 @@ def style_grades(df: pd.DataFrame, cols=("等次",)):
 
 
 QUALIFIED_TEXT = {True: "✓ 达标", False: "✗ 未达标"}
+INTERVAL_HELP = "稳健性分析：维度权重±25%、目标值±10%随机扰动后的5%–95%名次区间"
 
 
 def qualified_value(v) -> bool | None:

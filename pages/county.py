@@ -16,8 +16,9 @@ if ctx and not profile.scope_gate(ctx, scope):
             profile.county_header(p)
             a, b = st.columns([1.3, 1])
             with a:
-                st.plotly_chart(charts.county_progress(p.trend, height=330), config=theme.PLOTLY_CONFIG,
-                                key="county_trend")
+                fig = cache.chart(ctx.engine, ctx.month, scope, "county.progress", (county,),
+                                  lambda: charts.county_progress(p.trend, height=330))
+                st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="county_trend")
             with b:
                 st.markdown("##### 进度预警记录（近12个月）")
                 profile.flag_history(p.flag_history)

@@ -1,7 +1,6 @@
 """安置点排名: the 68 sites with every column of the §8 site table, filters, overall / within-class view, exports."""
 
 from components import cache, profile, shell, tables
-from services.ranking import filter_ranking, ranking_table
 
 ctx = shell.page("安置点排名", "pages/ranking.py")
 scope = cache.user_scope(ctx.user) if ctx else None
@@ -10,8 +9,7 @@ if ctx and not profile.scope_gate(ctx, scope):
         shell.title("安置点五好社区创建排名", ctx)
         ranking = cache.ranking(ctx.engine, ctx.month, scope)
         f = tables.ranking_filters(ctx, ranking)
-        shown = filter_ranking(ranking, f)
-        table = ranking_table(shown, f.view)
-        tables.ranking_summary(shown, len(ranking))
-        tables.ranking_grid(table, f.view, list(ranking.dimensions.values()), ctx.month, ctx.counties)
-        tables.ranking_downloads(ctx, table, f, scope)
+        view = cache.ranking_view(ctx.engine, ctx.month, scope, f, ctx.counties)
+        tables.ranking_summary(view.shown, len(ranking))
+        tables.ranking_grid(view, f.view, list(ranking.dimensions.values()))
+        tables.ranking_downloads(ctx, view.table, f, scope)

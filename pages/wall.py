@@ -15,6 +15,7 @@ if ctx and not profile.scope_gate(ctx, cache.user_scope(ctx.user)):
     @st.fragment(run_every=interval)
     def screen():
         with shell.guard("数据大屏"):
+            cache.pin_fingerprint(ctx.engine)      # a refresh reads the newest data (the page run pinned its own)
             tick = st.session_state.get("wall_tick", -1) + 1
             st.session_state["wall_tick"] = tick
             start = 1 if st.query_params.get("view") == "1" else 0
