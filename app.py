@@ -17,25 +17,28 @@ if ctx:
         ov = cache.overview(ctx.engine, ctx.month, scope)
         shell.title("五好社区创建总览" if not ctx.scope_county else f"{ctx.user.county_name}五好社区创建总览", ctx)
         widgets.kpi_row(ov.kpis)
-        ranked = cache.ranking(ctx.engine, ctx.month, scope).sites
+
+        def ranked():      # the month's sites, read only when a part below is built (prepared parts are shared)
+            return cache.ranking(ctx.engine, ctx.month, scope).sites
+
         left, right = st.columns([1.15, 1])
         with left:
             if ctx.scope_county:      # one county: its sites, not a ranking of one bar
                 widgets.grade_legend()
-                fig = cache.chart(ctx.engine, ctx.month, scope, "overview.site_scores", (ctx.user.county_name,),
-                                  lambda: charts.site_scores(ranked, height=380,
-                                                             title=f"{ctx.user.county_name}安置点总分"))
+                fig = cache.prepared(ctx.engine, ctx.month, scope, "overview.site_scores", (ctx.user.county_name,),
+                                     lambda: charts.site_scores(ranked(), height=380,
+                                                                title=f"{ctx.user.county_name}安置点总分"))
                 st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="county_rank")
             else:
                 widgets.flag_legend()
-                fig = cache.chart(ctx.engine, ctx.month, scope, "overview.county_ranking", (),
-                                  lambda: charts.county_ranking(ov.counties, height=380))
+                fig = cache.prepared(ctx.engine, ctx.month, scope, "overview.county_ranking", (),
+                                     lambda: charts.county_ranking(ov.counties, height=380))
                 st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="county_rank")
         with right:
-            fig = cache.chart(ctx.engine, ctx.month, scope, "overview.trend", (),
-                              lambda: charts.qualified_trend(ov.trend, height=380))
+            fig = cache.prepared(ctx.engine, ctx.month, scope, "overview.trend", (),
+                                 lambda: charts.qualified_trend(ov.trend, height=380))
             st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="trend")
-        vetoed = widgets.vetoes(ranked)
+        vetoed = cache.prepared(ctx.engine, ctx.month, scope, "vetoes", (), lambda: widgets.vetoes(ranked()))
         best, worst, flags = st.columns([1.2, 1.2, 1])
         with best:
             st.markdown("##### 得分最高的安置点")

@@ -253,7 +253,8 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
     procs = sorted({int(x) for x in a.processes.split(",")})
     for n in procs:
         apps = [App(ROOT / "app.py", env, ROOT, log=logs / f"app-{scale}-{n}-{i}.log") for i in range(n)]
-        trivs = [App(TRIVIAL, env_base, HERE, log=logs / f"trivial-{scale}-{n}-{i}.log") for i in range(n)]
+        # the baseline runs under the app's own .streamlit/config.toml (cwd ROOT): the same server settings
+        trivs = [App(TRIVIAL, env_base, ROOT, log=logs / f"trivial-{scale}-{n}-{i}.log") for i in range(n)]
         proxies: list[Proxy] = []
         try:
             for x in apps + trivs:

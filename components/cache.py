@@ -305,19 +305,20 @@ def map_deck(eng: Engine, month: str, scope: Scope, *, mode: str = "flag", selec
                      float(scale), float(padding))
 
 
-# plotly figures, built once per (page, what, month, scope, data version) and shared read-only: st.plotly_chart
-# only serialises them (a few ms). Building them was the larger cost: ~120 ms for the overview's two charts at
-# province scale, ~60 ms for a site's radar and trend, on every view of every session.
-@st.cache_resource(max_entries=256, ttl=TTL, show_spinner=False)
-def _chart(key, fp, month, sk: str, name: str, ident: tuple, _build: Callable[[], Any]):
+# prepared view parts (plotly figures, lists, HTML), built once per (page part, month, scope, data version) and
+# shared read-only: st.plotly_chart only serialises a figure (a few ms). Building them was the larger cost: ~120 ms
+# for the overview's two charts at province scale, ~60 ms for a site's radar and trend, on every view.
+@st.cache_resource(max_entries=512, ttl=TTL, show_spinner=False)
+def _prepared(key, fp, month, sk: str, name: str, ident: tuple, _build: Callable[[], Any]):
     return _build()
 
 
-def chart(eng: Engine, month: str, scope: Scope, name: str, ident: tuple, build: Callable[[], Any]):
-    """The figure `build()` returns, cached under (name, ident) for this month, scope and data version. `ident`
-    names everything else the figure depends on (the site, the county, the size); `build` must read only data of
-    the same month, scope and run (the run's pinned fingerprint keeps them one version)."""
-    return _chart(db_key(eng), fingerprint(eng), month, scope.key, name, tuple(ident), build)
+def prepared(eng: Engine, month: str, scope: Scope, name: str, ident: tuple, build: Callable[[], Any]):
+    """What `build()` returns (a figure, a list, HTML), cached under (name, ident) for this month, scope and data
+    version and shared by every session: callers only read it. `ident` names everything else it depends on (the
+    site, the county, the size); `build` must read only data of the same month, scope and run (the run's pinned
+    fingerprint keeps them one version)."""
+    return _prepared(db_key(eng), fingerprint(eng), month, scope.key, name, tuple(ident), build)
 
 
 @st.cache_data(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
@@ -398,6 +399,6 @@ def clear() -> None:
     _map_data.clear()
     _map_deck.clear()
     _ranking_view.clear()
-    _chart.clear()
+    _prepared.clear()
     _READY.clear()
     _FPS.clear()

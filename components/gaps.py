@@ -3,6 +3,7 @@ filtering, paging and counting happen in the database (services.gaps)."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from components import export_links, links, widgets
@@ -102,14 +103,24 @@ def table_height(rows: int) -> int:
     return (min(max(rows, 1), TABLE_ROWS) + 1) * ROW_PX + 3
 
 
-def table(df: pd.DataFrame, month: str | None = None) -> None:
+def display_table(df: pd.DataFrame, month: str | None = None) -> pa.Table:
+    """A page of gap rows as shown: links to the household and the site, key columns first. An Arrow table:
+    immutable, so one prepared page is shared by every session (components.cache.prepared), and st.dataframe
+    ships it without converting it again."""
     show = df.drop(columns=["county_code"])
     if month:
         show["户编码"] = [links.household_url(c, month) for c in show["户编码"]]
         show = links.add_site_links(show.rename(columns={"site_code": "安置点编码"}), month)
     show = show.drop(columns=["site_code", "安置点编码"], errors="ignore")
     show = show[[c for c in TABLE_ORDER if c in show.columns] + [c for c in show.columns if c not in TABLE_ORDER]]
-    st.dataframe(show, hide_index=True, width="stretch", height=table_height(len(show)), key="gaps_table",
+    return pa.Table.from_pandas(show.reset_index(drop=True), preserve_index=False)
+
+
+def table(show: pa.Table | pd.DataFrame, month: str | None = None) -> None:
+    """The gap rows: a prepared Arrow page (display_table), or a frame of gap rows made into one here."""
+    if isinstance(show, pd.DataFrame):
+        show = display_table(show, month)
+    st.dataframe(show, hide_index=True, width="stretch", height=table_height(show.num_rows), key="gaps_table",
                  column_config={"户编码": links.link_column("户编码", width=130, pinned=True,
                                                             help="点击户编码打开该户的一户一档（新标签页）"),
                                 "户主": st.column_config.TextColumn("户主", width=70),

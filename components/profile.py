@@ -77,32 +77,41 @@ def household_link(ctx, site: str) -> None:
 
 def site_households(ctx, site: str, scope: Scope) -> None:
     """The site's households with a rights gap this month (in household-code order, the first HOUSEHOLDS_SHOWN),
-    each linked (same tab) to its 一户一档 with the month kept."""
+    each linked (same tab) to its 一户一档 with the month kept. Prepared once per site, month and scope."""
     if not ctx.user.can(roles.page_action("pages/household.py")):
         return
+    heading, table = cache.prepared(ctx.engine, ctx.month, scope, "site.gap_households", (site, ctx.scope_county),
+                                    lambda: _gap_households(ctx, site, scope))
+    if table:
+        st.markdown(heading)
+        st.html(table)
+    else:
+        st.caption("本月本安置点没有权益未落实的搬迁户。")
+
+
+def _gap_households(ctx, site: str, scope: Scope) -> tuple[str, str]:
     f = GapFilter(county=ctx.scope_county, sites=(site,))
     total = cache.gap_summary(ctx.engine, ctx.month, scope, f).households
     # one page of gap rows (household-code order) holds the first households' gaps whole (≤ 15 items each)
     df = cache.gap_page(ctx.engine, ctx.month, scope, f, 0)
-    if total and not df.empty:
-        per = (df.groupby(["户编码", "户主"], sort=False)
-                 .agg(缺口=("事项", "size"), 事项=("事项", lambda s: "、".join(dict.fromkeys(s))),
-                      责任方=("责任方", lambda s: "、".join(sorted(set(s)))))
-                 .reset_index())
-        shown = per.head(HOUSEHOLDS_SHOWN)
-        rows = []
-        for r in shown.itertuples(index=False):
-            href = html.escape(links.household_url(r.户编码, ctx.month).split("#")[0])
-            items = html.escape(r.事项)
-            rows.append(f'<tr><td><a href="{href}" target="_self">{html.escape(str(r.户编码))}</a></td>'
-                        f'<td>{html.escape(str(r.户主))}</td><td class="num">{r.缺口}</td>'
-                        f'<td title="{items}">{items}</td><td>{html.escape(r.责任方)}</td></tr>')
-        more = f"，列出前{len(shown)}户，全部见权益缺口清单" if total > len(shown) else ""
-        st.markdown(f"##### 存在权益缺口的搬迁户（{total}户{more}，点击户编码查看一户一档）")
-        st.html(HOUSEHOLD_CSS + '<table class="hh"><tr><th>户编码</th><th>户主</th><th class="num">缺口</th>'
-                '<th>缺口事项</th><th>责任方</th></tr>' + "".join(rows) + "</table>")
-    else:
-        st.caption("本月本安置点没有权益未落实的搬迁户。")
+    if not total or df.empty:
+        return "", ""
+    per = (df.groupby(["户编码", "户主"], sort=False)
+             .agg(缺口=("事项", "size"), 事项=("事项", lambda s: "、".join(dict.fromkeys(s))),
+                  责任方=("责任方", lambda s: "、".join(sorted(set(s)))))
+             .reset_index())
+    shown = per.head(HOUSEHOLDS_SHOWN)
+    rows = []
+    for r in shown.itertuples(index=False):
+        href = html.escape(links.household_url(r.户编码, ctx.month).split("#")[0])
+        items = html.escape(r.事项)
+        rows.append(f'<tr><td><a href="{href}" target="_self">{html.escape(str(r.户编码))}</a></td>'
+                    f'<td>{html.escape(str(r.户主))}</td><td class="num">{r.缺口}</td>'
+                    f'<td title="{items}">{items}</td><td>{html.escape(r.责任方)}</td></tr>')
+    more = f"，列出前{len(shown)}户，全部见权益缺口清单" if total > len(shown) else ""
+    heading = f"##### 存在权益缺口的搬迁户（{total}户{more}，点击户编码查看一户一档）"
+    return heading, (HOUSEHOLD_CSS + '<table class="hh"><tr><th>户编码</th><th>户主</th><th class="num">缺口</th>'
+                     '<th>缺口事项</th><th>责任方</th></tr>' + "".join(rows) + "</table>")
 
 
 HOUSEHOLDS_SHOWN = 10

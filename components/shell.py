@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components import auth, cache, fmt
 from components.maps import COUNTY_LAYER, SITE_LAYER
@@ -203,6 +204,21 @@ def _on_month_change():
     st.query_params["month"] = st.session_state["month"]
 
 
+_MENU_PAGES: dict[tuple[str, str], st.Page] = {}
+
+
+def _menu_page(script: str) -> st.Page:
+    """The st.Page of a menu entry, made once per process. st.page_link given a file name resolves it on the disk
+    (realpath, stat) every time: sixteen links on every run of every session were about a tenth of the server's
+    samples under load. The page object is the one Streamlit registers for that file (same URL path and file)."""
+    run = get_script_run_ctx()
+    where = str(run.pages_manager.main_script_parent) if run else ""
+    page = _MENU_PAGES.get((where, script))
+    if page is None:
+        page = _MENU_PAGES[(where, script)] = st.Page(script, default=script == "app.py")
+    return page
+
+
 def _sidebar(engine, user, demo, counties, months, month_selector: bool, current: str) -> None:
     with st.sidebar:
         st.html('<div class="brand">易地搬迁后续扶持<br>监测督导平台<small>五好社区创建 · 月度监测</small></div>')
@@ -219,7 +235,7 @@ def _sidebar(engine, user, demo, counties, months, month_selector: bool, current
             if not user.can(roles.page_action(script)):
                 continue
             # every menu link carries the month, so the URL after navigation still says which month is shown
-            st.page_link(script, label=label, icon=icon,
+            st.page_link(_menu_page(script), label=label, icon=icon,
                          query_params={"month": st.session_state["month"]} if st.session_state.get("month") else None)
         st.divider()
         scope = f"（{user.county_name}）" if user.county_only and user.county_name else ""

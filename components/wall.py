@@ -15,7 +15,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from components import cache, charts, fmt, place, theme
+from components import cache, charts, fmt, place, theme, widgets
 
 VIEWS = ["全市总览", "安置点排行"]
 
@@ -279,9 +279,9 @@ INTERVALS = [15, 30, 60, 120, 300]
 
 
 def _vetoes(ctx) -> dict[str, str]:
-    r = cache.ranking(ctx.engine, ctx.month, cache.user_scope(ctx.user)).sites
-    v = r[r["veto"].fillna(False).astype(bool)]
-    return {str(c): (str(w) if not fmt.is_missing(w) else "一票否决") for c, w in zip(v["site_code"], v["veto_reason"])}
+    scope = cache.user_scope(ctx.user)
+    return cache.prepared(ctx.engine, ctx.month, scope, "vetoes", (),
+                          lambda: widgets.vetoes(cache.ranking(ctx.engine, ctx.month, scope).sites))
 
 
 def _chart(ctx, key: str, ident: tuple, build) -> None:
@@ -290,7 +290,7 @@ def _chart(ctx, key: str, ident: tuple, build) -> None:
     scale (components.cache.chart) and shared by every wall that shows it."""
     def boxed():
         return build().update_layout(height=120, autosize=True)
-    fig = cache.chart(ctx.engine, ctx.month, cache.user_scope(ctx.user), "wall." + key, ident, boxed)
+    fig = cache.prepared(ctx.engine, ctx.month, cache.user_scope(ctx.user), "wall." + key, ident, boxed)
     st.plotly_chart(fig, height="stretch", config={"staticPlot": True, "responsive": True}, key=key)
 
 

@@ -16,8 +16,8 @@ if ctx and not profile.scope_gate(ctx, scope):
             profile.county_header(p)
             a, b = st.columns([1.3, 1])
             with a:
-                fig = cache.chart(ctx.engine, ctx.month, scope, "county.progress", (county,),
-                                  lambda: charts.county_progress(p.trend, height=330))
+                fig = cache.prepared(ctx.engine, ctx.month, scope, "county.progress", (county,),
+                                     lambda: charts.county_progress(p.trend, height=330))
                 st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="county_trend")
             with b:
                 st.markdown("##### 进度预警记录（近12个月）")

@@ -12,7 +12,13 @@ if ctx and not profile.scope_gate(ctx, scope):
         f = gaps.filters(ctx, cache.gap_sites(ctx.engine, ctx.month, scope, county), county)
         counts = cache.gap_summary(ctx.engine, ctx.month, scope, f)
         gaps.summary(counts)
-        rows = cache.gap_page(ctx.engine, ctx.month, scope, f, gaps.pager(f, counts.gaps))
-        gaps.household_note(f, rows)
-        gaps.table(rows, ctx.month)
+        page = gaps.pager(f, counts.gaps)
+
+        def rows():      # the page's rows, read only when needed: the shown page is prepared once and shared
+            return cache.gap_page(ctx.engine, ctx.month, scope, f, page)
+
+        if f.household:
+            gaps.household_note(f, rows())
+        gaps.table(cache.prepared(ctx.engine, ctx.month, scope, "gaps.page", (f, page),
+                                  lambda: gaps.display_table(rows(), ctx.month)))
         gaps.downloads(ctx, f, scope, counts.gaps)

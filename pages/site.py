@@ -18,12 +18,12 @@ if ctx and not profile.scope_gate(ctx, scope):
             profile.household_link(ctx, site)
             a, b = st.columns([1, 1.25])
             with a:
-                fig = cache.chart(ctx.engine, ctx.month, scope, "site.radar", (site,),
-                                  lambda: charts.radar(p.dims, p.site_dims, p.city_dims, p.target_dims))
+                fig = cache.prepared(ctx.engine, ctx.month, scope, "site.radar", (site,),
+                                     lambda: charts.radar(p.dims, p.site_dims, p.city_dims, p.target_dims))
                 st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="radar")
             with b:
-                fig = cache.chart(ctx.engine, ctx.month, scope, "site.trend", (site,),
-                                  lambda: charts.site_trend(p.history, n_sites=p.n_sites))
+                fig = cache.prepared(ctx.engine, ctx.month, scope, "site.trend", (site,),
+                                     lambda: charts.site_trend(p.history, n_sites=p.n_sites))
                 st.plotly_chart(fig, config=theme.PLOTLY_CONFIG, key="site_trend")
             profile.indicator_section(p)
             t1, t2, t3, t4 = st.tabs(["权益落实", "就业帮扶", "双五级与服务平台", "问题整改"])

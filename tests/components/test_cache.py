@@ -44,15 +44,15 @@ def test_a_chart_is_built_once_per_month_scope_and_data_version(tmp_path, monkey
         return {"figure": tag}
 
     cache.clear()
-    a = cache.chart(eng, "2026-10", Scope.city(), "overview.trend", (), lambda: build("a"))
-    assert cache.chart(eng, "2026-10", Scope.city(), "overview.trend", (), lambda: build("again")) is a
+    a = cache.prepared(eng, "2026-10", Scope.city(), "overview.trend", (), lambda: build("a"))
+    assert cache.prepared(eng, "2026-10", Scope.city(), "overview.trend", (), lambda: build("again")) is a
     assert built == ["a"]                                             # the second view only reuses it
-    cache.chart(eng, "2026-10", Scope.county("522301"), "overview.trend", (), lambda: build("county"))
-    cache.chart(eng, "2026-09", Scope.city(), "overview.trend", (), lambda: build("september"))
-    cache.chart(eng, "2026-10", Scope.city(), "site.radar", ("522301001",), lambda: build("radar"))
+    cache.prepared(eng, "2026-10", Scope.county("522301"), "overview.trend", (), lambda: build("county"))
+    cache.prepared(eng, "2026-09", Scope.city(), "overview.trend", (), lambda: build("september"))
+    cache.prepared(eng, "2026-10", Scope.city(), "site.radar", ("522301001",), lambda: build("radar"))
     assert built == ["a", "county", "september", "radar"]           # other scope, month or figure: its own
     version["fp"] = "v2"                                              # an import: the next view builds anew
-    assert cache.chart(eng, "2026-10", Scope.city(), "overview.trend", (), lambda: build("b")) == {"figure": "b"}
+    assert cache.prepared(eng, "2026-10", Scope.city(), "overview.trend", (), lambda: build("b")) == {"figure": "b"}
     cache.clear()
 
 
