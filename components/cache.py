@@ -227,8 +227,12 @@ def _cov(key: str, fp: str):
 
 
 # ---- view models -------------------------------------------------------------------------------------------------
+# The page-level view models (overview, ranking, profiles, wall) are st.cache_resource: one object shared read-only
+# by every session. st.cache_data unpickled a fresh copy of each on every hit (5 % of the server's samples under
+# 20 sessions); the pages, components and charts that read them never modify them (they filter, sort or copy into
+# new frames). Anything that must change a view model's frame copies it first.
 
-@st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
+@st.cache_resource(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
 def _overview(key, fp, month, county, sk: str) -> overview_svc.Overview:
     return overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp), cov=_cov(key, fp),
                                  scope=Scope.from_key(sk))
@@ -238,7 +242,7 @@ def overview(eng: Engine, month: str, scope: Scope, county: str | None = None) -
     return _overview(db_key(eng), fingerprint(eng), month, county, scope.key)
 
 
-@st.cache_data(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
+@st.cache_resource(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
 def _ranking(key, fp, month, sk: str) -> ranking_svc.Ranking:
     return ranking_svc.ranking_frame(engine_for(key), month, res=_res(key, fp), scope=Scope.from_key(sk))
 
@@ -321,7 +325,7 @@ def prepared(eng: Engine, month: str, scope: Scope, name: str, ident: tuple, bui
     return _prepared(db_key(eng), fingerprint(eng), month, scope.key, name, tuple(ident), build)
 
 
-@st.cache_data(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
+@st.cache_resource(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
 def _site_profile(key, fp, month, site, sk: str) -> profiles.SiteProfile | None:
     return profiles.site_profile(engine_for(key), month, site, res=_res(key, fp), scope=Scope.from_key(sk))
 
@@ -331,7 +335,7 @@ def site_profile(eng: Engine, month: str, site: str, scope: Scope) -> profiles.S
     return _site_profile(db_key(eng), fingerprint(eng), month, site, scope.key)
 
 
-@st.cache_data(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
+@st.cache_resource(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
 def _county_profile(key, fp, month, county, sk: str) -> profiles.CountyProfile | None:
     return profiles.county_profile(engine_for(key), month, county, res=_res(key, fp), scope=Scope.from_key(sk))
 
@@ -340,7 +344,7 @@ def county_profile(eng: Engine, month: str, county: str, scope: Scope) -> profil
     return _county_profile(db_key(eng), fingerprint(eng), month, county, scope.key)
 
 
-@st.cache_data(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
+@st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
 def _wall(key, fp, month, sk: str) -> overview_svc.WallData:
     return overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp),
                                   scope=Scope.from_key(sk))
@@ -394,11 +398,12 @@ def user_scope(user) -> Scope:
 
 
 def clear() -> None:
+    """Drop every cached result of this process (data and shared resources alike)."""
     st.cache_data.clear()
-    _results.clear()
-    _map_data.clear()
-    _map_deck.clear()
-    _ranking_view.clear()
-    _prepared.clear()
+    st.cache_resource.clear()
     _READY.clear()
     _FPS.clear()
+    try:
+        st.session_state.pop(_PIN, None)      # after an import in this run: the rest of the run reads the new data
+    except Exception:  # noqa: BLE001 - outside a script run
+        pass

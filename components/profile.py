@@ -52,8 +52,7 @@ def site_header(p: SiteProfile) -> None:
     if p.why_not:
         st.html(f'<div class="flagcard" style="border-left-color:{theme.GRADE_COLORS["不合格"]}"><b>未达标原因：</b>'
                 + html.escape("；".join(p.why_not)) + "</div>")
-    cols = st.columns(6)
-    tiles = [
+    facts = [
         ("总分", f'{fmt.fmt_num(s["total"], 2)}<small>分</small>'),
         ("等次", widgets.grade_chip(s["grade"]).replace("font-size:.8rem", "")),
         ("五好达标", ("<span style='color:%s'>✓ 达标</span>" % theme.QUALIFIED_COLORS[True]) if s["qualified"]
@@ -63,9 +62,7 @@ def site_header(p: SiteProfile) -> None:
         ("同类排名", f'第{fmt.fmt_int(s["class_rank"])}名<small>（{s["size_class"]}）</small>'),
         ("排名区间 · 达标概率", f'{interval}<small>名 · {prob}</small>'),
     ]
-    for c, (lab, val) in zip(cols, tiles):
-        with c:
-            st.html(_fact(lab, val))
+    widgets.tiles([_fact(lab, val) for lab, val in facts])
 
 
 def household_link(ctx, site: str) -> None:
@@ -159,13 +156,10 @@ def rights_section(p: SiteProfile) -> None:
 
 def employment_section(p: SiteProfile) -> None:
     e = p.employment
-    cols = st.columns(6)
     vals = [("搬迁户（台账）", fmt.fmt_int(e.households, "户")), ("劳动力", fmt.fmt_int(e.labour, "人")),
             ("就业率", fmt.fmt_pct(e.employment_rate)), ("参训率", fmt.fmt_pct(e.training_rate)),
             ("持证率", fmt.fmt_pct(e.certified_rate)), ("零就业家庭", fmt.fmt_int(e.zero_emp, "户"))]
-    for c, (lab, v) in zip(cols, vals):
-        with c:
-            st.html(_fact(lab, v))
+    widgets.tiles([_fact(lab, v) for lab, v in vals])
     a, b = st.columns([1, 1])
     with a:
         st.caption("已就业劳动力的就业形式")
@@ -213,16 +207,13 @@ def county_header(p: CountyProfile) -> None:
     if c["flagged"]:
         widgets.flag_cards([CountyFlag(county_code=c["county_code"], county_name=c["county_name"], level=level,
                                        reasons=list(c["reasons"]), consecutive=int(c.get("consecutive", 0)))])
-    cols = st.columns(6)
     vals = [("安置点", f'{int(c["sites"])}<small>个</small>'), ("搬迁人口", fmt.fmt_people(c["population"])),
             ("五好达标 / 序时进度", f'{int(c["qualified"])}<small> / {whole_sites(c["expected"])}个</small>'),
             ("县均得分", f'{fmt.fmt_num(c["score"], 2)}'
                          f'<small> {theme.change_word(c.get("delta_score"), 2)}</small>'),
             ("就业率", fmt.fmt_pct(c["employment_rate"])),
             ("整改逾期", f'{int(c["overdue"])}<small>项</small>')]
-    for col, (lab, v) in zip(cols, vals):
-        with col:
-            st.html(_fact(lab, v))
+    widgets.tiles([_fact(lab, v) for lab, v in vals])
 
 
 def flag_history(fh: pd.DataFrame) -> None:

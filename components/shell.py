@@ -75,6 +75,8 @@ BASE_CSS = """
 .demo-banner b { color: #B25E00; }
 .brand { font-weight: 700; font-size: 1.05rem; color: #B22222; line-height: 1.35; margin-bottom: .2rem; }
 .brand small { display:block; color:#607D8B; font-weight: 400; font-size: .78rem; }
+.tiles { display: grid; gap: 1rem; margin-bottom: .2rem; }
+@media (max-width: 640px) { .tiles { grid-template-columns: 1fr !important; } }
 .kpi { border: 1px solid #E3E8EF; border-radius: 8px; padding: .5rem .8rem; background: #FFFFFF; }
 .kpi.full { min-height: 130px; }
 .kpi .lab { color: #546E7A; font-size: .86rem; }
