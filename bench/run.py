@@ -205,8 +205,10 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fill: dict, a, sticky: bool,
-             cpu_note) -> None:
+             cpu_note, default_base: str | None = None) -> None:
     cycle = [p.format(**fill) for _, p in LOAD_CYCLE]
+    rd = (asyncio.run(drive(default_base, ["/"] * len(cycle), a.sessions, a.cycles, a.cap, a.timeout, sticky))
+          if default_base else None)
     rt = asyncio.run(drive(triv_base, ["/"] * len(cycle), a.sessions, a.cycles, a.cap, a.timeout, sticky))
     l_triv = load1()
     cpu0 = cpu_note()
@@ -223,7 +225,14 @@ def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fi
         note += "; CPU s per process " + "/".join(f"{b - a_:.0f}" for a_, b in zip(cpu0, cpu1))
     t.add(f"{a.sessions} sessions p50 / p95", scale, str(nproc), f"{p50:.2f} / {p95:.2f} s",
           f"trivial {b50:.2f} / {b95:.2f} s", p95 / b95, note + "; ratio = p95 / trivial p95")
-    for e in ra["errors"][:3] + rt["errors"][:3]:
+    if rd is not None:
+        d50, d95 = pct(rd["times"], .5), pct(rd["times"], .95)
+        t.add(f"{a.sessions} sessions p95, against the trivial page under Streamlit's defaults", scale, str(nproc),
+              f"{p95:.2f} s", f"trivial (defaults) {d50:.2f} / {d95:.2f} s", p95 / d95,
+              f"the baseline as the issue measured it: the trivial page without the app's .streamlit/config.toml "
+              f"(so with a full garbage collection after every run); {len(rd['times'])} pages in {rd['wall']:.0f} s "
+              f"({len(rd['times']) / rd['wall']:.2f}/s)")
+    for e in ra["errors"][:3] + rt["errors"][:3] + (rd["errors"][:3] if rd else []):
         print("    error:", e, flush=True)
 
 
@@ -255,9 +264,13 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
         apps = [App(ROOT / "app.py", env, ROOT, log=logs / f"app-{scale}-{n}-{i}.log") for i in range(n)]
         # the baseline runs under the app's own .streamlit/config.toml (cwd ROOT): the same server settings
         trivs = [App(TRIVIAL, env_base, ROOT, log=logs / f"trivial-{scale}-{n}-{i}.log") for i in range(n)]
+        # and, as the issue measured it, under Streamlit's defaults (cwd bench/: no config file)
+        defaults = [App(TRIVIAL, env_base, HERE, log=logs / f"trivial-defaults-{scale}-{n}-{i}.log")
+                    for i in range(n)] if "load" not in a.skip else []
         proxies: list[Proxy] = []
+        default_base = None
         try:
-            for x in apps + trivs:
+            for x in apps + trivs + defaults:
                 x.start()
             if n > 1:
                 if not Proxy.available():
@@ -266,13 +279,17 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
                 proxies = [Proxy([x.port for x in apps], dbcache.CACHE).start(),
                            Proxy([x.port for x in trivs], dbcache.CACHE).start()]
                 app_base, triv_base = proxies[0].base, proxies[1].base
+                if defaults:
+                    proxies.append(Proxy([x.port for x in defaults], dbcache.CACHE).start())
+                    default_base = proxies[2].base
             else:
                 app_base, triv_base = apps[0].base, trivs[0].base
+                default_base = defaults[0].base if defaults else None
             if n > 1 or "pages" in a.skip:   # fresh processes: one visit of each page on each, as a running server has
                 for x in apps:
                     for _, path in LOAD_CYCLE:
                         asyncio.run(visit_new_tab(x.base, path.format(**fill), a.timeout))
-                for x in trivs:
+                for x in trivs + defaults:
                     asyncio.run(visit_new_tab(x.base, "/", a.timeout))
             if n == 1 and "pages" not in a.skip:
                 one_user(t, scale, apps[0], trivs[0], fill, a.warm, a.timeout)
@@ -284,7 +301,7 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
                          for i, x in enumerate(apps)] if a.profile else []
                 try:
                     load_row(t, scale, n, app_base, triv_base, fill, a, sticky=n > 1,
-                             cpu_note=lambda: [x.status().get("cpu", 0) for x in apps])
+                             cpu_note=lambda: [x.status().get("cpu", 0) for x in apps], default_base=default_base)
                 finally:
                     for h in spies:
                         spy.stop(h)
@@ -300,7 +317,7 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
         finally:
             for p in proxies:
                 p.stop()
-            for x in apps + trivs:
+            for x in apps + trivs + defaults:
                 x.stop()
 
 
