@@ -79,7 +79,9 @@ def synthetic_month(n_sites: int, n_households: int, seed: int = 1, month: str =
         "head_id": "522301199001011234", "family_size": family, "labour_count": labour_count,
         "origin_county": "某县", "origin_town": "某乡", "origin_village": "某村",
         "hukou_moved": rng.random(n_hh) < 0.8, "monitored": rng.random(n_hh) < 0.1,
-        "income_prev": prev, "income_curr": prev * rng.uniform(0.98, 1.15, n_hh),
+        # amounts in 元 to the fen, as a ledger holds them (full-precision random floats would each take scoring's
+        # exact-fraction path for amounts of more than two decimals, which no ledger produces)
+        "income_prev": np.round(prev, 2), "income_curr": np.round(prev * rng.uniform(0.98, 1.15, n_hh), 2),
     }
     p = [0.93, 0.03, 0.03, 0.01]
     for c in RIGHTS_CODES:
@@ -98,7 +100,7 @@ def synthetic_month(n_sites: int, n_households: int, seed: int = 1, month: str =
         "gender": np.where(rng.random(n_lab) < 0.5, "男", "女"),
         "trained": rng.random(n_lab) < 0.8, "certified": rng.random(n_lab) < 0.45, "employed": employed,
         "employment_form": np.where(employed, FORMS[rng.integers(0, len(FORMS), n_lab)], None),
-        "monthly_income": rng.uniform(1500, 6000, n_lab),
+        "monthly_income": np.round(rng.uniform(1500, 6000, n_lab), 2),
     })
     org = {"site_code": site_codes}
     for c, _ in PLATFORMS:
