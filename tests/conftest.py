@@ -109,3 +109,15 @@ def engine(request, tmp_path):
 @pytest.fixture
 def sqlite_engine(request, tmp_path):
     return make_engine("sqlite", tmp_path, request)
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest leaves sys.modules['__main__'] set to the script it ran, and a process started later with
+    multiprocessing's 'spawn' runs the parent's __main__ again on start: a child of tests/test_multiprocess.py ran an
+    AppTest script of an earlier test (which replaced the fingerprint function) and never saw an import. The real
+    __main__ is put back after every test."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
