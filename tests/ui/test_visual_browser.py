@@ -175,7 +175,7 @@ def test_map_tooltip_stays_inside_the_map(server, browser, artifacts):
         tip = pg.locator(".deck-tooltip")
         shown = None
         # sweep from the right edge inwards, across the map's height, until something is under the pointer
-        for dx in range(12, int(box["width"] * 0.5), 10):
+        for dx in range(12, int(box["width"] * 0.5), 20):
             for fy in (0.45, 0.55, 0.35, 0.65, 0.75):
                 x, y = box["x"] + box["width"] - dx, box["y"] + box["height"] * fy
                 pg.mouse.move(x, y)
