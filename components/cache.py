@@ -256,7 +256,6 @@ def ranking(eng: Engine, month: str, scope: Scope) -> ranking_svc.Ranking:
 @st.cache_resource(max_entries=24, ttl=TTL, show_spinner=False)
 def _ranking_view(key, fp, month, sk: str, f: ranking_svc.RankingFilters,
                   counties: tuple[tuple[str, str], ...]) -> grid.RankingView:
-    grid.install()
     return grid.ranking_view(_ranking(key, fp, month, sk), f, month, list(counties))
 
 

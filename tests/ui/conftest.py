@@ -200,3 +200,18 @@ def apptest_db(ui_db, monkeypatch):
 def html_text(at) -> str:
     """Text of every st.html element of an AppTest run."""
     return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def private_city(ui_db: str, path: Path, monkeypatch):
+    """For a fixture of tests that write: a private copy of the small city at `path` as DATABASE_URL, AppTest's
+    session counted as a browser on this machine (the demo's automatic sign-in is for local browsers only), and
+    Streamlit's caches cleared around the test. Use as `yield from private_city(...)`."""
+    from components import auth
+    url = copy_db(ui_db, path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(auth, "_client", lambda: (None, {}))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()

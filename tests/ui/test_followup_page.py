@@ -3,26 +3,17 @@ saved, listed with the sites' names, and one of its findings becomes a rectifica
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from components import auth
 from data import repository as repo
 from data.db import create
-from tests.ui.conftest import ROOT, copy_db
+from tests.ui.conftest import ROOT, private_city
 from tests.ui.small_city import SmallCity
 
 
 @pytest.fixture
 def fu_db(ui_db, tmp_path, monkeypatch):
-    url = copy_db(ui_db, tmp_path / "fu.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setattr(auth, "_client", lambda: (None, {}))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    yield from private_city(ui_db, tmp_path / "fu.db", monkeypatch)
 
 
 def _ok(at):

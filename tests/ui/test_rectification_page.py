@@ -7,15 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from components import auth
 from data import models as m
 from data.db import create
 from domain.calendar import period_end
-from tests.ui.conftest import ROOT, copy_db, html_text
+from tests.ui.conftest import ROOT, private_city, html_text
 from tests.ui.small_city import SmallCity
 
 APP = str(ROOT / "app.py")
@@ -26,14 +24,7 @@ PAGE = "pages/rectification.py"
 def rect_db(ui_db, tmp_path, monkeypatch):
     """A private copy of the small city (these tests write), Streamlit caches cleared around each test; AppTest's
     session counts as a browser on this machine (the demo's automatic sign-in is for local browsers only)."""
-    url = copy_db(ui_db, tmp_path / "rect.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setattr(auth, "_client", lambda: (None, {}))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    yield from private_city(ui_db, tmp_path / "rect.db", monkeypatch)
 
 
 def run(role: str | None = None, county: str | None = None, **query) -> AppTest:
