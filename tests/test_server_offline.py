@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.ui.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,24 +174,17 @@ def server(tmp_path):
         out.close()
 
 
-def test_server_contacts_only_loopback_and_listens_on_loopback(server):
+def test_server_contacts_only_loopback_and_listens_on_loopback(server, browser):
     base, watcher, log, server_log = server
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            for path in ("/", "/upload", "/"):
-                page.goto(base + path)
-                page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                                       timeout=90_000)
-                page.wait_for_selector("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']",
-                                       timeout=90_000)
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        for path in ("/", "/upload", "/"):
+            page.goto(base + path)
+            page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
+            page.wait_for_selector("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']",
+                                   timeout=90_000)
+    finally:
+        page.close()
     lookups = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     assert watcher.polls > 10 and watcher.listening, "the watcher saw the server's sockets"
     assert lookups == [], f"the server looked up or contacted outside addresses: {lookups}"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from playwright.sync_api import sync_playwright
 from sqlalchemy.orm import Session
 
 from data import models as m
@@ -121,16 +120,6 @@ class Server:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (bash .ci/run does)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def start_server(db_url: str, name: str, tmp_path_factory) -> Server:
