@@ -13,6 +13,8 @@ Rows (each beside a baseline measured in the same run, with the 1-minute load av
   load       p50/p95 page time, 20 websocket sessions cycling 总览→排名→地图→安置点画像→权益缺口 (in-app navigation,
              3 cycles, after opening 总览 as a new tab), one process or N behind nginx (sticky by cookie)
              vs  the trivial page driven the same way over the same topology, measured right before
+             vs  a page of as many plain text elements as the app's pages send (bench/elements_app.py): Streamlit's
+             own cost for a page of that size, under the app's settings
   memory     peak RSS (VmHWM) per app process after one user / after the load  vs  the trivial page's process
 Demo databases: var/bench/demo-<scale>-<fingerprint of data/, scoring/, services/, domain/>.db (python -m data init
 --demo [--scale province]). Sessions are driven through Streamlit's websocket protocol (bench/wsdriver.py); a
@@ -45,6 +47,7 @@ LOAD_CYCLE = [("总览", "/"), ("排名", "/ranking"), ("地图", "/map"), ("安
 ONE_USER = [("总览", "/"), ("数据大屏", "/wall?rotate=0"), ("排名", "/ranking"), ("地图", "/map"),
             ("安置点画像", "/site?site={site}"), ("县区画像", "/county?county={county}"), ("权益缺口", "/gaps")]
 TRIVIAL = HERE / "trivial_app.py"
+ELEMENTS = HERE / "elements_app.py"
 
 
 def load1() -> float:
@@ -161,6 +164,7 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
     """`sessions` concurrent users: open cycle[0] as a new tab, then navigate in-app through the cycle `cycles`
     times. Bounded by cap seconds overall; returns the page times and counts."""
     times: list[float] = []
+    messages: list[int] = []
     by_page: dict[str, list[float]] = {}
     errors: list[str] = []
 
@@ -170,6 +174,7 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
         try:
             v = await s.open(cycle[0])
             times.append(v.seconds)
+            messages.append(v.messages)
             by_page.setdefault(cycle[0], []).append(v.seconds)
             order = cycle[1:] + cycle[:1]
             for _ in range(cycles):
@@ -178,6 +183,7 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
                     if v.exceptions:
                         errors.append(f"{p}: exception shown")
                     times.append(v.seconds)
+                    messages.append(v.messages)
                     by_page.setdefault(p, []).append(v.seconds)
         except (PageError, OSError, asyncio.TimeoutError) as e:
             errors.append(f"{type(e).__name__}: {e}")
@@ -192,8 +198,8 @@ async def drive(base: str, cycle: list[str], sessions: int, cycles: int, cap: fl
     await asyncio.gather(*pending, return_exceptions=True)
     wall = time.perf_counter() - t0
     expected = sessions * (1 + cycles * len(cycle))
-    return {"times": times, "by_page": by_page, "errors": errors, "wall": wall, "capped": bool(pending),
-            "expected": expected}
+    return {"times": times, "messages": messages, "by_page": by_page, "errors": errors, "wall": wall,
+            "capped": bool(pending), "expected": expected}
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -205,7 +211,7 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fill: dict, a, sticky: bool,
-             cpu_note, default_base: str | None = None) -> None:
+             cpu_note, default_base: str | None = None, floor_base: str | None = None) -> None:
     cycle = [p.format(**fill) for _, p in LOAD_CYCLE]
     rd = (asyncio.run(drive(default_base, ["/"] * len(cycle), a.sessions, a.cycles, a.cap, a.timeout, sticky))
           if default_base else None)
@@ -232,7 +238,20 @@ def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fi
               f"the baseline as the issue measured it: the trivial page without the app's .streamlit/config.toml "
               f"(so with a full garbage collection after every run); {len(rd['times'])} pages in {rd['wall']:.0f} s "
               f"({len(rd['times']) / rd['wall']:.2f}/s)")
-    for e in ra["errors"][:3] + rt["errors"][:3] + (rd["errors"][:3] if rd else []):
+    rf = None
+    if floor_base and ra["messages"] and rt["messages"]:
+        # the same number of messages per page as the app sent on average: trivial's messages minus its 2 elements
+        # are the protocol's own (new_session, navigation, status, script_finished ...)
+        n_el = max(2, round(statistics.mean(ra["messages"]) - statistics.mean(rt["messages"])) + 2)
+        rf = asyncio.run(drive(floor_base, [f"/?n={n_el}"] * len(cycle), a.sessions, a.cycles, a.cap, a.timeout,
+                               sticky))
+        f50, f95 = pct(rf["times"], .5), pct(rf["times"], .95)
+        t.add(f"{a.sessions} sessions p95, against a page of as many plain elements", scale, str(nproc),
+              f"{p95:.2f} s", f"{n_el} elements {f50:.2f} / {f95:.2f} s", p95 / f95,
+              f"Streamlit's own floor for a page of that size: bench/elements_app.py, {n_el} text elements and "
+              f"nothing else (the app's pages averaged {statistics.mean(ra['messages']):.0f} messages); "
+              f"{len(rf['times'])} pages in {rf['wall']:.0f} s ({len(rf['times']) / rf['wall']:.2f}/s)")
+    for e in ra["errors"][:3] + rt["errors"][:3] + (rd["errors"][:3] if rd else []) + (rf["errors"][:3] if rf else []):
         print("    error:", e, flush=True)
 
 
@@ -267,10 +286,13 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
         # and, as the issue measured it, under Streamlit's defaults (cwd bench/: no config file)
         defaults = [App(TRIVIAL, env_base, HERE, log=logs / f"trivial-defaults-{scale}-{n}-{i}.log")
                     for i in range(n)] if "load" not in a.skip else []
+        # and a page of as many plain elements as the app's pages send (under the app's settings)
+        floors = [App(ELEMENTS, env_base, ROOT, log=logs / f"elements-{scale}-{n}-{i}.log")
+                  for i in range(n)] if "load" not in a.skip else []
         proxies: list[Proxy] = []
-        default_base = None
+        default_base = floor_base = None
         try:
-            for x in apps + trivs + defaults:
+            for x in apps + trivs + defaults + floors:
                 x.start()
             if n > 1:
                 if not Proxy.available():
@@ -281,15 +303,19 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
                 app_base, triv_base = proxies[0].base, proxies[1].base
                 if defaults:
                     proxies.append(Proxy([x.port for x in defaults], dbcache.CACHE).start())
-                    default_base = proxies[2].base
+                    default_base = proxies[-1].base
+                if floors:
+                    proxies.append(Proxy([x.port for x in floors], dbcache.CACHE).start())
+                    floor_base = proxies[-1].base
             else:
                 app_base, triv_base = apps[0].base, trivs[0].base
                 default_base = defaults[0].base if defaults else None
+                floor_base = floors[0].base if floors else None
             if n > 1 or "pages" in a.skip:   # fresh processes: one visit of each page on each, as a running server has
                 for x in apps:
                     for _, path in LOAD_CYCLE:
                         asyncio.run(visit_new_tab(x.base, path.format(**fill), a.timeout))
-                for x in trivs + defaults:
+                for x in trivs + defaults + floors:
                     asyncio.run(visit_new_tab(x.base, "/", a.timeout))
             if n == 1 and "pages" not in a.skip:
                 one_user(t, scale, apps[0], trivs[0], fill, a.warm, a.timeout)
@@ -301,7 +327,8 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
                          for i, x in enumerate(apps)] if a.profile else []
                 try:
                     load_row(t, scale, n, app_base, triv_base, fill, a, sticky=n > 1,
-                             cpu_note=lambda: [x.status().get("cpu", 0) for x in apps], default_base=default_base)
+                             cpu_note=lambda: [x.status().get("cpu", 0) for x in apps], default_base=default_base,
+                             floor_base=floor_base)
                 finally:
                     for h in spies:
                         spy.stop(h)
@@ -317,7 +344,7 @@ def run_scale(t: Table, scale: str, a, env_base: dict, logs: Path, profiles: lis
         finally:
             for p in proxies:
                 p.stop()
-            for x in apps + trivs + defaults:
+            for x in apps + trivs + defaults + floors:
                 x.stop()
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import streamlit as st
 from sqlalchemy import Engine
 
-from components import grid, maps
+from components import figures, grid, maps
 from data.db import get_engine
 from data.rights import CoverageTotals, GapCounts, GapFilter
 from domain.scope import Scope
@@ -230,12 +230,13 @@ def _cov(key: str, fp: str):
 # The page-level view models (overview, ranking, profiles, wall) are st.cache_resource: one object shared read-only
 # by every session. st.cache_data unpickled a fresh copy of each on every hit (5 % of the server's samples under
 # 20 sessions); the pages, components and charts that read them never modify them (they filter, sort or copy into
-# new frames). Anything that must change a view model's frame copies it first.
+# new frames). Anything that must change a view model's frame copies it first. Their frames are also marked shared
+# (components.grid.share_frames): each is turned into Arrow bytes for st.dataframe once, not on every draw.
 
 @st.cache_resource(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
 def _overview(key, fp, month, county, sk: str) -> overview_svc.Overview:
-    return overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp), cov=_cov(key, fp),
-                                 scope=Scope.from_key(sk))
+    return grid.share_frames(overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp),
+                                                   cov=_cov(key, fp), scope=Scope.from_key(sk)))
 
 
 def overview(eng: Engine, month: str, scope: Scope, county: str | None = None) -> overview_svc.Overview:
@@ -309,11 +310,11 @@ def map_deck(eng: Engine, month: str, scope: Scope, *, mode: str = "flag", selec
 
 
 # prepared view parts (plotly figures, lists, HTML), built once per (page part, month, scope, data version) and
-# shared read-only: st.plotly_chart only serialises a figure (a few ms). Building them was the larger cost: ~120 ms
-# for the overview's two charts at province scale, ~60 ms for a site's radar and trend, on every view.
+# shared read-only; a figure's JSON spec is made once with it (components.figures). Building them cost ~120 ms for
+# the overview's two charts at province scale, ~60 ms for a site's radar and trend, on every view.
 @st.cache_resource(max_entries=512, ttl=TTL, show_spinner=False)
 def _prepared(key, fp, month, sk: str, name: str, ident: tuple, _build: Callable[[], Any]):
-    return _build()
+    return figures.share(_build())     # a figure's JSON spec is made here once too (components.figures)
 
 
 def prepared(eng: Engine, month: str, scope: Scope, name: str, ident: tuple, build: Callable[[], Any]):
@@ -326,7 +327,8 @@ def prepared(eng: Engine, month: str, scope: Scope, name: str, ident: tuple, bui
 
 @st.cache_resource(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
 def _site_profile(key, fp, month, site, sk: str) -> profiles.SiteProfile | None:
-    return profiles.site_profile(engine_for(key), month, site, res=_res(key, fp), scope=Scope.from_key(sk))
+    return grid.share_frames(profiles.site_profile(engine_for(key), month, site, res=_res(key, fp),
+                                                   scope=Scope.from_key(sk)))
 
 
 def site_profile(eng: Engine, month: str, site: str, scope: Scope) -> profiles.SiteProfile | None:
@@ -336,7 +338,8 @@ def site_profile(eng: Engine, month: str, site: str, scope: Scope) -> profiles.S
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
 def _county_profile(key, fp, month, county, sk: str) -> profiles.CountyProfile | None:
-    return profiles.county_profile(engine_for(key), month, county, res=_res(key, fp), scope=Scope.from_key(sk))
+    return grid.share_frames(profiles.county_profile(engine_for(key), month, county, res=_res(key, fp),
+                                                     scope=Scope.from_key(sk)))
 
 
 def county_profile(eng: Engine, month: str, county: str, scope: Scope) -> profiles.CountyProfile | None:
@@ -345,8 +348,8 @@ def county_profile(eng: Engine, month: str, county: str, scope: Scope) -> profil
 
 @st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
 def _wall(key, fp, month, sk: str) -> overview_svc.WallData:
-    return overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp),
-                                  scope=Scope.from_key(sk))
+    return grid.share_frames(overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp),
+                                                    scope=Scope.from_key(sk)))
 
 
 def wall(eng: Engine, month: str, scope: Scope) -> overview_svc.WallData:

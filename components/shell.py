@@ -10,6 +10,7 @@ Streamlit's own page list is hidden (.streamlit/config.toml) and replaced by Chi
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import logging
@@ -19,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from components import auth, cache, fmt
+from components import auth, cache, figures, fmt, grid, routing
 from components.maps import COUNTY_LAYER, SITE_LAYER
 from domain import roles
 from domain.calendar import period_end
@@ -27,7 +28,9 @@ from services.errors import user_message
 
 log = logging.getLogger("dashboard.ui")
 
-FAVICON = str(Path(__file__).resolve().parent.parent / "static" / "favicon.png")
+# as a data URL, read once: given a file, st.set_page_config opens and decodes the PNG on every run of every page
+FAVICON = "data:image/png;base64," + base64.b64encode(
+    (Path(__file__).resolve().parent.parent / "static" / "favicon.png").read_bytes()).decode("ascii")
 
 # (script, label, icon); the action each page needs is declared in domain.roles.PAGE_ACTIONS
 PAGES = [
@@ -145,6 +148,9 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
     st.set_page_config(page_title=f"{title} · 易地搬迁后续扶持", page_icon=FAVICON,
                        layout="wide", initial_sidebar_state="collapsed" if wall else "auto")
     st.html(BASE_CSS)
+    routing.install()       # the page list read once per process, not on every run (components/routing.py)
+    grid.install()          # shared tables converted for the browser once, not on every view (components/grid.py)
+    figures.install()       # and shared charts (components/figures.py)
     try:
         engine = cache.engine()
         if not cache.ready(engine):

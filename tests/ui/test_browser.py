@@ -67,6 +67,9 @@ def test_page_renders_without_errors(server, page, artifacts, path):
     page.wait_for_function(CHARTS_DRAWN_JS, timeout=30_000, polling=100)
     no_errors(page)
     assert page.locator("[data-testid='stPageLink']").count() >= 6       # the app's own navigation
+    # the app's own icon, inline (no request for it)
+    page.wait_for_function("""() => [...document.querySelectorAll("link[rel~='icon']")]
+        .some(l => l.href.startsWith('data:image/png;base64,'))""", timeout=10_000, polling=100)
     shot(page, artifacts, "page_" + (path.strip("/") or "overview"))
 
 
