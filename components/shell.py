@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from components import auth, cache, figures, fmt, grid, routing
+from components import auth, cache, figures, fmt, grid, routing, serving
 from components.maps import COUNTY_LAYER, SITE_LAYER
 from domain import roles
 from domain.calendar import period_end
@@ -151,6 +151,7 @@ def page(title: str, script: str, *, wall: bool = False, month_selector: bool = 
     routing.install()       # the page list read once per process, not on every run (components/routing.py)
     grid.install()          # shared tables converted for the browser once, not on every view (components/grid.py)
     figures.install()       # and shared charts (components/figures.py)
+    serving.install()       # one event-loop wake-up per batch of messages (components/serving.py)
     try:
         engine = cache.engine()
         if not cache.ready(engine):
