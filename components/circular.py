@@ -83,7 +83,7 @@ def preview(c) -> None:
     if c.lagging:
         st.html("".join(
             f'<div class="flagcard"><b>{esc(n)}</b>{"（" + esc(level[n]) + "）" if n in level else ""}：'
-            f'{esc("；".join(r))}。</div>' for n, r in c.lagging))
+            f'{esc(c.say("；".join(r)))}。</div>' for n, r in c.lagging))
     else:
         st.success("本月没有进度滞后的县（市、区）。", icon=":material/check_circle:")
     st.markdown("##### 三、约谈建议 · 争先进位")
@@ -95,7 +95,7 @@ def preview(c) -> None:
     st.markdown(f"**争先进位（通报表扬）**：{'、'.join(c.praise) if c.praise else '本月无'}")
     if c.followup:
         st.markdown("##### 四个跟进落实情况")
-        st.markdown("\n\n".join(f"{i}. {t}" for i, t in enumerate(c.followup, start=1)))
+        st.markdown("\n\n".join(f"{i}. {c.say(t)}" for i, t in enumerate(c.followup, start=1)))
         cases = c.interview_cases
         if cases is not None and len(cases):
             late = list(c.interview_late)

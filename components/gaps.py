@@ -22,14 +22,17 @@ def county_filter(ctx) -> str | None:
     counties = ctx.counties
     codes = [None] + [c for c, _ in counties]
     names = dict(counties)
+    widgets.restore("gap_county", lambda c: c in names)        # the choice survives a visit to another page
     qp = st.query_params.get("county")
     if qp in names and st.session_state.get("_gap_qp") != qp:
         st.session_state["gap_county"] = qp
         st.session_state["_gap_qp"] = qp
     c, _ = st.columns([1, 3])
     with c:
-        return st.selectbox("县（市、区）", codes, key="gap_county",
-                            format_func=lambda c: names.get(c, "全部县（市、区）"))
+        chosen = st.selectbox("县（市、区）", codes, key="gap_county",
+                              format_func=lambda c: names.get(c, "全部县（市、区）"))
+    widgets.keep("gap_county")
+    return chosen
 
 
 def filters(ctx, sites: list[tuple[str, str]], county: str | None) -> GapFilter:
@@ -37,6 +40,10 @@ def filters(ctx, sites: list[tuple[str, str]], county: str | None) -> GapFilter:
     the database applies."""
     site_names = dict(sites)
     item_names = {r.code: f"{r.code} {r.name}" for r in RIGHTS}
+    offered = {"gap_sites": site_names, "gap_items": item_names, "gap_status": ["全部", *STATUS_CHOICES],
+               "gap_side": ["全部", *SIDES], "gap_platform": ["全部", *(p.label for p in PLATFORMS_REGISTRY)]}
+    for key, options in offered.items():                     # the choices survive a visit to another page
+        widgets.restore(key, lambda v, options=options: v in options)
     qp_site = st.query_params.get("site")
     if qp_site in site_names and st.session_state.get("_gap_qp_site") != qp_site:
         st.session_state["gap_sites"] = [qp_site]
@@ -51,12 +58,13 @@ def filters(ctx, sites: list[tuple[str, str]], county: str | None) -> GapFilter:
         sel_items = st.multiselect("权益事项", list(item_names), key="gap_items", format_func=item_names.get,
                                    placeholder="全部事项")
     with c3:
-        status = st.selectbox("状态", ["全部", *STATUS_CHOICES], key="gap_status",
+        status = st.selectbox("状态", offered["gap_status"], key="gap_status",
                               format_func=lambda s: STATUS_CHOICES.get(s, s))
     with c4:
-        side = st.selectbox("责任方", ["全部", *SIDES], key="gap_side")
+        side = st.selectbox("责任方", offered["gap_side"], key="gap_side")
     with c5:
-        platform = st.selectbox("服务平台", ["全部", *(p.label for p in PLATFORMS_REGISTRY)], key="gap_platform")
+        platform = st.selectbox("服务平台", offered["gap_platform"], key="gap_platform")
+    widgets.keep(*offered)
     pick = lambda v: None if v == "全部" else v  # noqa: E731
     return GapFilter(county=county, sites=tuple(sel_sites), items=tuple(sel_items), status=pick(status),
                      side=pick(side), platform=pick(platform), household=st.query_params.get("household") or None)

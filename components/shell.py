@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from components import auth, cache, figures, fmt, grid, routing, serving
+from components import auth, cache, figures, fmt, grid, routing, serving, widgets
 from components.maps import COUNTY_LAYER, SITE_LAYER
 from domain import roles
 from domain.calendar import period_end
@@ -296,6 +296,11 @@ def _pick(param: str, options: list[tuple[str, str]], label: str, not_found: str
     codes = [c for c, _ in options]
     key, seen = f"{param}_pick", f"_{param}_qp"
     qp = st.query_params.get(param)
+    if not qp:          # back from another page (the menu's links carry only the month): the last choice again
+        widgets.restore(key, lambda c: c in codes)
+        if st.session_state.get(key) in codes:
+            st.query_params[param] = qp = st.session_state[key]
+            st.session_state[seen] = qp
     if qp in codes and st.session_state.get(seen) != qp:
         st.session_state[key] = qp
         st.session_state[seen] = qp
@@ -312,6 +317,7 @@ def _pick(param: str, options: list[tuple[str, str]], label: str, not_found: str
     c, _ = st.columns([2, 3])
     with c:
         st.selectbox(label, codes, key=key, format_func=dict(options).get, on_change=changed)
+    widgets.keep(key)
     return st.session_state[key]
 
 

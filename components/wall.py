@@ -169,6 +169,8 @@ def _age_text(updated: dt.datetime | None, month: str) -> tuple[str, bool]:
 def top_bar(d, view: str, rotate: bool, interval: int) -> None:
     age, stale = _age_text(d.data_updated, d.month)
     now = dt.datetime.now().strftime("%H:%M:%S")
+    if view == VIEWS[0] and len(d.counties) == 1:      # a county's wall shows that county, not the whole city
+        view = f"{d.counties['county_name'].iloc[0]}总览"
     rot = place.local(f"轮播：{view}（每{interval}秒切换）" if rotate else f"画面：{view}（每{interval}秒刷新）")
     st.html(f'<div class="wall-top" data-scale="{scale():g}">'
             f'<h1>{html.escape(d.city_name)}易地搬迁后续扶持 · 五好社区创建监测</h1>'
@@ -201,7 +203,7 @@ def _reason(text: str) -> str:
     return place.local(_whole_sites(re.sub(r"^F\d+\s*", "", str(text))))
 
 
-def flags_panel(flags, praise: list[str]) -> None:
+def flags_panel(flags, praise: list[str], one_county: bool = False) -> None:
     items = []
     for f in flags[:5]:
         color = theme.FLAG_COLORS.get(f.level, theme.NEUTRAL)
@@ -214,12 +216,22 @@ def flags_panel(flags, praise: list[str]) -> None:
                      f'　<span style="color:{color}">{html.escape(f.level)}{months}</span>'
                      f'<br>{html.escape(reasons)}</div>')
     if not items:
-        items.append('<div class="wall-flag" style="border-color:#66BB6A">本月无进度滞后的县（市、区）</div>')
+        items.append('<div class="wall-flag" style="border-color:#66BB6A">'
+                     f'{"本县本月未被列为进度滞后" if one_county else "本月无进度滞后的县（市、区）"}</div>')
     more = f'<div class="wall-legend">另有{len(flags) - 5}个县区滞后，详见总览</div>' if len(flags) > 5 else ""
     pr = (f'<div class="wall-legend" style="line-height:1.4">争先进位：{html.escape("、".join(praise))}</div>'
           if praise else "")
-    st.html(f'<div class="wall-panel" style="height:{rem(HALF_H)}"><h3>进度滞后预警（{len(flags)}个县区）</h3>'
+    head = "进度滞后预警" if one_county else f"进度滞后预警（{len(flags)}个县区）"
+    st.html(f'<div class="wall-panel" style="height:{rem(HALF_H)}"><h3>{head}</h3>'
             + "".join(items) + more + pr + "</div>")
+
+
+_CN_COUNT = dict(enumerate("一二三四五六七八九十", start=1))
+
+
+def top_title(best: bool, n: int) -> str:
+    """'得分最高的十个安置点', or as many as there are: '得分最高的七个安置点'."""
+    return f"得分{'最高' if best else '最低'}的{_CN_COUNT.get(min(n, 10), n)}个安置点"
 
 
 def sites_panel(df: pd.DataFrame, title: str, height: int, vetoes: dict[str, str], rows: int = 10) -> None:
@@ -322,14 +334,14 @@ def render(ctx, view: str, rotate: bool, interval: int) -> None:
                                       height=h, width=w, scale=s, padding=0.03)   # d.map, serialised once
                 st.pydeck_chart(deck, height="stretch", key="wall_map")
         with right:
-            flags_panel(d.flags, d.praise)
-            sites_panel(d.top, "得分最高的十个安置点", HALF_H, vetoes)
+            flags_panel(d.flags, d.praise, one_county=len(d.counties) == 1)
+            sites_panel(d.top, top_title(True, len(d.top)), HALF_H, vetoes)
     else:
         left, mid, right = st.columns([1.2, 1.2, 1])
         with left:
-            sites_panel(d.top, "得分最高的十个安置点", MAIN_H, vetoes)
+            sites_panel(d.top, top_title(True, len(d.top)), MAIN_H, vetoes)
         with mid:
-            sites_panel(d.bottom, "得分最低的十个安置点", MAIN_H, vetoes)
+            sites_panel(d.bottom, top_title(False, len(d.bottom)), MAIN_H, vetoes)
         with right:
             with st.container(key="wall_half3"):
                 _chart(ctx, "wall_donut", (s,),

@@ -225,3 +225,23 @@ def site_table(table: pd.DataFrame, key: str, height: int | None = None, month: 
     st.dataframe(style_grades(show), hide_index=True, width="stretch", key=key, column_config=cfg,
                  height=height or min(38 + 35 * len(show), 38 + 35 * 25),
                  column_order=grid_order(list(show.columns), "overall"))
+
+
+def restore(key: str, valid) -> None:
+    """Streamlit drops a widget's state when a page without that widget runs. The pages keep a user's choices under
+    `_keep_<key>` (`keep`) and put them back here, when the widget is about to be drawn again, as far as they are
+    still offered (`valid(value)`; for a list, the items still offered)."""
+    if key in st.session_state:
+        return
+    kept = st.session_state.get("_keep_" + key)
+    if isinstance(kept, list):
+        st.session_state[key] = [x for x in kept if valid(x)]
+    elif kept is not None and valid(kept):
+        st.session_state[key] = kept
+
+
+def keep(*keys: str) -> None:
+    """Remember the widgets' current values (see `restore`)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state["_keep_" + key] = st.session_state[key]

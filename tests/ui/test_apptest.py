@@ -18,6 +18,7 @@ import services.overview
 import services.setup
 from components import theme
 from components.maps import TOOLTIP_FIELDS
+from domain.rights import RIGHTS
 from data.db import create, get_engine
 from services import store
 from tests.ui.conftest import ROOT, html_text
@@ -152,6 +153,35 @@ def test_ranking_filters_survive_a_visit_to_another_page(city: SmallCity):
     assert len(df) == excellent and set(df["等次"]) == {"优秀"}
 
 
+def test_chosen_site_and_gap_filters_survive_a_visit_to_another_page(city: SmallCity):
+    """The menu's links carry only the month: the site chosen on 安置点画像 and the filters of 权益缺口 come back
+    (widgets.restore / keep), as the ranking's do."""
+    code, name = city.sites[5]["code"], city.sites[5]["name"]
+    at = run("pages/site.py")
+    at.selectbox(key="site_pick").set_value(code).run()
+    at.switch_page("pages/map.py").run()
+    assert "site_pick" not in at.session_state         # what Streamlit does to the widget's own key
+    at.query_params.pop("site", None)
+    at.switch_page("pages/site.py").run()
+    assert not at.exception
+    assert at.selectbox(key="site_pick").value == code
+    assert name in html_text(at)
+
+    county = city.counties[1][0]
+    at.switch_page("pages/gaps.py").run()
+    at.selectbox(key="gap_county").set_value(county).run()
+    item = RIGHTS[2].code
+    at.multiselect(key="gap_items").select(item).run()
+    at.selectbox(key="gap_side").set_value("迁出地").run()
+    at.switch_page("app.py").run()
+    at.query_params.pop("county", None)
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception
+    assert at.selectbox(key="gap_county").value == county
+    assert at.multiselect(key="gap_items").value == [item]
+    assert at.selectbox(key="gap_side").value == "迁出地"
+
+
 def test_ranking_county_deep_link(city: SmallCity):
     code, name = city.counties[2]
     at = run("pages/ranking.py")
@@ -260,6 +290,23 @@ def test_wall_screen():
     at.run()                                       # the next refresh rotates to the second view
     assert "得分最低的十个安置点" in html_text(at) and not at.exception
     assert any(f["data"][0]["type"] == "pie" for f in plotly(at))
+
+
+def test_a_county_operators_wall_speaks_of_the_county(city: SmallCity):
+    """A 县级填报员's wall shows one county: named as such, no 'N个县区' count, and the site lists say how many
+    sites they hold (a county has fewer than ten)."""
+    at = run()
+    at.selectbox(key="demo_role").set_value("县级填报员").run()
+    code = at.selectbox(key="demo_county").value
+    name = dict(city.counties)[code]
+    at.query_params["rotate"] = "0"
+    at.switch_page("pages/wall.py").run()
+    assert not at.exception
+    html = html_text(at)
+    assert f"画面：{name}总览" in html and "全州总览" not in html
+    assert "<h3>进度滞后预警</h3>" in html and "个县区）" not in html
+    n = len(city.county_sites(code))
+    assert n < 10 and f"得分最高的{'一二三四五六七八九十'[n - 1]}个安置点" in html
 
 
 def test_first_start_on_empty_default_db_builds_demo(monkeypatch, tmp_path):

@@ -4,12 +4,14 @@ not offered to a 县级填报员."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.circular import COUNTY_FORMATS
 from data.db import get_engine
+from domain import designation
 from services import store
 from tests.ui.conftest import ROOT, html_text
 
@@ -45,6 +47,11 @@ def test_supervisor_sees_title_totals_and_downloads(city):
     assert 0 < len(flagged) and any("进度滞后" in md.value for md in at.markdown)
     for name in counties["county_name"]:
         assert (f'<div class="flagcard"><b>{name}</b>' in html) == (name in set(flagged["county_name"])), name
+    # the reasons in the city's own designation, as on 总览 and in the Word file (a 自治州 is never 全市)
+    whole = designation.whole(city.city_name)
+    cards = re.findall(r'<div class="flagcard">.*?</div>', html)
+    assert cards and not any("全市" in x for x in cards if whole != "全市")
+    assert any(whole in x for x in cards) or not any("倒数第" in x for x in cards)
     labels = [b.proto.label for b in at.get("download_button")]
     assert any("Excel" in x for x in labels) and any("Word" in x for x in labels)
     assert at.number_input(key=f"circ_no_{month}").value == int(month[5:])
