@@ -210,6 +210,14 @@ def pct(xs: list[float], q: float) -> float:
     return xs[k]
 
 
+def against(t: Table, a, scale: str, nproc: int, p95: float, what: str, label: str, r: dict, note: str) -> None:
+    """A row: the app's p95 beside another page's p50 / p95, driven the same way (`r` from drive())."""
+    b50, b95 = pct(r["times"], .5), pct(r["times"], .95)
+    t.add(f"{a.sessions} sessions p95, against {what}", scale, str(nproc), f"{p95:.2f} s",
+          f"{label} {b50:.2f} / {b95:.2f} s", p95 / b95,
+          f"{note}; {len(r['times'])} pages in {r['wall']:.0f} s ({len(r['times']) / r['wall']:.2f}/s)")
+
+
 def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fill: dict, a, sticky: bool,
              cpu_note, default_base: str | None = None, floor_base: str | None = None) -> None:
     cycle = [p.format(**fill) for _, p in LOAD_CYCLE]
@@ -232,12 +240,9 @@ def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fi
     t.add(f"{a.sessions} sessions p50 / p95", scale, str(nproc), f"{p50:.2f} / {p95:.2f} s",
           f"trivial {b50:.2f} / {b95:.2f} s", p95 / b95, note + "; ratio = p95 / trivial p95")
     if rd is not None:
-        d50, d95 = pct(rd["times"], .5), pct(rd["times"], .95)
-        t.add(f"{a.sessions} sessions p95, against the trivial page under Streamlit's defaults", scale, str(nproc),
-              f"{p95:.2f} s", f"trivial (defaults) {d50:.2f} / {d95:.2f} s", p95 / d95,
-              f"the baseline as the issue measured it: the trivial page without the app's .streamlit/config.toml "
-              f"(so with a full garbage collection after every run); {len(rd['times'])} pages in {rd['wall']:.0f} s "
-              f"({len(rd['times']) / rd['wall']:.2f}/s)")
+        against(t, a, scale, nproc, p95, "the trivial page under Streamlit's defaults", "trivial (defaults)", rd,
+                "the baseline as the issue measured it: the trivial page without the app's .streamlit/config.toml "
+                "(so with a full garbage collection after every run)")
     rf = None
     if floor_base and ra["messages"] and rt["messages"]:
         # the same number of messages per page as the app sent on average: trivial's messages minus its 2 elements
@@ -245,12 +250,9 @@ def load_row(t: Table, scale: str, nproc: int, app_base: str, triv_base: str, fi
         n_el = max(2, round(statistics.mean(ra["messages"]) - statistics.mean(rt["messages"])) + 2)
         rf = asyncio.run(drive(floor_base, [f"/?n={n_el}"] * len(cycle), a.sessions, a.cycles, a.cap, a.timeout,
                                sticky))
-        f50, f95 = pct(rf["times"], .5), pct(rf["times"], .95)
-        t.add(f"{a.sessions} sessions p95, against a page of as many plain elements", scale, str(nproc),
-              f"{p95:.2f} s", f"{n_el} elements {f50:.2f} / {f95:.2f} s", p95 / f95,
-              f"Streamlit's own floor for a page of that size: bench/elements_app.py, {n_el} text elements and "
-              f"nothing else (the app's pages averaged {statistics.mean(ra['messages']):.0f} messages); "
-              f"{len(rf['times'])} pages in {rf['wall']:.0f} s ({len(rf['times']) / rf['wall']:.2f}/s)")
+        against(t, a, scale, nproc, p95, "a page of as many plain elements", f"{n_el} elements", rf,
+                f"Streamlit's own floor for a page of that size: bench/elements_app.py, {n_el} text elements and "
+                f"nothing else (the app's pages averaged {statistics.mean(ra['messages']):.0f} messages)")
     for e in ra["errors"][:3] + rt["errors"][:3] + (rd["errors"][:3] if rd else []) + (rf["errors"][:3] if rf else []):
         print("    error:", e, flush=True)
 
