@@ -56,7 +56,8 @@ def rate_table(df: pd.DataFrame, month: str, key: str, bands: dict | None = None
         cfg["县（市、区）"] = links.link_column("县（市、区）")
     show = show.drop(columns=[c for c in _HIDDEN if c in show])
     rates = [c for c in RATES.values() if c in show]
-    sty = show.style.format("{:.1f}", subset=rates + [c for c in ["收入增长（%）"] if c in show], na_rep="—")
+    sty = show.style.format("{:.1f}%", subset=rates, na_rep="—")          # a rate reads 92.5%, as on every page
+    sty = sty.format("{:.1f}", subset=[c for c in ["收入增长（%）"] if c in show], na_rep="—")
     for c in rates:
         sty = sty.map(_rate_style((bands or {}).get(c)), subset=[c])
     sty = sty.map(_zero_style, subset=["零就业家庭"])

@@ -8,6 +8,7 @@ import json
 import os
 import re
 
+import pyarrow as pa
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -157,6 +158,14 @@ def test_pages_render(city):
     assert trend["layout"]["xaxis"]["type"] == "category"          # Chinese month ticks, never 'Jan 2026'
     assert all(re.fullmatch(r"\d{1,2}月(<br>\d{4}年)?", x) for x in trend["data"][0]["x"])
     assert any("零就业家庭" in s.value for s in at.subheader)
+    # the rate table shows its rates as rates (92.5%), its data stay numbers
+    table = at.dataframe[0]
+    shown = pa.ipc.open_stream(table.proto.arrow_data.styler.display_values).read_all().to_pandas()
+    rates = [c for c in ("就业率", "参训率", "持证率") if c in table.value.columns]
+    assert rates and all(table.value[c].dtype.kind == "f" for c in rates)
+    cols = [list(table.value.columns).index(c) for c in rates]
+    cells = [str(v) for i in cols for v in shown.iloc[:, i]]
+    assert cells and all(re.fullmatch(r"\d{1,3}\.\d%|—", v) for v in cells), cells[:5]
     links = at.dataframe[2].value["户编码"]
     assert all(str(u).startswith("/household?") for u in links)
     at.switch_page("pages/organisation.py").run()
