@@ -12,6 +12,7 @@ server with many sessions, and checks order and delivery.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 
@@ -19,6 +20,7 @@ from streamlit.runtime import app_session as _app_session
 
 _AppSession = _app_session.AppSession
 _LOCK = threading.Lock()
+_LOG = logging.getLogger("dashboard.serving")
 _ORIGINAL = getattr(_AppSession._on_scriptrunner_event, "_ydbq_original", _AppSession._on_scriptrunner_event)
 
 
@@ -50,7 +52,10 @@ def _drain(session) -> None:
             batch = list(queue)
             queue.clear()
         for sender, event, kwargs in batch:
-            session._handle_scriptrunner_event_on_event_loop(sender, event, **kwargs)
+            try:
+                session._handle_scriptrunner_event_on_event_loop(sender, event, **kwargs)
+            except Exception:  # noqa: BLE001 - as the loop does for a failing callback: log it, go on with the rest
+                _LOG.exception("script runner event %s failed", event)
 
 
 _on_scriptrunner_event._ydbq_original = _ORIGINAL      # type: ignore[attr-defined]

@@ -83,6 +83,22 @@ def test_events_arriving_while_the_loop_drains_are_neither_lost_nor_reordered():
     assert rec.scheduled == []
 
 
+def test_an_event_that_fails_does_not_take_the_rest_of_its_batch_with_it(caplog):
+    rec = Recorder()
+    original = rec._handle_scriptrunner_event_on_event_loop
+
+    def handle(sender, event, **kwargs):
+        if kwargs["forward_msg"] == 3:
+            raise RuntimeError("broken event")
+        original(sender, event, **kwargs)
+
+    rec._handle_scriptrunner_event_on_event_loop = handle
+    send(rec, 6)
+    run_scheduled(rec)
+    assert [m for _, _, m in rec.handled] == [0, 1, 2, 4, 5]
+    assert "broken event" in caplog.text
+
+
 def test_events_from_several_threads_each_keep_their_own_order():
     rec = Recorder()
     threads = [threading.Thread(target=send, args=(rec, 2000, k * 10_000)) for k in range(4)]
