@@ -89,14 +89,14 @@ def _count_colour(v, top: float) -> str:
     return f"background-color:rgba(211,47,47,{alpha:.2f})"
 
 
-NAME_WIDTH, ITEM_WIDTH = 290, 96        # px: a regular grid, so a cell is where one expects it
+NAME_WIDTH, ITEM_WIDTH = 290, 108       # px: a regular grid, so a cell is where one expects it
 
 
 def matrix(view, f: Filters) -> None:
     """The coloured matrix; a click on a cell (single-cell selection) lists the households behind it below (a click
     on a name: all the gaps of that site or county)."""
     t: pd.DataFrame = getattr(view, f.value)
-    names = {r.code: f"{r.code} {r.name}" for r in RIGHTS}
+    names = {r.code: r.label for r in RIGHTS}          # short enough for the column; the whole name on hover
     unit = _unit(f)
     t = t.rename(columns=names)
     items = list(t.columns)
@@ -107,7 +107,9 @@ def matrix(view, f: Filters) -> None:
         top = float(t[items].max().max()) if len(t) and t[items].notna().any().any() else 0.0
         sty = t.style.format("{:.0f}", na_rep="—", subset=items).map(lambda v: _count_colour(v, top), subset=items)
     cfg = {unit: st.column_config.TextColumn(unit, width=NAME_WIDTH, pinned=True),
-           **{c: st.column_config.NumberColumn(c, width=ITEM_WIDTH) for c in items}}
+           **{names[r.code]: st.column_config.NumberColumn(names[r.code], width=ITEM_WIDTH,
+                                                            help=f"{r.code} {r.name}（{r.category}）")
+              for r in RIGHTS if names[r.code] in items}}
     event = st.dataframe(sty, hide_index=True, column_config=cfg, height=min(35 * (len(t) + 1) + 3, 560),
                          key=f"rv_matrix_{f.by}_{f.value}", on_select="rerun", selection_mode="single-cell")
     st.caption(f"{len(t)} 行 × {len(RIGHTS_CODES)} 项；“—”表示该单元格无属于所选责任方/平台的事项。"

@@ -56,6 +56,12 @@ class RightsItem:
     header: str                   # column header of the 搬迁户 sheet
     side: str | None              # DEST / ORIGIN; None: by the household's 户籍 (R01)
     platform: Platform | None     # None: follows the side (SIDE_PLATFORM)
+    short: str = ""               # at most five characters: a column of the 权益保障 matrix (whole name on hover)
+
+    @property
+    def label(self) -> str:
+        """'R02 组织关系': code and short name, for narrow columns."""
+        return f"{self.code} {self.short or self.header}"
 
     @property
     def side_by_hukou(self) -> bool:
@@ -81,27 +87,27 @@ class RightsItem:
         return self.platform if self.platform is not None else SIDE_PLATFORM[self.side_for(hukou_moved)]
 
 
-def _item(code, category, name, side, platform, header=None) -> RightsItem:
-    return RightsItem(code, category, name, header or name, side, platform)
+def _item(code, category, name, side, platform, short, header=None) -> RightsItem:
+    return RightsItem(code, category, name, header or name, side, platform, short)
 
 
 POLITICAL, ECONOMIC, EDUCATION, SOCIAL = "政治权益", "经济权益", "文化教育权益", "社会保障权益"
 RIGHTS: tuple[RightsItem, ...] = (
-    _item("R01", POLITICAL, "选民登记（选举权、被选举权）", None, None, header="选民登记"),
-    _item("R02", POLITICAL, "党员组织关系接转", DEST, PLATFORM_PARTY),
-    _item("R03", ECONOMIC, "耕地承包经营权", ORIGIN, PLATFORM_CONVENIENCE),
-    _item("R04", ECONOMIC, "林地承包经营权", ORIGIN, PLATFORM_CONVENIENCE),
-    _item("R05", ECONOMIC, "集体收益分配", ORIGIN, PLATFORM_CONVENIENCE),
-    _item("R06", ECONOMIC, "耕地地力保护补贴", ORIGIN, PLATFORM_CONVENIENCE),
-    _item("R07", ECONOMIC, "退耕还林及生态补偿", ORIGIN, PLATFORM_CONVENIENCE),
-    _item("R08", ECONOMIC, "光伏收益分配", ORIGIN, PLATFORM_CONVENIENCE),
-    _item("R09", ECONOMIC, "安置房不动产登记", DEST, PLATFORM_RESIDENT),
-    _item("R10", EDUCATION, "义务教育适龄子女入学", DEST, PLATFORM_RESIDENT),
-    _item("R11", SOCIAL, "基本医疗保险", DEST, PLATFORM_RESIDENT),
-    _item("R12", SOCIAL, "大病保险", DEST, PLATFORM_RESIDENT),
-    _item("R13", SOCIAL, "养老保险", DEST, PLATFORM_RESIDENT),
-    _item("R14", SOCIAL, "农村低保", DEST, PLATFORM_RESIDENT),
-    _item("R15", SOCIAL, "特困人员救助供养", DEST, PLATFORM_RESIDENT),
+    _item("R01", POLITICAL, "选民登记（选举权、被选举权）", None, None, "选民登记", header="选民登记"),
+    _item("R02", POLITICAL, "党员组织关系接转", DEST, PLATFORM_PARTY, "组织关系"),
+    _item("R03", ECONOMIC, "耕地承包经营权", ORIGIN, PLATFORM_CONVENIENCE, "耕地承包"),
+    _item("R04", ECONOMIC, "林地承包经营权", ORIGIN, PLATFORM_CONVENIENCE, "林地承包"),
+    _item("R05", ECONOMIC, "集体收益分配", ORIGIN, PLATFORM_CONVENIENCE, "集体收益"),
+    _item("R06", ECONOMIC, "耕地地力保护补贴", ORIGIN, PLATFORM_CONVENIENCE, "地力补贴"),
+    _item("R07", ECONOMIC, "退耕还林及生态补偿", ORIGIN, PLATFORM_CONVENIENCE, "退耕还林"),
+    _item("R08", ECONOMIC, "光伏收益分配", ORIGIN, PLATFORM_CONVENIENCE, "光伏收益"),
+    _item("R09", ECONOMIC, "安置房不动产登记", DEST, PLATFORM_RESIDENT, "不动产登记"),
+    _item("R10", EDUCATION, "义务教育适龄子女入学", DEST, PLATFORM_RESIDENT, "子女入学"),
+    _item("R11", SOCIAL, "基本医疗保险", DEST, PLATFORM_RESIDENT, "基本医保"),
+    _item("R12", SOCIAL, "大病保险", DEST, PLATFORM_RESIDENT, "大病保险"),
+    _item("R13", SOCIAL, "养老保险", DEST, PLATFORM_RESIDENT, "养老保险"),
+    _item("R14", SOCIAL, "农村低保", DEST, PLATFORM_RESIDENT, "农村低保"),
+    _item("R15", SOCIAL, "特困人员救助供养", DEST, PLATFORM_RESIDENT, "特困供养"),
 )
 RIGHTS_CODES: list[str] = [r.code for r in RIGHTS]
 RIGHTS_BY_CODE: dict[str, RightsItem] = {r.code: r for r in RIGHTS}

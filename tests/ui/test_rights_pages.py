@@ -1,6 +1,7 @@
 """权益保障 and 一户一档 pages under AppTest, and the SQL queries behind them, on the small city."""
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -8,8 +9,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components.rights_view import ITEM_WIDTH
 from data import repository as repo
 from data.db import get_engine
+from domain.rights import RIGHTS
 from domain.scope import CITY_SCOPE, OutOfScope, Scope
 from scoring.rights import coverage, gap_list
 from services import households, rights
@@ -212,3 +215,10 @@ def test_rights_page_lists_site_names_and_the_designation(city):
     wl = at.selectbox(key="rv_wl_county")
     assert "全州" in wl.options and "全市" not in wl.options
     assert at.selectbox(key="rv_cell_group").proto.placeholder == "全部"
+    # the matrix's columns: code and a short name that fits the column (the whole name on hover)
+    matrix = next(d for d in at.dataframe if "安置点" in d.value.columns and "户编码" not in d.value.columns)
+    labels = [c for c in matrix.value.columns if c != "安置点"]
+    assert labels == [r.label for r in RIGHTS] and all(len(r.short) <= 5 for r in RIGHTS)
+    config = json.loads(matrix.proto.columns)
+    assert config[labels[1]]["help"] == "R02 党员组织关系接转（政治权益）"
+    assert {config[c]["width"] for c in labels} == {ITEM_WIDTH}
