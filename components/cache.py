@@ -230,13 +230,12 @@ def _cov(key: str, fp: str):
 # The page-level view models (overview, ranking, profiles, wall) are st.cache_resource: one object shared read-only
 # by every session. st.cache_data unpickled a fresh copy of each on every hit (5 % of the server's samples under
 # 20 sessions); the pages, components and charts that read them never modify them (they filter, sort or copy into
-# new frames). Anything that must change a view model's frame copies it first. Their frames are also marked shared
-# (components.grid.share_frames): each is turned into Arrow bytes for st.dataframe once, not on every draw.
+# new frames). Anything that must change a view model's frame copies it first.
 
 @st.cache_resource(max_entries=24, ttl=TTL, show_spinner="正在计算本月得分…")
 def _overview(key, fp, month, county, sk: str) -> overview_svc.Overview:
-    return grid.share_frames(overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp),
-                                                   cov=_cov(key, fp), scope=Scope.from_key(sk)))
+    return overview_svc.overview(engine_for(key), month, county=county, res=_res(key, fp), cov=_cov(key, fp),
+                                 scope=Scope.from_key(sk))
 
 
 def overview(eng: Engine, month: str, scope: Scope, county: str | None = None) -> overview_svc.Overview:
@@ -327,8 +326,7 @@ def prepared(eng: Engine, month: str, scope: Scope, name: str, ident: tuple, bui
 
 @st.cache_resource(max_entries=48, ttl=TTL, show_spinner="正在加载安置点数据…")
 def _site_profile(key, fp, month, site, sk: str) -> profiles.SiteProfile | None:
-    return grid.share_frames(profiles.site_profile(engine_for(key), month, site, res=_res(key, fp),
-                                                   scope=Scope.from_key(sk)))
+    return profiles.site_profile(engine_for(key), month, site, res=_res(key, fp), scope=Scope.from_key(sk))
 
 
 def site_profile(eng: Engine, month: str, site: str, scope: Scope) -> profiles.SiteProfile | None:
@@ -338,8 +336,7 @@ def site_profile(eng: Engine, month: str, site: str, scope: Scope) -> profiles.S
 
 @st.cache_resource(max_entries=32, ttl=TTL, show_spinner="正在加载县区数据…")
 def _county_profile(key, fp, month, county, sk: str) -> profiles.CountyProfile | None:
-    return grid.share_frames(profiles.county_profile(engine_for(key), month, county, res=_res(key, fp),
-                                                     scope=Scope.from_key(sk)))
+    return profiles.county_profile(engine_for(key), month, county, res=_res(key, fp), scope=Scope.from_key(sk))
 
 
 def county_profile(eng: Engine, month: str, county: str, scope: Scope) -> profiles.CountyProfile | None:
@@ -348,8 +345,8 @@ def county_profile(eng: Engine, month: str, county: str, scope: Scope) -> profil
 
 @st.cache_resource(max_entries=12, ttl=TTL, show_spinner="正在加载大屏数据…")
 def _wall(key, fp, month, sk: str) -> overview_svc.WallData:
-    return grid.share_frames(overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp),
-                                                    scope=Scope.from_key(sk)))
+    return overview_svc.wall_data(engine_for(key), month, res=_res(key, fp), cov=_cov(key, fp),
+                                  scope=Scope.from_key(sk))
 
 
 def wall(eng: Engine, month: str, scope: Scope) -> overview_svc.WallData:

@@ -11,24 +11,15 @@ a prepared Styler's message is copied instead of being recomputed. An unprepared
 prepared object is shared read-only through components.cache (st.cache_resource): nobody mutates it afterwards.
 tests/ui/test_grid.py checks that a prepared grid gives byte-for-byte the proto Streamlit itself would produce, so
 a Streamlit upgrade that changes this internal fails a test instead of drawing a wrong table.
-
-Shared frames: every st.dataframe also turns its pandas frame into Arrow IPC bytes on each call (for the site
-profile's six tables and the ranking grid about a tenth of the server's samples under 20 sessions). A frame that
-belongs to a shared read-only view model is marked with `share()` (`share_frames()` marks every frame of a cached
-view model); `install()` also wraps Streamlit's `convert_pandas_df_to_arrow_bytes` so that a marked frame is
-converted the first time it is drawn and its bytes are reused afterwards. Copies and selections of a marked frame
-are not marked (pandas does not carry the mark over), so anything derived per run is converted as before.
 """
 from __future__ import annotations
 
-import dataclasses
 import threading
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
-from streamlit import dataframe_util as _dataframe_util
 from streamlit.elements import arrow as _arrow
 from streamlit.proto.ArrowData_pb2 import ArrowData
 
@@ -36,10 +27,7 @@ from components import links, place, widgets
 from services import ranking as ranking_svc
 
 _ATTR = "_ydbq_styler_message"
-_ARROW = "_ydbq_arrow_bytes"
 _ORIGINAL = getattr(_arrow.marshall_styler, "_ydbq_original", _arrow.marshall_styler)
-_TO_ARROW = getattr(_dataframe_util.convert_pandas_df_to_arrow_bytes, "_ydbq_original",
-                    _dataframe_util.convert_pandas_df_to_arrow_bytes)
 _LOCK = threading.Lock()
 
 
@@ -54,47 +42,11 @@ def _marshall_styler(proto, styler, default_uuid: str) -> None:
 _marshall_styler._ydbq_original = _ORIGINAL     # type: ignore[attr-defined]
 
 
-def _to_arrow(df: pd.DataFrame) -> bytes:
-    marks = getattr(df, "__dict__", None)
-    if marks is None or _ARROW not in marks:
-        return _TO_ARROW(df)
-    done = marks[_ARROW]
-    if done is None:
-        done = marks[_ARROW] = _TO_ARROW(df)
-    return done
-
-
-_to_arrow._ydbq_original = _TO_ARROW     # type: ignore[attr-defined]
-
-
 def install() -> None:
-    """Route st.dataframe's Styler marshalling through prepared messages, and its Arrow conversion of shared
-    frames through their kept bytes (idempotent, process-wide)."""
-    if _arrow.marshall_styler is _marshall_styler and _dataframe_util.convert_pandas_df_to_arrow_bytes is _to_arrow:
-        return
+    """Route st.dataframe's Styler marshalling through prepared messages (idempotent, process-wide)."""
     with _LOCK:
-        _arrow.marshall_styler = _marshall_styler
-        _dataframe_util.convert_pandas_df_to_arrow_bytes = _to_arrow
-
-
-def share(df: pd.DataFrame) -> pd.DataFrame:
-    """Mark `df` as shared read-only: its Arrow bytes are made when it is first drawn and kept. Only for frames
-    nobody changes afterwards (view models in components.cache)."""
-    df.__dict__.setdefault(_ARROW, None)
-    return df
-
-
-def share_frames(obj, _depth: int = 0):
-    """Mark every DataFrame of a cached view model (a dataclass, its dataclass fields, lists of them) as shared."""
-    if isinstance(obj, pd.DataFrame):
-        share(obj)
-    elif _depth < 4 and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        for f in dataclasses.fields(obj):
-            share_frames(getattr(obj, f.name), _depth + 1)
-    elif _depth < 4 and isinstance(obj, (list, tuple)):
-        for x in obj:
-            share_frames(x, _depth + 1)
-    return obj
+        if _arrow.marshall_styler is not _marshall_styler:
+            _arrow.marshall_styler = _marshall_styler
 
 
 def prepare(styler: Styler, uuid: str) -> Styler:
@@ -103,7 +55,6 @@ def prepare(styler: Styler, uuid: str) -> Styler:
     msg = ArrowData()
     _ORIGINAL(msg, styler, uuid)
     setattr(styler, _ATTR, msg.styler)
-    share(styler.data)
     return styler
 
 

@@ -138,10 +138,8 @@ def indicator_section(p: SiteProfile) -> None:
                                     "失分": st.column_config.NumberColumn(format="%.2f"),
                                     "计分规则": st.column_config.TextColumn(width="large")})
     if not lost.empty:
-        # the shared frame itself, its columns chosen by column_order: a selection would be a new frame to convert
-        # on every view (components.grid.share)
-        st.dataframe(lost, column_order=["维度", "指标", "本月值", "得分", "满分", "失分", "满分所需值", "状态"],
-                     hide_index=True, width="stretch", key="ind_lost",
+        st.dataframe(lost[["维度", "指标", "本月值", "得分", "满分", "失分", "满分所需值", "状态"]], hide_index=True,
+                     width="stretch", key="ind_lost",
                      column_config={"失分": st.column_config.NumberColumn(format="%.2f"),
                                     "得分": st.column_config.NumberColumn(format="%.2f")})
 

@@ -17,23 +17,14 @@ VIEW_OPTIONS = ["全市排名", "同类排名"]
 
 
 def _restore_filters(options: dict[str, list]) -> None:
-    """Streamlit drops a widget's state when a page without that widget runs: the ranking's filters are also kept
-    under `_keep_<key>` and put back here, so they survive a visit to another page (options no longer offered,
-    e.g. after a role switch, are dropped)."""
+    """The ranking's filters survive a visit to another page (widgets.restore; options no longer offered, e.g.
+    after a role switch, are dropped)."""
     for k in _FILTER_KEYS:
-        kept = st.session_state.get("_keep_" + k)
-        if k in st.session_state or kept is None:
-            continue
-        if isinstance(kept, list):
-            st.session_state[k] = [x for x in kept if x in options[k]]
-        elif kept in options[k]:
-            st.session_state[k] = kept
+        widgets.restore(k, lambda x, offered=options[k]: x in offered)
 
 
 def _keep_filters(forced_county: bool) -> None:
-    for k in _FILTER_KEYS:
-        if k in st.session_state and not (forced_county and k == "rank_counties"):
-            st.session_state["_keep_" + k] = st.session_state[k]
+    widgets.keep(*(k for k in _FILTER_KEYS if not (forced_county and k == "rank_counties")))
 
 
 def ranking_filters(ctx, ranking: Ranking) -> RankingFilters:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import streamlit as st
 from pandas.io.formats.style import Styler
 from streamlit.testing.v1 import AppTest
 
@@ -69,69 +68,3 @@ def test_install_is_idempotent_and_keeps_the_original():
     grid.install()
     assert arrow.marshall_styler is first
     assert first._ydbq_original.__module__ == "streamlit.elements.lib.pandas_styler_utils"
-
-
-SHARED_APP = """
-import streamlit as st
-from components import grid
-from tests.ui.test_grid import _frame
-grid.install()
-df = _frame()
-st.dataframe(df.copy(), key="plain")
-
-@st.cache_resource
-def view_model():                                     # as components.cache keeps a view model
-    return grid.share(_frame())
-
-
-shared = view_model()
-st.dataframe(shared, key="shared1")
-st.dataframe(shared, key="shared2", column_order=["排名", "安置点"])
-"""
-
-
-def test_a_shared_frame_is_converted_once_and_ships_the_same_bytes(monkeypatch):
-    calls = []
-    original = grid._TO_ARROW
-    monkeypatch.setattr(grid, "_TO_ARROW", lambda df: calls.append(len(df)) or original(df))
-    st.cache_resource.clear()
-    at = AppTest.from_string(SHARED_APP).run(timeout=30)
-    assert not at.exception
-    plain, one, two = (e.proto.arrow_data.data for e in at.dataframe)
-    assert plain == one == two                       # the bytes Streamlit itself builds from the same data
-    assert len(calls) == 2                           # the plain frame, and the shared one once for two tables
-    at.run()
-    assert len(calls) == 3                           # a rerun: only the plain frame (a new copy) again
-    st.cache_resource.clear()
-
-
-def test_only_marked_frames_keep_their_bytes():
-    grid.install()
-    from streamlit import dataframe_util
-    df = grid.share(_frame())
-    first = dataframe_util.convert_pandas_df_to_arrow_bytes(df)
-    assert dataframe_util.convert_pandas_df_to_arrow_bytes(df) is first
-    assert df.copy().__dict__.get(grid._ARROW, "unmarked") == "unmarked"          # copies are not marked
-    assert df[["排名"]].__dict__.get(grid._ARROW, "unmarked") == "unmarked"       # nor selections
-    plain = _frame()
-    assert dataframe_util.convert_pandas_df_to_arrow_bytes(plain) is not \
-        dataframe_util.convert_pandas_df_to_arrow_bytes(plain)
-
-
-def test_share_frames_marks_the_frames_of_a_view_model():
-    from dataclasses import dataclass
-
-    @dataclass
-    class Inner:
-        t: pd.DataFrame
-
-    @dataclass
-    class Model:
-        a: pd.DataFrame
-        inner: Inner
-        many: list
-        n: int = 3
-
-    m = grid.share_frames(Model(_frame(), Inner(_frame()), [_frame(), Inner(_frame())]))
-    frames = [m.a, m.inner.t, m.many[0], m.many[1].t]
-    assert all(grid._ARROW in f.__dict__ for f in frames)
