@@ -136,7 +136,8 @@ def list_items(engine: Engine, scope: Scope, month: str, filt: ItemFilter | None
         "安置点": [n or c or "—" for n, c in zip(df["site_name"], df["site_code"])],
         "问题来源": df["source"], "问题描述": df["description"], "责任单位": df["unit"],
         "发现日期": df["found_date"].map(_iso), "整改时限": df["deadline"].map(_iso), "整改状态": status,
-        "销号日期": df["closed_date"].map(_iso),
+        # a 销号日期 after the month's end belongs to a later month: as of this month the item is still 整改中
+        "销号日期": [_iso(c) if st == RECT_CLOSED else "" for st, c in zip(status, df["closed_date"])],
         "超期天数": pd.array([d for d in days], dtype="Int64"),
         "逾期情况": [f"超期{d}天" if d is not None else "" for d in days]}, columns=TABLE_COLUMNS)
     # what needs action first: overdue items (most days first), then open ones, closed (已销号) last; the query's

@@ -10,7 +10,7 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from data import audit, versions
 from data import models as m
@@ -108,6 +108,18 @@ def test_list_filters_in_the_query_and_days_overdue_at_the_months_end(db):
     assert only(county_code=COUNTY_A[0], overdue=True) == ["ZG-001"]
     # items are versions from the month that recorded them: August knows none of them
     assert _codes(rect.list_items(db, CITY, "2026-08", today=TODAY)) == []
+
+
+def test_a_close_dated_after_the_month_is_not_shown_in_that_month(db):
+    """A ledger may record 已销号 with a 销号日期 in the next month: as of the month the item is 整改中, overdue if
+    late, and its 销号日期 is not shown there (it belongs to the later month)."""
+    with db.begin() as c:
+        c.execute(update(m.Rectification).where(m.Rectification.code == "ZG-002")
+                  .values(closed_date=dt.date(2026, 10, 12), deadline=dt.date(2026, 9, 15)))
+    row = rect.list_items(db, CITY, SEP, today=TODAY).table.set_index("问题编号").loc["ZG-002"]
+    assert row["整改状态"] == "整改中" and row["销号日期"] == "" and row["逾期情况"] == "超期15天"
+    later = rect.list_items(db, CITY, OCT, today=TODAY).table.set_index("问题编号").loc["ZG-002"]
+    assert later["整改状态"] == "已销号" and later["销号日期"] == "2026-10-12"
 
 
 def test_the_current_month_is_judged_today(db):
